@@ -1,0 +1,53 @@
+package dev.warden.core.audit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes audit events to the {@code warden.audit} logger as structured key-value pairs. The
+ * foundation's sink, until the tamper-evident store lands; statement text is recorded as a
+ * fingerprint only, since literals may hold regulated values.
+ */
+public final class Slf4jAuditLog implements AuditLog {
+  private static final Logger LOG = LoggerFactory.getLogger("warden.audit");
+
+  @Override
+  public void append(AuditEvent event) {
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
+    switch (event) {
+      case AuditEvent.SessionStarted e ->
+          LOG.atInfo()
+              .addKeyValue("event", "session.start")
+              .addKeyValue("session", e.session().sessionId())
+              .addKeyValue("subject", e.session().identity().subject())
+              .addKeyValue("connection", e.session().connection())
+              .addKeyValue("client", e.session().clientAddress())
+              .addKeyValue("application", e.session().applicationName())
+              .log("session started");
+      case AuditEvent.AuthenticationFailed e ->
+          LOG.atInfo()
+              .addKeyValue("event", "authentication.failed")
+              .addKeyValue("client", e.clientAddress())
+              .addKeyValue("user", e.user())
+              .addKeyValue("reason", e.reason())
+              .log("authentication failed");
+      case AuditEvent.StatementDecided e ->
+          LOG.atDebug()
+              .addKeyValue("event", "statement")
+              .addKeyValue("session", e.session().sessionId())
+              .addKeyValue("statement", e.statementId())
+              .addKeyValue("fingerprint", e.fingerprint())
+              .addKeyValue("decision", e.decision().getClass().getSimpleName())
+              .addKeyValue("rule", e.decision().rule())
+              .log("statement decided");
+      case AuditEvent.SessionEnded e ->
+          LOG.atInfo()
+              .addKeyValue("event", "session.end")
+              .addKeyValue("session", e.session().sessionId())
+              .addKeyValue("statements", e.statements())
+              .log("session ended");
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Audit events and where they are appended. */
+package dev.warden.core.audit;

@@ -1,0 +1,2 @@
+/** Who is calling: credentials, authenticators and the identities they establish. */
+package dev.warden.core.identity;

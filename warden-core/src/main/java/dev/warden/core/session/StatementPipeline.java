@@ -1,0 +1,64 @@
+package dev.warden.core.session;
+
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.audit.AuditLog;
+import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.PolicyEngine;
+import dev.warden.core.sql.SqlAnalyzer;
+import dev.warden.core.sql.Statement;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+
+/**
+ * The protocol-neutral path of every statement: analyse, decide, record, and only then may the wire
+ * adapter forward it. Shared by all sessions; holds no per-session state.
+ */
+public final class StatementPipeline {
+  private final SqlAnalyzer analyzer;
+  private final PolicyEngine policy;
+  private final AuditLog audit;
+  private final Clock clock;
+
+  public StatementPipeline(SqlAnalyzer analyzer, PolicyEngine policy, AuditLog audit, Clock clock) {
+    this.analyzer = analyzer;
+    this.policy = policy;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  /** Analyses a statement (e.g. at Parse) without deciding it. */
+  public Statement analyze(String sql) {
+    return analyzer.analyze(sql);
+  }
+
+  /** Decides an analysed statement and records the decision before returning it. */
+  public Admission admit(SessionContext session, long statementId, Statement statement) {
+    Decision decision = policy.decide(session.identity(), session.connection(), statement);
+    audit.append(
+        new AuditEvent.StatementDecided(
+            clock.instant(), session, statementId, fingerprint(statement.text()), decision));
+    return new Admission(statementId, statement, decision);
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** A short, non-reversible name for a statement's text, safe for logs. */
+  static String fingerprint(String sql) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

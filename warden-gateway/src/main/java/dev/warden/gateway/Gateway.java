@@ -1,0 +1,188 @@
+package dev.warden.gateway;
+
+import dev.warden.admin.AdminServer;
+import dev.warden.core.audit.Slf4jAuditLog;
+import dev.warden.core.identity.Authenticator;
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.core.identity.ServiceKeyAuthenticator;
+import dev.warden.core.policy.AllowAllPolicy;
+import dev.warden.core.session.StatementPipeline;
+import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
+import dev.warden.gateway.config.WardenConfig;
+import dev.warden.gateway.postgres.CancelRegistry;
+import dev.warden.gateway.postgres.ClientChannelInitializer;
+import dev.warden.gateway.tls.TlsContexts;
+import dev.warden.protocol.postgres.codec.MessageEncoder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running gateway: the PostgreSQL listener and the admin listener. Close to stop it. */
+public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayContext context;
+  private final EventLoopGroup acceptors;
+  private final EventLoopGroup workers;
+  private final Channel listener;
+  private final AdminServer admin;
+
+  private Gateway(
+      GatewayContext context,
+      EventLoopGroup acceptors,
+      EventLoopGroup workers,
+      Channel listener,
+      AdminServer admin) {
+    this.context = context;
+    this.acceptors = acceptors;
+    this.workers = workers;
+    this.listener = listener;
+    this.admin = admin;
+  }
+
+  /** Starts a gateway with the foundation's pipeline: service keys, no analysis, allow-all. */
+  public static Gateway start(WardenConfig config) throws IOException {
+    SecureRandom random = new SecureRandom();
+    List<ServiceKeyAuthenticator.Entry> keys =
+        config.serviceKeys().stream()
+            .map(
+                k ->
+                    new ServiceKeyAuthenticator.Entry(
+                        k.subject(),
+                        java.util.Set.copyOf(k.groups()),
+                        ServiceKey.parse(k.keyHash()),
+                        java.util.Set.copyOf(k.connections())))
+            .toList();
+    StatementPipeline pipeline =
+        new StatementPipeline(
+            new UnanalyzedSqlAnalyzer(),
+            new AllowAllPolicy(),
+            new Slf4jAuditLog(),
+            Clock.systemUTC());
+    return start(config, new ServiceKeyAuthenticator(keys), pipeline, random);
+  }
+
+  public static Gateway start(
+      WardenConfig config,
+      Authenticator authenticator,
+      StatementPipeline pipeline,
+      SecureRandom random)
+      throws IOException {
+    Map<String, SslContext> backendTls = new HashMap<>();
+    for (WardenConfig.Connection connection : config.connections().values()) {
+      SslContext tls = TlsContexts.forBackend(connection.tls());
+      if (tls != null) {
+        backendTls.put(connection.name(), tls);
+      }
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Transport transport = Transport.best();
+    ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+    GatewayContext context =
+        new GatewayContext(
+            config,
+            TlsContexts.forClients(config, random),
+            backendTls,
+            authenticator,
+            pipeline,
+            new CancelRegistry(random),
+            blocking,
+            new GatewayMetrics(registry),
+            new MessageEncoder(),
+            transport,
+            random);
+    EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, transport.ioHandlerFactory());
+    try {
+      Channel listener =
+          new ServerBootstrap()
+              .group(acceptors, workers)
+              .channel(transport.serverChannelClass())
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+              .childHandler(new ClientChannelInitializer(context))
+              .bind(config.postgres().host(), config.postgres().port())
+              .sync()
+              .channel();
+      AdminServer admin =
+          AdminServer.start(
+              config.admin().host(), config.admin().port(), listener::isActive, registry);
+      Gateway gateway = new Gateway(context, acceptors, workers, listener, admin);
+      LOG.info(
+          "warden listening for PostgreSQL on {} ({}), admin on {}:{}",
+          listener.localAddress(),
+          transport.name(),
+          config.admin().host(),
+          admin.port());
+      return gateway;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdown(acceptors, workers, blocking);
+      throw new IOException("interrupted while binding", e);
+    } catch (RuntimeException | IOException e) {
+      shutdown(acceptors, workers, blocking);
+      throw new IOException(
+          "cannot listen on "
+              + config.postgres().host()
+              + ":"
+              + config.postgres().port()
+              + " / admin port "
+              + config.admin().port()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  public int postgresPort() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public GatewayMetrics metrics() {
+    return context.metrics();
+  }
+
+  /** Open sessions' cancel keys: one per live session. */
+  public int liveSessions() {
+    return context.cancels().size();
+  }
+
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    admin.close();
+    shutdown(acceptors, workers, context.blockingExecutor());
+  }
+
+  private static void shutdown(
+      EventLoopGroup acceptors, EventLoopGroup workers, ExecutorService blocking) {
+    acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    blocking.shutdownNow();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.warden.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The gateway's counters and gauges, registered once per gateway. */
+public final class GatewayMetrics {
+  private final AtomicInteger activeClients = new AtomicInteger();
+  private final Counter connectionsAccepted;
+  private final Counter connectionsRefused;
+  private final Counter authenticationFailures;
+  private final Counter sessionsStarted;
+  private final Counter statements;
+  private final Counter protocolViolations;
+
+  public GatewayMetrics(MeterRegistry registry) {
+    Gauge.builder("warden.client.connections.active", activeClients, AtomicInteger::get)
+        .description("Client connections currently open")
+        .register(registry);
+    connectionsAccepted =
+        Counter.builder("warden.client.connections").tag("outcome", "accepted").register(registry);
+    connectionsRefused =
+        Counter.builder("warden.client.connections").tag("outcome", "refused").register(registry);
+    authenticationFailures = Counter.builder("warden.authentication.failures").register(registry);
+    sessionsStarted = Counter.builder("warden.sessions.started").register(registry);
+    statements = Counter.builder("warden.statements").register(registry);
+    protocolViolations = Counter.builder("warden.protocol.violations").register(registry);
+  }
+
+  /** Counts a new client connection if under {@code limit}; false when the gateway is full. */
+  public boolean tryOpenClient(int limit) {
+    while (true) {
+      int current = activeClients.get();
+      if (current >= limit) {
+        connectionsRefused.increment();
+        return false;
+      }
+      if (activeClients.compareAndSet(current, current + 1)) {
+        connectionsAccepted.increment();
+        return true;
+      }
+    }
+  }
+
+  public void clientClosed() {
+    activeClients.decrementAndGet();
+  }
+
+  public int activeClients() {
+    return activeClients.get();
+  }
+
+  public void authenticationFailed() {
+    authenticationFailures.increment();
+  }
+
+  public void sessionStarted() {
+    sessionsStarted.increment();
+  }
+
+  public void statement() {
+    statements.increment();
+  }
+
+  public void protocolViolation() {
+    protocolViolations.increment();
+  }
+}

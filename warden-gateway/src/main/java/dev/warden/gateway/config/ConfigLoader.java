@@ -1,0 +1,193 @@
+package dev.warden.gateway.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.gateway.config.WardenConfig.BackendTls;
+import dev.warden.gateway.config.WardenConfig.BackendTlsMode;
+import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.gateway.config.WardenConfig.Limits;
+import dev.warden.gateway.config.WardenConfig.Listener;
+import dev.warden.gateway.config.WardenConfig.ServiceKeyIdentity;
+import dev.warden.gateway.config.WardenConfig.Tls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Reads a JSON or YAML configuration file into a validated {@link WardenConfig}. */
+public final class ConfigLoader {
+  public static final int DEFAULT_POSTGRES_PORT = 15432;
+  public static final int DEFAULT_ADMIN_PORT = 8080;
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 1000;
+  public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+  public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Function<String, String> environment;
+
+  public ConfigLoader(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public WardenConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
+    Path base = file.toAbsolutePath().getParent();
+    return parse(text, yaml, base);
+  }
+
+  /** Parses configuration text; relative paths resolve against {@code base}. */
+  public WardenConfig parse(String text, boolean yaml, Path base) {
+    JsonNode tree;
+    try {
+      tree = (yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper()).readTree(text);
+    } catch (JacksonException e) {
+      throw new ConfigException(
+          "configuration is not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getOriginalMessage());
+    }
+    ConfigNode root = new ConfigNode("", tree, environment);
+    if (root.isMissing()) {
+      throw new ConfigException("configuration is empty");
+    }
+    root.onlyKeys(Set.of("listen", "dataDir", "tls", "limits", "connections", "identities"));
+
+    ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin"));
+    Listener postgres = listener(listen.child("postgres"), DEFAULT_POSTGRES_PORT);
+    Listener admin = listener(listen.child("admin"), DEFAULT_ADMIN_PORT);
+
+    Path dataDir = root.child("dataDir").pathValue(base);
+    if (dataDir == null) {
+      dataDir = (base == null ? Path.of("warden-data") : base.resolve("warden-data")).normalize();
+    }
+
+    ConfigNode tlsNode =
+        root.child("tls").onlyKeys(Set.of("certificate", "privateKey", "allowPlaintextOnLoopback"));
+    Path certificate = tlsNode.child("certificate").pathValue(base);
+    Path privateKey = tlsNode.child("privateKey").pathValue(base);
+    if ((certificate == null) != (privateKey == null)) {
+      throw tlsNode.error(
+          "needs both certificate and privateKey, or neither (for a generated development certificate)");
+    }
+    Tls tls =
+        new Tls(certificate, privateKey, tlsNode.child("allowPlaintextOnLoopback").bool(false));
+
+    ConfigNode limitsNode =
+        root.child("limits")
+            .onlyKeys(
+                Set.of(
+                    "maxMessageBytes",
+                    "maxClientConnections",
+                    "startupTimeout",
+                    "idleTimeout",
+                    "backendConnectTimeout"));
+    Limits limits =
+        new Limits(
+            limitsNode
+                .child("maxMessageBytes")
+                .bytes(DEFAULT_MAX_MESSAGE_BYTES, 8192, Integer.MAX_VALUE - 8),
+            limitsNode
+                .child("maxClientConnections")
+                .integer(DEFAULT_MAX_CLIENT_CONNECTIONS, 1, 1_000_000),
+            positive(limitsNode.child("startupTimeout"), DEFAULT_STARTUP_TIMEOUT),
+            limitsNode.child("idleTimeout").duration(DEFAULT_IDLE_TIMEOUT),
+            positive(limitsNode.child("backendConnectTimeout"), DEFAULT_BACKEND_CONNECT_TIMEOUT));
+
+    Map<String, Connection> connections = new LinkedHashMap<>();
+    root.child("connections")
+        .entries()
+        .forEach((name, node) -> connections.put(name, connection(name, node, base)));
+
+    ConfigNode identities = root.child("identities").onlyKeys(Set.of("serviceKeys"));
+    List<ServiceKeyIdentity> serviceKeys = new ArrayList<>();
+    for (ConfigNode item : identities.child("serviceKeys").items()) {
+      serviceKeys.add(serviceKey(item, connections.keySet()));
+    }
+    return new WardenConfig(postgres, admin, dataDir, tls, limits, connections, serviceKeys);
+  }
+
+  private static Duration positive(ConfigNode node, Duration defaultValue) {
+    Duration value = node.duration(defaultValue);
+    if (value.isZero()) {
+      throw node.error("must be greater than zero");
+    }
+    return value;
+  }
+
+  private static Listener listener(ConfigNode node, int defaultPort) {
+    node.onlyKeys(Set.of("host", "port"));
+    return new Listener(
+        node.child("host").string(DEFAULT_HOST), node.child("port").integer(defaultPort, 0, 65535));
+  }
+
+  private static Connection connection(String name, ConfigNode node, Path base) {
+    node.onlyKeys(Set.of("host", "port", "database", "user", "password", "tls"));
+    if (!name.matches("[A-Za-z0-9_.-]{1,63}")) {
+      throw node.error("is not a valid connection name (letters, digits, _ . -, at most 63)");
+    }
+    ConfigNode tlsNode = node.child("tls").onlyKeys(Set.of("mode", "ca"));
+    String modeText = tlsNode.child("mode").string("disable");
+    BackendTlsMode mode =
+        switch (modeText.toLowerCase(Locale.ROOT)) {
+          case "disable" -> BackendTlsMode.DISABLE;
+          case "require" -> BackendTlsMode.REQUIRE;
+          case "verify-full" -> BackendTlsMode.VERIFY_FULL;
+          default ->
+              throw tlsNode
+                  .child("mode")
+                  .error("must be disable, require or verify-full, not '" + modeText + "'");
+        };
+    Path ca = tlsNode.child("ca").pathValue(base);
+    if (mode == BackendTlsMode.VERIFY_FULL && ca == null) {
+      throw tlsNode.child("ca").error("is required when mode is verify-full");
+    }
+    String password = node.child("password").string(null);
+    return new Connection(
+        name,
+        node.child("host").requiredString(),
+        node.child("port").integer(5432, 1, 65535),
+        node.child("database").string(name),
+        node.child("user").requiredString(),
+        password == null ? null : new Secret(password),
+        new BackendTls(mode, ca));
+  }
+
+  private static ServiceKeyIdentity serviceKey(ConfigNode node, Set<String> connectionNames) {
+    node.onlyKeys(Set.of("subject", "groups", "keyHash", "connections"));
+    String keyHash = node.child("keyHash").requiredString();
+    try {
+      ServiceKey.parse(keyHash);
+    } catch (IllegalArgumentException e) {
+      throw node.child("keyHash").error(e.getMessage() + " (make one with: warden keys new)");
+    }
+    List<String> connections = node.child("connections").stringList(List.of());
+    for (String c : connections) {
+      if (!c.equals("*") && !connectionNames.contains(c)) {
+        throw node.child("connections")
+            .error("names connection '" + c + "', which is not registered under connections");
+      }
+    }
+    return new ServiceKeyIdentity(
+        node.child("subject").requiredString(),
+        node.child("groups").stringList(List.of()),
+        keyHash,
+        connections);
+  }
+}

@@ -1,0 +1,68 @@
+package dev.warden.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The whole gateway configuration. Defaults are pinned by {@code ConfigLoaderTest}. */
+public record WardenConfig(
+    Listener postgres,
+    Listener admin,
+    Path dataDir,
+    Tls tls,
+    Limits limits,
+    Map<String, Connection> connections,
+    List<ServiceKeyIdentity> serviceKeys) {
+
+  public WardenConfig {
+    connections = Map.copyOf(connections);
+    serviceKeys = List.copyOf(serviceKeys);
+  }
+
+  /** A listening address; port 0 picks a free port. */
+  public record Listener(String host, int port) {}
+
+  /**
+   * TLS towards clients: a configured certificate and key (PEM), or, when both are absent, a
+   * development CA and certificate generated once and kept under {@code dataDir/tls}.
+   */
+  public record Tls(Path certificate, Path privateKey, boolean allowPlaintextOnLoopback) {}
+
+  /** Protective limits. */
+  public record Limits(
+      int maxMessageBytes,
+      int maxClientConnections,
+      Duration startupTimeout,
+      Duration idleTimeout,
+      Duration backendConnectTimeout) {}
+
+  /** A registered database; clients select it by name as their database. */
+  public record Connection(
+      String name,
+      String host,
+      int port,
+      String database,
+      String user,
+      Secret password,
+      BackendTls tls) {}
+
+  /** TLS towards the database. */
+  public record BackendTls(BackendTlsMode mode, Path ca) {}
+
+  /** How the gateway protects its connection to the database. */
+  public enum BackendTlsMode {
+    DISABLE,
+    REQUIRE,
+    VERIFY_FULL
+  }
+
+  /** A static service key: the stored hash, the identity it stands for, its connections. */
+  public record ServiceKeyIdentity(
+      String subject, List<String> groups, String keyHash, List<String> connections) {
+    public ServiceKeyIdentity {
+      groups = List.copyOf(groups);
+      connections = List.copyOf(connections);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.error.ErrorCode;
+import dev.warden.core.error.WardenException;
+import dev.warden.core.identity.Authenticated;
+import dev.warden.core.identity.Credential;
+import dev.warden.core.session.SessionContext;
+import dev.warden.gateway.GatewayContext;
+import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.protocol.postgres.codec.MessageFramer;
+import dev.warden.protocol.postgres.message.AuthenticationOk;
+import dev.warden.protocol.postgres.message.BackendKeyData;
+import dev.warden.protocol.postgres.message.FrontendMessage;
+import dev.warden.protocol.postgres.message.ParameterStatus;
+import dev.warden.protocol.postgres.message.PasswordMessage;
+import dev.warden.protocol.postgres.message.ProtocolViolation;
+import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second phase: takes the client's password message (its service key or token), has it
+ * authenticated off the event loop, picks the connection by database name, opens the backend with
+ * the gateway's own credential, and hands both channels to the relay.
+ */
+final class AuthenticationHandler extends ClientPhaseHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthenticationHandler.class);
+
+  private final GatewayContext context;
+  private final StartupParameters parameters;
+  private final boolean tls;
+  private boolean received;
+  private Channel backend;
+
+  AuthenticationHandler(GatewayContext context, StartupParameters parameters, boolean tls) {
+    super(context.metrics());
+    this.context = context;
+    this.parameters = parameters;
+    this.tls = tls;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    Credential credential;
+    try {
+      if (received) {
+        throw new ProtocolViolation("message received before authentication completed");
+      }
+      if (Wire.type(frame) != PasswordMessage.TYPE) {
+        throw new ProtocolViolation(
+            "expected a password message, got type '" + Wire.type(frame) + "'");
+      }
+      credential = new Credential(((PasswordMessage) FrontendMessage.decode(frame)).password());
+    } finally {
+      frame.release();
+    }
+    received = true;
+    ctx.channel().config().setAutoRead(false);
+    CompletableFuture.supplyAsync(
+            () -> context.authenticator().authenticate(credential), context.blockingExecutor())
+        .whenComplete(
+            (authenticated, failure) ->
+                ctx.executor().execute(() -> onAuthenticated(ctx, authenticated, failure)));
+  }
+
+  private void onAuthenticated(
+      ChannelHandlerContext ctx, Authenticated authenticated, Throwable failure) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    String client = String.valueOf(ctx.channel().remoteAddress());
+    if (failure != null) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      WardenException e =
+          cause instanceof WardenException w
+              ? w
+              : new WardenException(
+                  ErrorCode.INTERNAL, "authentication failed unexpectedly", null, cause);
+      if (e.code() == ErrorCode.INTERNAL) {
+        LOG.error("authentication of client {} failed unexpectedly", client, cause);
+      }
+      context.metrics().authenticationFailed();
+      context
+          .pipeline()
+          .audit()
+          .append(
+              new AuditEvent.AuthenticationFailed(
+                  context.pipeline().clock().instant(), client, parameters.user(), e.getMessage()));
+      PostgresErrors.failAndClose(ctx.channel(), e);
+      return;
+    }
+    Connection connection = context.config().connections().get(parameters.database());
+    if (connection == null) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.UNKNOWN_CONNECTION,
+              "connection \"" + parameters.database() + "\" is not registered in Warden",
+              hintForConnections(authenticated)));
+      return;
+    }
+    if (!authenticated.mayUse(connection.name())) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.ACCESS_DENIED,
+              "identity \""
+                  + authenticated.identity().subject()
+                  + "\" may not use connection \""
+                  + connection.name()
+                  + "\"",
+              hintForConnections(authenticated)));
+      return;
+    }
+    SessionContext session =
+        new SessionContext(
+            UUID.randomUUID().toString(),
+            authenticated.identity(),
+            connection.name(),
+            client,
+            parameters.applicationName());
+    Future<BackendConnection> pending =
+        BackendConnector.connect(
+            context, ctx.channel().eventLoop(), connection, parameters.forwarded());
+    pending.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            start(ctx, session, connection, pending.getNow());
+          } else {
+            WardenException e =
+                f.cause() instanceof WardenException w
+                    ? w
+                    : new WardenException(
+                        ErrorCode.BACKEND_UNAVAILABLE,
+                        "the database is unavailable",
+                        null,
+                        f.cause());
+            LOG.warn(
+                "session for {} on connection {} could not reach the database: {}",
+                session.identity().subject(),
+                connection.name(),
+                e.getMessage());
+            PostgresErrors.failAndClose(ctx.channel(), e);
+          }
+        });
+  }
+
+  private void start(
+      ChannelHandlerContext ctx,
+      SessionContext sessionContext,
+      Connection connection,
+      BackendConnection backendConnection) {
+    backend = backendConnection.channel();
+    Channel client = ctx.channel();
+    if (!client.isActive()) {
+      backend.close();
+      return;
+    }
+    BackendKeyData clientKey =
+        context
+            .cancels()
+            .register(new CancelRegistry.Target(connection.name(), backendConnection.key()));
+    Session session =
+        new Session(sessionContext, client, backend, clientKey, backendConnection.status());
+    client
+        .closeFuture()
+        .addListener(
+            f -> {
+              context.cancels().unregister(clientKey);
+              backend.close();
+              context
+                  .pipeline()
+                  .audit()
+                  .append(
+                      new AuditEvent.SessionEnded(
+                          context.pipeline().clock().instant(),
+                          sessionContext,
+                          session.statementCount()));
+            });
+    backend
+        .closeFuture()
+        .addListener(
+            f ->
+                client
+                    .writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE));
+
+    client.write(new AuthenticationOk());
+    backendConnection
+        .parameters()
+        .forEach((name, value) -> client.write(new ParameterStatus(name, value)));
+    client.write(clientKey);
+    client.writeAndFlush(new ReadyForQuery(backendConnection.status()));
+
+    ClientChannelInitializer.startupComplete(client);
+    client
+        .pipeline()
+        .get(MessageFramer.class)
+        .setMaxMessageBytes(context.config().limits().maxMessageBytes());
+    long idleMillis = context.config().limits().idleTimeout().toMillis();
+    if (idleMillis > 0) {
+      client
+          .pipeline()
+          .addBefore(
+              ctx.name(), "idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+    }
+    client.pipeline().replace(this, "relay", new ClientRelayHandler(context, session));
+    backend.pipeline().replace("startup", "relay", new BackendRelayHandler(context, session));
+    context.metrics().sessionStarted();
+    context
+        .pipeline()
+        .audit()
+        .append(
+            new AuditEvent.SessionStarted(context.pipeline().clock().instant(), sessionContext));
+    LOG.debug(
+        "session {} started for {} on {} (tls={})",
+        sessionContext.sessionId(),
+        sessionContext.identity().subject(),
+        connection.name(),
+        tls);
+    client.config().setAutoRead(true);
+    backend.config().setAutoRead(true);
+  }
+
+  private static String hintForConnections(Authenticated authenticated) {
+    return authenticated.connections().isEmpty()
+        ? "this identity may use no connection; ask an administrator"
+        : "set the database name to a connection you may use: "
+            + String.join(", ", authenticated.connections().stream().sorted().toList());
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (backend != null) {
+      backend.close();
+    }
+    ctx.fireChannelInactive();
+  }
+}

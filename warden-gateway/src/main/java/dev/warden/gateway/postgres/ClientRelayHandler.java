@@ -1,0 +1,207 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.error.ErrorCode;
+import dev.warden.core.error.WardenException;
+import dev.warden.core.policy.Decision;
+import dev.warden.core.session.Admission;
+import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementClass;
+import dev.warden.gateway.GatewayContext;
+import dev.warden.protocol.postgres.message.Bind;
+import dev.warden.protocol.postgres.message.Close;
+import dev.warden.protocol.postgres.message.CopyData;
+import dev.warden.protocol.postgres.message.CopyDone;
+import dev.warden.protocol.postgres.message.CopyFail;
+import dev.warden.protocol.postgres.message.Describe;
+import dev.warden.protocol.postgres.message.ErrorResponse;
+import dev.warden.protocol.postgres.message.Execute;
+import dev.warden.protocol.postgres.message.Flush;
+import dev.warden.protocol.postgres.message.FrontendMessage;
+import dev.warden.protocol.postgres.message.FunctionCall;
+import dev.warden.protocol.postgres.message.Parse;
+import dev.warden.protocol.postgres.message.PasswordMessage;
+import dev.warden.protocol.postgres.message.ProtocolViolation;
+import dev.warden.protocol.postgres.message.Query;
+import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.SaslInitialResponse;
+import dev.warden.protocol.postgres.message.SaslResponse;
+import dev.warden.protocol.postgres.message.Sync;
+import dev.warden.protocol.postgres.message.Target;
+import dev.warden.protocol.postgres.message.Terminate;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * The command phase, client to database: each message is decoded, each statement goes through the
+ * pipeline (analysis, decision, record), and only then is the original frame forwarded, unchanged.
+ * Every forwarded message that expects a response is queued in flight.
+ */
+final class ClientRelayHandler extends ClientPhaseHandler {
+  private static final Statement UNKNOWN_PORTAL = new Statement("", StatementClass.UNANALYZED);
+
+  private final GatewayContext context;
+  private final Session session;
+
+  ClientRelayHandler(GatewayContext context, Session session) {
+    super(context.metrics());
+    this.context = context;
+    this.session = session;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    boolean forward = false;
+    try {
+      forward = relay(FrontendMessage.decode(frame));
+    } finally {
+      if (forward) {
+        session.backend.write(frame, session.backend.voidPromise());
+      } else {
+        frame.release();
+      }
+    }
+  }
+
+  /** Handles one message; true when its frame goes on to the database. */
+  private boolean relay(FrontendMessage message) {
+    return switch (message) {
+      case Query m -> {
+        Admission admission = admit(context.pipeline().analyze(m.sql()));
+        if (!admission.allowed()) {
+          refuse(admission.decision());
+          yield false;
+        }
+        expect(InFlight.query(admission));
+        yield true;
+      }
+      case Parse m -> {
+        expect(InFlight.parse(m.statement(), context.pipeline().analyze(m.sql())));
+        yield true;
+      }
+      case Bind m -> {
+        expect(InFlight.bind(m.portal(), session.preparedStatement(m.statement())));
+        yield true;
+      }
+      case Describe m -> {
+        expect(
+            m.target() == Target.STATEMENT
+                ? InFlight.DESCRIBE_STATEMENT
+                : InFlight.DESCRIBE_PORTAL);
+        yield true;
+      }
+      case Execute m -> {
+        Statement statement = session.portal(m.portal());
+        Admission admission = admit(statement == null ? UNKNOWN_PORTAL : statement);
+        if (!admission.allowed()) {
+          refuse(admission.decision());
+          yield false;
+        }
+        expect(InFlight.execute(admission));
+        yield true;
+      }
+      case Close m -> {
+        expect(InFlight.close(m.target(), m.name()));
+        yield true;
+      }
+      case Sync m -> {
+        session.discardingUntilSync = false;
+        session.inFlight.add(InFlight.SYNC);
+        yield true;
+      }
+      case Terminate m -> {
+        session
+            .backend
+            .writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+            .addListener(ChannelFutureListener.CLOSE);
+        session.client.close();
+        yield true;
+      }
+      case Flush m -> true;
+      case CopyData m -> true;
+      case CopyDone m -> true;
+      case CopyFail m -> true;
+      case FunctionCall m -> {
+        refuse(
+            new WardenException(
+                ErrorCode.FEATURE_NOT_SUPPORTED,
+                "the function-call protocol message is not supported through Warden",
+                "call the function with SELECT instead, so policy can see it"));
+        yield false;
+      }
+      case PasswordMessage m ->
+          throw new ProtocolViolation("password message after authentication");
+      case SaslInitialResponse m ->
+          throw new ProtocolViolation("password message after authentication");
+      case SaslResponse m -> throw new ProtocolViolation("password message after authentication");
+    };
+  }
+
+  private Admission admit(Statement statement) {
+    context.metrics().statement();
+    return context.pipeline().admit(session.context, session.nextStatementId(), statement);
+  }
+
+  /** Queues a message that expects a response, unless the database is discarding until Sync. */
+  private void expect(InFlight entry) {
+    if (!session.discardingUntilSync) {
+      session.inFlight.add(entry);
+    }
+  }
+
+  private void refuse(Decision decision) {
+    String message =
+        switch (decision) {
+          case Decision.Deny d -> "denied by rule " + d.rule() + ": " + d.reason();
+          case Decision.Hold h ->
+              "statement requires approval (rule " + h.rule() + "): " + h.reason();
+          case Decision.Allow a -> throw new IllegalStateException("refusing an allowed statement");
+        };
+    String hint = decision instanceof Decision.Deny d ? d.hint() : null;
+    refuse(new WardenException(ErrorCode.ACCESS_DENIED, message, hint));
+  }
+
+  /** Answers with an error and ReadyForQuery, after every response still owed to the client. */
+  private void refuse(WardenException e) {
+    ErrorResponse error = PostgresErrors.error(e);
+    if (session.inFlight.isEmpty()) {
+      session.client.write(error);
+      session.client.writeAndFlush(new ReadyForQuery(session.transactionStatus));
+    } else {
+      session.inFlight.add(InFlight.refusal(error));
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    session.backend.flush();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    // Backpressure: stop reading from the database while the client cannot keep up.
+    session.backend.config().setAutoRead(ctx.channel().isWritable());
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent && session.inFlight.isEmpty()) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.IDLE_TIMEOUT,
+              "terminating session idle for more than " + context.config().limits().idleTimeout(),
+              "reconnect; limits.idleTimeout sets how long a session may stay idle"));
+    } else {
+      ctx.fireUserEventTriggered(event);
+    }
+  }
+
+  @Override
+  void onFailure(ChannelHandlerContext ctx) {
+    session.backend.close();
+  }
+}

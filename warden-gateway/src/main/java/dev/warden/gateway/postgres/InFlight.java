@@ -1,0 +1,96 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.session.Admission;
+import dev.warden.core.sql.Statement;
+import dev.warden.protocol.postgres.message.ErrorResponse;
+import dev.warden.protocol.postgres.message.Target;
+
+/**
+ * One client message whose response has not yet come back from the database. The session keeps them
+ * in order, so every RowDescription, DataRow and CommandComplete is attributed to the statement
+ * that caused it, and a prepared statement or portal only counts as created once the database
+ * confirmed it.
+ */
+final class InFlight {
+  enum Kind {
+    /** A simple-protocol Query: everything until ReadyForQuery belongs to it. */
+    QUERY,
+    /** A Parse: on ParseComplete its statement becomes the named prepared statement. */
+    PARSE,
+    /** A Bind: on BindComplete its statement becomes the named portal's. */
+    BIND,
+    /** Describe of a prepared statement: ParameterDescription, then RowDescription or NoData. */
+    DESCRIBE_STATEMENT,
+    /** Describe of a portal: RowDescription or NoData. */
+    DESCRIBE_PORTAL,
+    /** Execute of a portal: rows, then CommandComplete, EmptyQueryResponse or PortalSuspended. */
+    EXECUTE,
+    CLOSE,
+    SYNC,
+    /** A refusal answered by Warden itself, once every earlier response has gone out. */
+    REFUSAL
+  }
+
+  static final InFlight DESCRIBE_STATEMENT =
+      new InFlight(Kind.DESCRIBE_STATEMENT, null, null, null, null, null);
+  static final InFlight DESCRIBE_PORTAL =
+      new InFlight(Kind.DESCRIBE_PORTAL, null, null, null, null, null);
+  static final InFlight SYNC = new InFlight(Kind.SYNC, null, null, null, null, null);
+
+  final Kind kind;
+
+  /** The prepared statement or portal a PARSE, BIND or CLOSE names. */
+  final String name;
+
+  final Target target;
+  final Statement statement;
+  final Admission admission;
+  final ErrorResponse refusal;
+
+  /** Rows returned so far, for QUERY and EXECUTE. Touched on the event loop only. */
+  long rows;
+
+  private InFlight(
+      Kind kind,
+      String name,
+      Target target,
+      Statement statement,
+      Admission admission,
+      ErrorResponse refusal) {
+    this.kind = kind;
+    this.name = name;
+    this.target = target;
+    this.statement = statement;
+    this.admission = admission;
+    this.refusal = refusal;
+  }
+
+  static InFlight query(Admission admission) {
+    return new InFlight(Kind.QUERY, null, null, admission.statement(), admission, null);
+  }
+
+  static InFlight parse(String name, Statement statement) {
+    return new InFlight(Kind.PARSE, name, Target.STATEMENT, statement, null, null);
+  }
+
+  static InFlight bind(String portal, Statement statement) {
+    return new InFlight(Kind.BIND, portal, Target.PORTAL, statement, null, null);
+  }
+
+  static InFlight execute(Admission admission) {
+    return new InFlight(Kind.EXECUTE, null, null, admission.statement(), admission, null);
+  }
+
+  static InFlight close(Target target, String name) {
+    return new InFlight(Kind.CLOSE, name, target, null, null, null);
+  }
+
+  static InFlight refusal(ErrorResponse error) {
+    return new InFlight(Kind.REFUSAL, null, null, null, null, error);
+  }
+
+  @Override
+  public String toString() {
+    return name == null ? kind.name() : kind + "(" + name + ")";
+  }
+}

@@ -1,0 +1,46 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.error.ErrorCode;
+import dev.warden.core.error.WardenException;
+import dev.warden.protocol.postgres.message.ErrorResponse;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+
+/** Turns Warden's failures into PostgreSQL ErrorResponses: the one place SQLSTATEs are chosen. */
+public final class PostgresErrors {
+  private PostgresErrors() {}
+
+  public static String sqlState(ErrorCode code) {
+    return switch (code) {
+      case AUTHENTICATION_FAILED -> "28P01";
+      case AUTHORIZATION_REFUSED -> "28000";
+      case UNKNOWN_CONNECTION -> "3D000";
+      case ACCESS_DENIED -> "42501";
+      case PROTOCOL_VIOLATION -> "08P01";
+      case FEATURE_NOT_SUPPORTED -> "0A000";
+      case INVALID_PARAMETER -> "22023";
+      case TOO_MANY_CONNECTIONS -> "53300";
+      case BACKEND_UNAVAILABLE -> "08006";
+      case STARTUP_TIMEOUT -> "08006";
+      case IDLE_TIMEOUT -> "57P05";
+      case INTERNAL -> "XX000";
+    };
+  }
+
+  /** An ERROR the session survives. */
+  public static ErrorResponse error(WardenException e) {
+    return ErrorResponse.of("ERROR", sqlState(e.code()), "warden: " + e.getMessage(), e.hint());
+  }
+
+  /** A FATAL error: the session ends after it. */
+  public static ErrorResponse fatal(WardenException e) {
+    return ErrorResponse.of("FATAL", sqlState(e.code()), "warden: " + e.getMessage(), e.hint());
+  }
+
+  /** Sends a FATAL error and closes the channel once it is written. */
+  public static void failAndClose(Channel channel, WardenException e) {
+    if (channel.isActive()) {
+      channel.writeAndFlush(fatal(e)).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.session.SessionContext;
+import dev.warden.core.sql.Statement;
+import dev.warden.protocol.postgres.message.BackendKeyData;
+import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
+import io.netty.channel.Channel;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One client session and its backend: who it is, the statements in flight, the prepared statements
+ * and portals it has created, and the transaction state. Only its event loop touches it, so nothing
+ * here is synchronised.
+ */
+final class Session {
+  final SessionContext context;
+  final Channel client;
+  final Channel backend;
+  final BackendKeyData clientKey;
+  final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+  final Map<String, Statement> preparedStatements = new HashMap<>();
+  final Map<String, Statement> portals = new HashMap<>();
+  TransactionStatus transactionStatus;
+
+  /**
+   * After an error in an extended-protocol batch the database discards every message until the next
+   * Sync; while this is set, those messages expect no response and are not queued.
+   */
+  boolean discardingUntilSync;
+
+  private long statementCount;
+
+  Session(
+      SessionContext context,
+      Channel client,
+      Channel backend,
+      BackendKeyData clientKey,
+      TransactionStatus status) {
+    this.context = context;
+    this.client = client;
+    this.backend = backend;
+    this.clientKey = clientKey;
+    this.transactionStatus = status;
+  }
+
+  /**
+   * The statement a prepared-statement name stands for, as the database will see it: a Parse still
+   * in flight wins over a confirmed one. Null when unknown.
+   */
+  Statement preparedStatement(String name) {
+    return pending(InFlight.Kind.PARSE, name, preparedStatements);
+  }
+
+  /** The statement behind a portal, as the database will see it; null when unknown. */
+  Statement portal(String name) {
+    return pending(InFlight.Kind.BIND, name, portals);
+  }
+
+  private Statement pending(InFlight.Kind kind, String name, Map<String, Statement> confirmed) {
+    for (var it = inFlight.descendingIterator(); it.hasNext(); ) {
+      InFlight entry = it.next();
+      if (entry.kind == kind && entry.name.equals(name)) {
+        return entry.statement;
+      }
+    }
+    return confirmed.get(name);
+  }
+
+  long nextStatementId() {
+    return ++statementCount;
+  }
+
+  long statementCount() {
+    return statementCount;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.warden.gateway.it;
+
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.gateway.Gateway;
+import dev.warden.gateway.config.ConfigLoader;
+import dev.warden.gateway.config.WardenConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A real gateway in front of the machine's PostgreSQL (127.0.0.1:5432, database {@code test}), with
+ * one service key for identity {@code agent}. Loopback only; closes with the test.
+ */
+final class GatewayFixture implements AutoCloseable {
+  static final String PG_HOST = System.getenv().getOrDefault("WARDEN_TEST_PGHOST", "127.0.0.1");
+  static final int PG_PORT =
+      Integer.parseInt(System.getenv().getOrDefault("WARDEN_TEST_PGPORT", "5432"));
+  static final String PG_USER = System.getenv().getOrDefault("WARDEN_TEST_PGUSER", "postgres");
+  static final String PG_DATABASE = System.getenv().getOrDefault("WARDEN_TEST_PGDATABASE", "test");
+
+  final Path dataDir;
+  final String agentKey;
+  final Gateway gateway;
+
+  private GatewayFixture(Path dataDir, String agentKey, Gateway gateway) {
+    this.dataDir = dataDir;
+    this.agentKey = agentKey;
+    this.gateway = gateway;
+  }
+
+  static GatewayFixture start() throws IOException {
+    return start(Map.of());
+  }
+
+  /** Starts a gateway; {@code connections} adds YAML connection blocks by name. */
+  static GatewayFixture start(Map<String, String> extraConnections) throws IOException {
+    return start(extraConnections, "");
+  }
+
+  static GatewayFixture start(Map<String, String> extraConnections, String limitsYaml)
+      throws IOException {
+    SecureRandom random = new SecureRandom();
+    String key = ServiceKey.generate(random);
+    Path dataDir = Files.createTempDirectory("warden-it");
+    StringBuilder yaml = new StringBuilder();
+    yaml.append(
+        "listen:\n  postgres: {host: 127.0.0.1, port: 0}\n  admin: {host: 127.0.0.1, port: 0}\n");
+    yaml.append("dataDir: ").append(dataDir).append("\n");
+    yaml.append("limits:\n  startupTimeout: 3s\n").append(limitsYaml);
+    yaml.append("connections:\n");
+    yaml.append("  test: {host: ")
+        .append(PG_HOST)
+        .append(", port: ")
+        .append(PG_PORT)
+        .append(", database: ")
+        .append(PG_DATABASE)
+        .append(", user: ")
+        .append(PG_USER)
+        .append("}\n");
+    extraConnections.forEach(
+        (name, block) -> yaml.append("  ").append(name).append(": ").append(block).append("\n"));
+    yaml.append("identities:\n  serviceKeys:\n");
+    yaml.append("    - {subject: agent, groups: [code-assistant], keyHash: \"")
+        .append(ServiceKey.hash(key, random))
+        .append("\", connections: [\"*\"]}\n");
+    WardenConfig config = new ConfigLoader(System::getenv).parse(yaml.toString(), true, dataDir);
+    return new GatewayFixture(dataDir, key, Gateway.start(config));
+  }
+
+  int port() {
+    return gateway.postgresPort();
+  }
+
+  Path caCertificate() {
+    return dataDir.resolve("tls/ca.crt");
+  }
+
+  String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+  }
+
+  Connection connect() throws SQLException {
+    return connect("test", new Properties());
+  }
+
+  Connection connect(String database, Properties extra) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", "agent");
+    props.setProperty("password", agentKey);
+    props.setProperty("sslmode", "require");
+    props.putAll(extra);
+    return DriverManager.getConnection(jdbcUrl(database), props);
+  }
+
+  /** A libpq connection string for psql, pgbench and friends (password via PGPASSWORD). */
+  String libpqConnInfo(String database) {
+    return "host=127.0.0.1 port=" + port() + " dbname=" + database + " user=agent sslmode=require";
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+  }
+}

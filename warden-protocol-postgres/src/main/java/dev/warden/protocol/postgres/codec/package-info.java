@@ -1,0 +1,2 @@
+/** Netty framing, decoding and encoding of PostgreSQL messages. */
+package dev.warden.protocol.postgres.codec;
