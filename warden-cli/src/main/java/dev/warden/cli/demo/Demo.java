@@ -1,0 +1,167 @@
+package dev.warden.cli.demo;
+
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.gateway.Gateway;
+import dev.warden.gateway.config.ConfigLoader;
+import dev.warden.gateway.config.WardenConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A running demo: the embedded PostgreSQL with the shop database, the gateway in front of it,
+ * identities {@code agent} and {@code dba}, and the env file. The database demands SCRAM for the
+ * gateway's role; only the gateway holds that password.
+ */
+public final class Demo implements AutoCloseable {
+  public static final String CONNECTION = "shop";
+  public static final String OWNER = "shop_owner";
+
+  /** Where and how to start. Port 0 picks a free port. */
+  public record Options(Path dataDir, Path envFile, int pgPort, int adminPort) {}
+
+  private final EmbeddedPostgres postgres;
+  private final Gateway gateway;
+  private final Map<String, String> environment;
+
+  private Demo(EmbeddedPostgres postgres, Gateway gateway, Map<String, String> environment) {
+    this.postgres = postgres;
+    this.gateway = gateway;
+    this.environment = environment;
+  }
+
+  public static Demo start(Options options) throws IOException, SQLException {
+    SecureRandom random = new SecureRandom();
+    Path dataDir = options.dataDir().toAbsolutePath();
+    Files.createDirectories(dataDir);
+    String ownerPassword = ServiceKey.generate(random).substring(ServiceKey.PREFIX.length());
+    Path hba = dataDir.resolve("pg_hba.conf");
+    Files.writeString(
+        hba,
+        """
+        # The demo database: the gateway's role must prove its password (SCRAM); the
+        # bootstrap superuser may connect locally without one, to seed and inspect.
+        local all postgres trust
+        host  all postgres 127.0.0.1/32 trust
+        host  all all      127.0.0.1/32 scram-sha-256
+        """);
+    EmbeddedPostgres postgres =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(dataDir.resolve("postgres"))
+            .setCleanDataDirectory(true)
+            .setServerConfig("listen_addresses", "127.0.0.1")
+            .setServerConfig("hba_file", hba.toString())
+            .setServerConfig("password_encryption", "scram-sha-256")
+            .start();
+    try {
+      seed(postgres, ownerPassword);
+      String agentKey = ServiceKey.generate(random);
+      String dbaKey = ServiceKey.generate(random);
+      String yaml =
+          """
+          listen:
+            postgres: {host: 127.0.0.1, port: %d}
+            admin: {host: 127.0.0.1, port: %d}
+          dataDir: %s
+          connections:
+            shop:
+              host: 127.0.0.1
+              port: %d
+              database: shop
+              user: %s
+              password: "%s"
+          identities:
+            serviceKeys:
+              - {subject: agent, groups: [code-assistant], keyHash: "%s", connections: [shop]}
+              - {subject: dba, groups: [dba], keyHash: "%s", connections: [shop]}
+          """
+              .formatted(
+                  options.pgPort(),
+                  options.adminPort(),
+                  dataDir.resolve("gateway"),
+                  postgres.getPort(),
+                  OWNER,
+                  ownerPassword,
+                  ServiceKey.hash(agentKey, random),
+                  ServiceKey.hash(dbaKey, random));
+      WardenConfig config = new ConfigLoader(System::getenv).parse(yaml, true, dataDir);
+      Gateway gateway = Gateway.start(config);
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("WARDEN_DEMO_PGHOST", "127.0.0.1");
+      env.put("WARDEN_DEMO_PGPORT", Integer.toString(gateway.postgresPort()));
+      env.put("WARDEN_DEMO_DATABASE", CONNECTION);
+      env.put("WARDEN_DEMO_AGENT_TOKEN", agentKey);
+      env.put("WARDEN_DEMO_DBA_TOKEN", dbaKey);
+      env.put("WARDEN_DEMO_ADMIN_URL", "http://127.0.0.1:" + gateway.adminPort());
+      env.put(
+          "WARDEN_DEMO_DIRECT_URL",
+          "postgresql://"
+              + OWNER
+              + ":"
+              + ownerPassword
+              + "@127.0.0.1:"
+              + postgres.getPort()
+              + "/shop");
+      env.put("WARDEN_DEMO_CA_CERT", dataDir.resolve("gateway/tls/ca.crt").toString());
+      writeEnvFile(options.envFile(), env);
+      return new Demo(postgres, gateway, env);
+    } catch (IOException | SQLException | RuntimeException e) {
+      postgres.close();
+      throw e;
+    }
+  }
+
+  private static void seed(EmbeddedPostgres postgres, String ownerPassword)
+      throws SQLException, IOException {
+    try (Connection admin = postgres.getPostgresDatabase().getConnection();
+        Statement s = admin.createStatement()) {
+      s.execute("CREATE ROLE " + OWNER + " LOGIN PASSWORD '" + ownerPassword + "'");
+      s.execute("CREATE DATABASE shop OWNER " + OWNER);
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/shop";
+    try (Connection shop = DriverManager.getConnection(url, OWNER, ownerPassword)) {
+      ShopData.load(shop);
+    }
+  }
+
+  private static void writeEnvFile(Path file, Map<String, String> env) throws IOException {
+    StringBuilder text =
+        new StringBuilder(
+            "# Written by `warden demo`; source it: . ./" + file.getFileName() + "\n");
+    env.forEach((k, v) -> text.append(k).append("='").append(v).append("'\n"));
+    Path absolute = file.toAbsolutePath();
+    if (absolute.getParent() != null) {
+      Files.createDirectories(absolute.getParent());
+    }
+    Files.writeString(absolute, text);
+  }
+
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  @Override
+  public void close() {
+    try {
+      gateway.close();
+    } finally {
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        System.err.println("warden demo: could not stop the embedded database: " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The {@code warden} command and its subcommands. */
+package dev.warden.cli;
