@@ -122,6 +122,10 @@ final class RawClient implements AutoCloseable {
     }
   }
 
+  int readByte() throws IOException {
+    return in.readUnsignedByte();
+  }
+
   Message read() throws IOException {
     char type = (char) in.readUnsignedByte();
     int length = in.readInt();

@@ -22,21 +22,32 @@ public final class ScramSha256Client {
   private static final String GS2_HEADER = "n,,";
   private static final int MAX_ITERATIONS = 1_000_000;
 
+  private final String user;
   private final char[] password;
   private final String clientNonce;
   private String clientFirstBare;
   private byte[] expectedServerSignature;
 
   public ScramSha256Client(String password, SecureRandom random) {
+    this("", password, newNonce(random));
+  }
+
+  /** With a given user name and nonce: for the RFC 7677 test vector. */
+  ScramSha256Client(String user, String password, String clientNonce) {
+    this.user = user;
     this.password = password.toCharArray();
+    this.clientNonce = clientNonce;
+  }
+
+  private static String newNonce(SecureRandom random) {
     byte[] nonce = new byte[18];
     random.nextBytes(nonce);
-    this.clientNonce = Base64.getEncoder().encodeToString(nonce);
+    return Base64.getEncoder().encodeToString(nonce);
   }
 
   /** The client-first message. */
   public String clientFirstMessage() {
-    clientFirstBare = "n=,r=" + clientNonce;
+    clientFirstBare = "n=" + user + ",r=" + clientNonce;
     return GS2_HEADER + clientFirstBare;
   }
 
