@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Compares `pgbench -S` directly against PostgreSQL, through PgBouncer (session mode) and through
+# Warden, alternating targets within each round so drift hits all alike. Prints tps per run and
+# the median ratios Warden/direct and Warden/PgBouncer.
+#
+#   bench/pgbench-compare.sh            # defaults: 3 rounds x 10 s, 8 clients, scale 10
+#   ROUNDS=5 DURATION=20 CLIENTS=8 bench/pgbench-compare.sh
+#
+# Needs: PostgreSQL on $PGHOST:$PGPORT reachable as $PGUSER without a password (trust), pgbench,
+# pgbouncer (installed with apt-get when missing and running as root), a built Warden
+# (mvn -DskipTests package). Everything listens on 127.0.0.1 only and stops at the end.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+CLIENTS=${CLIENTS:-8}
+THREADS=${THREADS:-2}
+SCALE=${SCALE:-10}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+DB=${BENCH_DB:-warden_bench}
+BOUNCER_PORT=${BOUNCER_PORT:-16432}
+WARDEN_PORT=${WARDEN_PORT:-15433}
+WARDEN_ADMIN_PORT=${WARDEN_ADMIN_PORT:-18081}
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d /tmp/warden-bench.XXXXXX)"
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+if ! command -v pgbouncer >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing pgbouncer (apt)..." >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq pgbouncer >/dev/null
+  else
+    echo "pgbouncer is missing: apt-get install pgbouncer (or brew install pgbouncer)" >&2
+    exit 1
+  fi
+fi
+
+psql -X -q -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 \
+  || psql -X -q -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c "CREATE DATABASE $DB"
+echo "loading pgbench data (scale $SCALE)..." >&2
+pgbench -q -i -s "$SCALE" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" "$DB" >/dev/null 2>&1
+
+# PgBouncer, session mode. It refuses to run as root, so it drops to the postgres user.
+cat >"$work/pgbouncer.ini" <<INI
+[databases]
+$DB = host=$PGHOST port=$PGPORT dbname=$DB user=$PGUSER
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+auth_type = trust
+auth_file = $work/userlist.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 50
+logfile = $work/pgbouncer.log
+pidfile = $work/pgbouncer.pid
+INI
+echo "\"$PGUSER\" \"\"" >"$work/userlist.txt"
+chmod 644 "$work"/pgbouncer.ini "$work"/userlist.txt
+if [ "$(id -u)" = 0 ]; then
+  chown postgres "$work"
+  pgbouncer -d -u postgres "$work/pgbouncer.ini"
+else
+  pgbouncer -d "$work/pgbouncer.ini"
+fi
+
+# Warden, plain text on loopback (so all three paths carry the same bytes), same database.
+if [ ! -f "$root/warden-cli/target/warden-cli.jar" ]; then
+  echo "Warden is not built: JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -q -DskipTests package" >&2
+  exit 1
+fi
+keys="$("$root/bin/warden" keys new --subject bench)"
+key="$(echo "$keys" | awk '/^key:/ {print $2}')"
+hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
+cat >"$work/warden.yaml" <<YAML
+listen:
+  postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
+  admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
+dataDir: $work/warden-data
+tls: {allowPlaintextOnLoopback: true}
+connections:
+  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER}
+identities:
+  serviceKeys:
+    - {subject: bench, keyHash: "$hash", connections: [$DB]}
+YAML
+WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$WARDEN_ADMIN_PORT/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+direct="host=$PGHOST port=$PGPORT dbname=$DB user=$PGUSER"
+pgbouncer="host=127.0.0.1 port=$BOUNCER_PORT dbname=$DB user=$PGUSER"
+warden="host=127.0.0.1 port=$WARDEN_PORT dbname=$DB user=bench sslmode=disable password=$key"
+warden_tls="host=127.0.0.1 port=$WARDEN_PORT dbname=$DB user=bench sslmode=require password=$key"
+
+run() { # target-name conninfo mode seconds -> tps
+  local out
+  out="$(pgbench -n -S -M "$3" -c "$CLIENTS" -j "$THREADS" -T "$4" "$2" 2>&1)" || { echo "$out" >&2; echo 0; return; }
+  echo "$out" | awk '/^tps = / {print $3; exit}'
+}
+
+echo "warming up the JVM..." >&2
+run warden "$warden" prepared 5 >/dev/null
+run warden "$warden" simple 5 >/dev/null
+
+results="$work/results.tsv"
+printf 'round\tmode\ttarget\ttps\n' >"$results"
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in simple prepared; do
+    for target in direct pgbouncer warden warden_tls; do
+      tps="$(run "$target" "${!target}" "$mode" "$DURATION")"
+      printf '%s\t%s\t%s\t%s\n' "$round" "$mode" "$target" "$tps" | tee -a "$results" >&2
+    done
+  done
+done
+
+python3 - "$results" "$ROUNDS" "$DURATION" "$CLIENTS" "$SCALE" <<'PY'
+import csv, statistics, sys
+path, rounds, duration, clients, scale = sys.argv[1:]
+rows = list(csv.DictReader(open(path), delimiter="\t"))
+print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)")
+print(f"{'mode':9} {'direct':>10} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11} {'W/direct':>9} {'W/bouncer':>10} {'bouncer/direct':>15}")
+for mode in ("simple", "prepared"):
+    med = {t: statistics.median(float(r["tps"]) for r in rows if r["mode"] == mode and r["target"] == t)
+           for t in ("direct", "pgbouncer", "warden", "warden_tls")}
+    print(f"{mode:9} {med['direct']:10.0f} {med['pgbouncer']:10.0f} {med['warden']:10.0f} {med['warden_tls']:11.0f} "
+          f"{med['warden']/med['direct']:9.2f} {med['warden']/med['pgbouncer']:10.2f} {med['pgbouncer']/med['direct']:15.2f}")
+PY
