@@ -27,8 +27,8 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -60,24 +60,27 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway with the foundation's pipeline: service keys, no analysis, allow-all. */
   public static Gateway start(WardenConfig config) throws IOException {
-    SecureRandom random = new SecureRandom();
-    List<ServiceKeyAuthenticator.Entry> keys =
-        config.serviceKeys().stream()
-            .map(
-                k ->
-                    new ServiceKeyAuthenticator.Entry(
-                        k.subject(),
-                        java.util.Set.copyOf(k.groups()),
-                        ServiceKey.parse(k.keyHash()),
-                        java.util.Set.copyOf(k.connections())))
-            .toList();
     StatementPipeline pipeline =
         new StatementPipeline(
             new UnanalyzedSqlAnalyzer(),
             new AllowAllPolicy(),
             new Slf4jAuditLog(),
             Clock.systemUTC());
-    return start(config, new ServiceKeyAuthenticator(keys), pipeline, random);
+    return start(config, serviceKeyAuthenticator(config), pipeline, new SecureRandom());
+  }
+
+  /** The authenticator for the configured service keys. */
+  public static Authenticator serviceKeyAuthenticator(WardenConfig config) {
+    return new ServiceKeyAuthenticator(
+        config.serviceKeys().stream()
+            .map(
+                k ->
+                    new ServiceKeyAuthenticator.Entry(
+                        k.subject(),
+                        Set.copyOf(k.groups()),
+                        ServiceKey.parse(k.keyHash()),
+                        Set.copyOf(k.connections())))
+            .toList());
   }
 
   public static Gateway start(

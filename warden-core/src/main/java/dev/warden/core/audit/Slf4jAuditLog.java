@@ -33,15 +33,26 @@ public final class Slf4jAuditLog implements AuditLog {
               .addKeyValue("user", e.user())
               .addKeyValue("reason", e.reason())
               .log("authentication failed");
-      case AuditEvent.StatementDecided e ->
+      case AuditEvent.StatementDecided e -> {
+        if (LOG.isDebugEnabled()) {
           LOG.atDebug()
               .addKeyValue("event", "statement")
               .addKeyValue("session", e.session().sessionId())
               .addKeyValue("statement", e.statementId())
-              .addKeyValue("fingerprint", e.fingerprint())
+              .addKeyValue("fingerprint", Fingerprint.of(e.statement().text()))
               .addKeyValue("decision", e.decision().getClass().getSimpleName())
               .addKeyValue("rule", e.decision().rule())
               .log("statement decided");
+        }
+      }
+      case AuditEvent.StatementCompleted e ->
+          LOG.atDebug()
+              .addKeyValue("event", "statement.end")
+              .addKeyValue("session", e.session().sessionId())
+              .addKeyValue("statement", e.statementId())
+              .addKeyValue("rows", e.rows())
+              .addKeyValue("error", e.errorSqlState())
+              .log("statement completed");
       case AuditEvent.SessionEnded e ->
           LOG.atInfo()
               .addKeyValue("event", "session.end")

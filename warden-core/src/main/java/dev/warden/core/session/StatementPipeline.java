@@ -6,11 +6,7 @@ import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.PolicyEngine;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 
 /**
  * The protocol-neutral path of every statement: analyse, decide, record, and only then may the wire
@@ -39,8 +35,15 @@ public final class StatementPipeline {
     Decision decision = policy.decide(session.identity(), session.connection(), statement);
     audit.append(
         new AuditEvent.StatementDecided(
-            clock.instant(), session, statementId, fingerprint(statement.text()), decision));
+            clock.instant(), session, statementId, statement, decision));
     return new Admission(statementId, statement, decision);
+  }
+
+  /** Records how an admitted statement ended. */
+  public void completed(SessionContext session, long statementId, long rows, String errorSqlState) {
+    audit.append(
+        new AuditEvent.StatementCompleted(
+            clock.instant(), session, statementId, rows, errorSqlState));
   }
 
   public AuditLog audit() {
@@ -49,16 +52,5 @@ public final class StatementPipeline {
 
   public Clock clock() {
     return clock;
-  }
-
-  /** A short, non-reversible name for a statement's text, safe for logs. */
-  static String fingerprint(String sql) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -59,12 +59,12 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
       }
       case 'C', 'I' -> {
         if (expectHead(type, Kind.QUERY, Kind.EXECUTE).kind == Kind.EXECUTE) {
-          session.inFlight.poll();
+          finish(session.inFlight.poll(), null);
         }
       }
       case 's' -> {
         expectHead(type, Kind.EXECUTE);
-        session.inFlight.poll();
+        finish(session.inFlight.poll(), null);
       }
       case 'G', 'H', 'W', 'd', 'c' -> expectHead(type, Kind.QUERY, Kind.EXECUTE);
       case '1' -> {
@@ -93,8 +93,11 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
         session.inFlight.poll();
       }
       case 'Z' -> {
-        expectHead(type, Kind.QUERY, Kind.SYNC);
+        InFlight done = expectHead(type, Kind.QUERY, Kind.SYNC);
         session.inFlight.poll();
+        if (done.kind == Kind.QUERY) {
+          finish(done, done.errorSqlState);
+        }
         session.transactionStatus = ((ReadyForQuery) BackendMessage.decode(frame)).status();
         // The unnamed portal does not outlive the transaction that made it.
         if (session.transactionStatus == ReadyForQuery.TransactionStatus.IDLE) {
@@ -115,23 +118,39 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
    * nothing more.
    */
   private void error(ByteBuf frame) {
+    ErrorResponse error = (ErrorResponse) BackendMessage.decode(frame);
     InFlight head = session.inFlight.peek();
     if (head == null) {
-      ErrorResponse error = (ErrorResponse) BackendMessage.decode(frame);
       if (!error.isFatal()) {
         throw desynchronised('E', "an error outside any statement");
       }
       return;
     }
-    if (head.kind == Kind.QUERY || head.kind == Kind.SYNC) {
+    if (head.kind == Kind.QUERY) {
+      head.errorSqlState = error.sqlState();
+      return;
+    }
+    if (head.kind == Kind.SYNC) {
       return;
     }
     while (!session.inFlight.isEmpty() && session.inFlight.peek().kind != Kind.SYNC) {
-      session.inFlight.poll();
+      InFlight skipped = session.inFlight.poll();
+      if (skipped.kind == Kind.EXECUTE) {
+        // The failed statement, and any admitted after it in the batch, which never ran.
+        finish(skipped, error.sqlState());
+      }
     }
     if (session.inFlight.isEmpty()) {
       session.discardingUntilSync = true;
     }
+  }
+
+  /** A statement's responses are complete: record its outcome. */
+  private void finish(InFlight statement, String errorSqlState) {
+    context
+        .pipeline()
+        .completed(
+            session.context, statement.admission.statementId(), statement.rows, errorSqlState);
   }
 
   private InFlight expectHead(char type, Kind... kinds) {

@@ -29,20 +29,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
   protected void initChannel(Channel channel) {
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast("encoder", context.encoder());
-    if (!context.metrics().tryOpenClient(context.config().limits().maxClientConnections())) {
-      PostgresErrors.failAndClose(
-          channel,
-          new WardenException(
-              ErrorCode.TOO_MANY_CONNECTIONS,
-              "the gateway is at its limit of "
-                  + context.config().limits().maxClientConnections()
-                  + " client connections",
-              "retry later, or ask an administrator to raise limits.maxClientConnections"));
-      return;
+    // Over the limit, the client still gets to negotiate TLS and send its StartupMessage, so that
+    // it can be told why it is refused (drivers cannot read an error sent before that).
+    boolean admitted =
+        context.metrics().tryOpenClient(context.config().limits().maxClientConnections());
+    if (admitted) {
+      channel.closeFuture().addListener(f -> context.metrics().clientClosed());
     }
-    channel.closeFuture().addListener(f -> context.metrics().clientClosed());
     pipeline.addLast("startup-decoder", new StartupPacketDecoder());
-    pipeline.addLast("startup", new StartupHandler(context));
+    pipeline.addLast("startup", new StartupHandler(context, admitted));
     long timeoutMillis = context.config().limits().startupTimeout().toMillis();
     ScheduledFuture<?> deadline =
         channel

@@ -50,6 +50,9 @@ final class InFlight {
   /** Rows returned so far, for QUERY and EXECUTE. Touched on the event loop only. */
   long rows;
 
+  /** The SQLSTATE of the error that ended a QUERY, or null. */
+  String errorSqlState;
+
   private InFlight(
       Kind kind,
       String name,

@@ -29,10 +29,15 @@ final class StartupHandler extends ClientPhaseHandler {
   static final int MAX_AUTHENTICATION_MESSAGE_BYTES = 16 * 1024;
 
   private final GatewayContext context;
+  private final boolean admitted;
 
-  StartupHandler(GatewayContext context) {
+  /**
+   * @param admitted false when the gateway was at its connection limit as this client connected
+   */
+  StartupHandler(GatewayContext context, boolean admitted) {
     super(context.metrics());
     this.context = context;
+    this.admitted = admitted;
   }
 
   @Override
@@ -81,6 +86,14 @@ final class StartupHandler extends ClientPhaseHandler {
           ErrorCode.AUTHORIZATION_REFUSED,
           "TLS is required: this connection is not encrypted",
           "connect with sslmode=require, or sslmode=verify-full with sslrootcert set to the gateway's CA certificate");
+    }
+    if (!admitted) {
+      throw new WardenException(
+          ErrorCode.TOO_MANY_CONNECTIONS,
+          "the gateway is at its limit of "
+              + context.config().limits().maxClientConnections()
+              + " client connections",
+          "retry later, or ask an administrator to raise limits.maxClientConnections");
     }
     if (message.majorVersion() != 3) {
       throw new WardenException(

@@ -1,6 +1,11 @@
 package dev.warden.gateway.it;
 
+import dev.warden.core.audit.AuditLog;
+import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.identity.ServiceKey;
+import dev.warden.core.policy.AllowAllPolicy;
+import dev.warden.core.session.StatementPipeline;
+import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.gateway.Gateway;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;
@@ -11,6 +16,7 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Properties;
 
@@ -44,8 +50,15 @@ final class GatewayFixture implements AutoCloseable {
     return start(extraConnections, "");
   }
 
-  static GatewayFixture start(Map<String, String> extraConnections, String limitsYaml)
+  /** Starts a gateway; {@code extraYaml} adds top-level YAML (e.g. a limits or tls block). */
+  static GatewayFixture start(Map<String, String> extraConnections, String extraYaml)
       throws IOException {
+    return start(extraConnections, extraYaml, new Slf4jAuditLog());
+  }
+
+  /** Starts a gateway whose pipeline records to {@code audit}. */
+  static GatewayFixture start(
+      Map<String, String> extraConnections, String extraYaml, AuditLog audit) throws IOException {
     SecureRandom random = new SecureRandom();
     String key = ServiceKey.generate(random);
     Path dataDir = Files.createTempDirectory("warden-it");
@@ -53,7 +66,8 @@ final class GatewayFixture implements AutoCloseable {
     yaml.append(
         "listen:\n  postgres: {host: 127.0.0.1, port: 0}\n  admin: {host: 127.0.0.1, port: 0}\n");
     yaml.append("dataDir: ").append(dataDir).append("\n");
-    yaml.append("limits:\n  startupTimeout: 3s\n").append(limitsYaml);
+    yaml.append(
+        extraYaml.contains("limits:") ? extraYaml : "limits:\n  startupTimeout: 3s\n" + extraYaml);
     yaml.append("connections:\n");
     yaml.append("  test: {host: ")
         .append(PG_HOST)
@@ -71,7 +85,13 @@ final class GatewayFixture implements AutoCloseable {
         .append(ServiceKey.hash(key, random))
         .append("\", connections: [\"*\"]}\n");
     WardenConfig config = new ConfigLoader(System::getenv).parse(yaml.toString(), true, dataDir);
-    return new GatewayFixture(dataDir, key, Gateway.start(config));
+    StatementPipeline pipeline =
+        new StatementPipeline(
+            new UnanalyzedSqlAnalyzer(), new AllowAllPolicy(), audit, Clock.systemUTC());
+    return new GatewayFixture(
+        dataDir,
+        key,
+        Gateway.start(config, Gateway.serviceKeyAuthenticator(config), pipeline, random));
   }
 
   int port() {
