@@ -1,0 +1,135 @@
+package dev.warden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code bin/warden} as a user runs it: help, keys, a bad config, and the demo until SIGTERM. */
+class LauncherIT {
+  static final File LAUNCHER = new File("../bin/warden").getAbsoluteFile();
+
+  record Run(int exit, String out) {}
+
+  static Run run(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(LAUNCHER.getPath()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  @Test
+  void helpListsTheSubcommands() throws Exception {
+    Run help = run("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("gateway").contains("demo").contains("keys");
+  }
+
+  @Test
+  void keysNewPrintsAKeyAndItsHash() throws Exception {
+    Run keys = run("keys", "new", "--subject", "ci-job");
+    assertThat(keys.exit()).isZero();
+    assertThat(keys.out())
+        .containsPattern("key:  wdn_[A-Za-z0-9_-]{43}")
+        .containsPattern("hash: sha256:")
+        .contains("subject: ci-job");
+  }
+
+  @Test
+  void aBadConfigurationNamesTheKeyAndExitsWithTwo() throws Exception {
+    Path config = Files.createTempFile("warden", ".yaml");
+    Files.writeString(config, "listen:\n  postgres: {port: 99999}\n");
+    Run gateway = run("gateway", "--config", config.toString());
+    assertThat(gateway.exit()).isEqualTo(2);
+    assertThat(gateway.out()).contains("'listen.postgres.port' must be between 0 and 65535");
+  }
+
+  @Test
+  void demoStartsServesAndStopsOnSigterm() throws Exception {
+    Path dir = Files.createTempDirectory("warden-launcher-demo");
+    Process demo =
+        new ProcessBuilder(
+                LAUNCHER.getPath(),
+                "demo",
+                "--pg-port",
+                "0",
+                "--admin-port",
+                "0",
+                "--env-file",
+                dir.resolve("demo.env").toString(),
+                "--data-dir",
+                dir.resolve("data").toString())
+            .redirectError(dir.resolve("stderr.log").toFile())
+            .start();
+    try {
+      StringBuilder out = new StringBuilder();
+      try (BufferedReader reader =
+          new BufferedReader(new InputStreamReader(demo.getInputStream()))) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String line;
+        while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
+          out.append(line).append('\n');
+          if (line.contains("Stop with Ctrl-C")) {
+            break;
+          }
+        }
+        assertThat(out.toString()).contains("Warden demo is ready");
+        String port =
+            Files.readAllLines(dir.resolve("demo.env")).stream()
+                .filter(l -> l.startsWith("WARDEN_DEMO_PGPORT="))
+                .map(l -> l.substring(l.indexOf('\'') + 1, l.length() - 1))
+                .findFirst()
+                .orElseThrow();
+        String token =
+            Files.readAllLines(dir.resolve("demo.env")).stream()
+                .filter(l -> l.startsWith("WARDEN_DEMO_AGENT_TOKEN="))
+                .map(l -> l.substring(l.indexOf('\'') + 1, l.length() - 1))
+                .findFirst()
+                .orElseThrow();
+        ProcessBuilder psql =
+            new ProcessBuilder(
+                    "psql",
+                    "-X",
+                    "-At",
+                    "host=127.0.0.1 port=" + port + " dbname=shop user=agent sslmode=require",
+                    "-c",
+                    "SELECT count(*) FROM customers")
+                .redirectErrorStream(true);
+        psql.environment().put("PGPASSWORD", token);
+        Process q = psql.start();
+        String result = new String(q.getInputStream().readAllBytes()).strip();
+        assertThat(q.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(result).isEqualTo("1000");
+
+        demo.destroy(); // SIGTERM
+        assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
+        assertThat(portIsClosed(Integer.parseInt(port))).isTrue();
+        assertThat(Files.readString(dir.resolve("stderr.log")))
+            .doesNotContain("Exception")
+            .doesNotContain(token);
+      }
+    } finally {
+      demo.destroyForcibly();
+    }
+  }
+
+  static boolean portIsClosed(int port) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return false;
+    } catch (ConnectException e) {
+      return true;
+    }
+  }
+}
