@@ -95,7 +95,8 @@ identities:
     - {subject: bench, keyHash: "$hash", connections: [$DB]}
 YAML
 WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
-pids+=($!)
+warden_pid=$!
+pids+=($warden_pid)
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$WARDEN_ADMIN_PORT/health" >/dev/null 2>&1 && break
   sleep 0.2
@@ -106,10 +107,26 @@ pgbouncer="host=127.0.0.1 port=$BOUNCER_PORT dbname=$DB user=$PGUSER"
 warden="host=127.0.0.1 port=$WARDEN_PORT dbname=$DB user=bench sslmode=disable password=$key"
 warden_tls="host=127.0.0.1 port=$WARDEN_PORT dbname=$DB user=bench sslmode=require password=$key"
 
-run() { # target-name conninfo mode seconds -> tps
-  local out
-  out="$(pgbench -n -S -M "$3" -c "$CLIENTS" -j "$THREADS" -T "$4" "$2" 2>&1)" || { echo "$out" >&2; echo 0; return; }
-  echo "$out" | awk '/^tps = / {print $3; exit}'
+cpu_ticks() { # pid -> user+system clock ticks so far
+  [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+proxy_pid() { # target -> pid of the proxy process, or empty for direct
+  case "$1" in
+    pgbouncer) cat "$work/pgbouncer.pid" ;;
+    warden*) echo "$warden_pid" ;;
+  esac
+}
+
+run() { # target-name conninfo mode seconds -> "tps proxy-cpu-us-per-transaction"
+  local out pid before after tps txns
+  pid="$(proxy_pid "$1")"
+  before="$(cpu_ticks "$pid")"
+  out="$(pgbench -n -S -M "$3" -c "$CLIENTS" -j "$THREADS" -T "$4" "$2" 2>&1)" || { echo "$out" >&2; echo "0 0"; return; }
+  after="$(cpu_ticks "$pid")"
+  tps="$(echo "$out" | awk '/^tps = / {print $3; exit}')"
+  txns="$(echo "$out" | awk -F': ' '/number of transactions actually processed/ {print $2; exit}')"
+  awk -v t="$tps" -v b="$before" -v a="$after" -v n="$txns" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%s %.1f\n", t, (n > 0 ? (a - b) / hz * 1e6 / n : 0) }'
 }
 
 echo "warming up the JVM..." >&2
@@ -117,12 +134,12 @@ run warden "$warden" prepared 5 >/dev/null
 run warden "$warden" simple 5 >/dev/null
 
 results="$work/results.tsv"
-printf 'round\tmode\ttarget\ttps\n' >"$results"
+printf 'round\tmode\ttarget\ttps\tproxy_cpu_us\n' >"$results"
 for round in $(seq 1 "$ROUNDS"); do
   for mode in simple prepared; do
     for target in direct pgbouncer warden warden_tls; do
-      tps="$(run "$target" "${!target}" "$mode" "$DURATION")"
-      printf '%s\t%s\t%s\t%s\n' "$round" "$mode" "$target" "$tps" | tee -a "$results" >&2
+      read -r tps cpu <<<"$(run "$target" "${!target}" "$mode" "$DURATION")"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$mode" "$target" "$tps" "$cpu" | tee -a "$results" >&2
     done
   done
 done
@@ -138,4 +155,10 @@ for mode in ("simple", "prepared"):
            for t in ("direct", "pgbouncer", "warden", "warden_tls")}
     print(f"{mode:9} {med['direct']:10.0f} {med['pgbouncer']:10.0f} {med['warden']:10.0f} {med['warden_tls']:11.0f} "
           f"{med['warden']/med['direct']:9.2f} {med['warden']/med['pgbouncer']:10.2f} {med['pgbouncer']/med['direct']:15.2f}")
+print("\nproxy CPU per transaction (median microseconds, user+system of the proxy process)")
+print(f"{'mode':9} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11}")
+for mode in ("simple", "prepared"):
+    cpu = {t: statistics.median(float(r["proxy_cpu_us"]) for r in rows if r["mode"] == mode and r["target"] == t)
+           for t in ("pgbouncer", "warden", "warden_tls")}
+    print(f"{mode:9} {cpu['pgbouncer']:10.1f} {cpu['warden']:10.1f} {cpu['warden_tls']:11.1f}")
 PY

@@ -69,7 +69,8 @@ public final class ConfigLoader {
     }
     root.onlyKeys(Set.of("listen", "dataDir", "tls", "limits", "connections", "identities"));
 
-    ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin"));
+    ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin", "workerThreads"));
+    int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
     Listener postgres = listener(listen.child("postgres"), DEFAULT_POSTGRES_PORT);
     Listener admin = listener(listen.child("admin"), DEFAULT_ADMIN_PORT);
 
@@ -120,7 +121,8 @@ public final class ConfigLoader {
     for (ConfigNode item : identities.child("serviceKeys").items()) {
       serviceKeys.add(serviceKey(item, connections.keySet()));
     }
-    return new WardenConfig(postgres, admin, dataDir, tls, limits, connections, serviceKeys);
+    return new WardenConfig(
+        postgres, admin, workerThreads, dataDir, tls, limits, connections, serviceKeys);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {

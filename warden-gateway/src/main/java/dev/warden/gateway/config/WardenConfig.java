@@ -9,6 +9,7 @@ import java.util.Map;
 public record WardenConfig(
     Listener postgres,
     Listener admin,
+    int workerThreads,
     Path dataDir,
     Tls tls,
     Limits limits,
@@ -18,6 +19,11 @@ public record WardenConfig(
   public WardenConfig {
     connections = Map.copyOf(connections);
     serviceKeys = List.copyOf(serviceKeys);
+  }
+
+  /** Event-loop threads for client and database connections; 0 means one per CPU core. */
+  public int effectiveWorkerThreads() {
+    return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
   }
 
   /** A listening address; port 0 picks a free port. */

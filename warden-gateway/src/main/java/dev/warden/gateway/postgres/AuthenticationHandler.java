@@ -220,7 +220,10 @@ final class AuthenticationHandler extends ClientPhaseHandler {
               ctx.name(), "idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
     }
     client.pipeline().replace(this, "relay", new ClientRelayHandler(context, session));
-    backend.pipeline().replace("startup", "relay", new BackendRelayHandler(context, session));
+    // The relay frames the database's stream itself (to forward runs of messages as one chunk), so
+    // it takes the framer's place; the startup handler's place goes to the writer to the client.
+    backend.pipeline().replace("framer", "relay", new BackendRelayHandler(context, session));
+    backend.pipeline().replace("startup", "to-client", new ClientWriter(session));
     context.metrics().sessionStarted();
     context
         .pipeline()

@@ -8,21 +8,26 @@ import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.ErrorResponse;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.Target;
-import dev.warden.protocol.postgres.message.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The command phase, database to client: attributes each message to the in-flight entry that caused
- * it and forwards the original frame. Rows are counted by type byte, not decoded; only the few
- * messages that change state (ReadyForQuery, ErrorResponse) are. A response the queue does not
- * explain means Warden no longer knows what the database is doing: the session is closed.
+ * The command phase, database to client: frames the database's stream, attributes each message to
+ * the in-flight entry that caused it, and passes the bytes on in chunks: one retained slice per run
+ * of messages that go to the client unchanged, not one per message, so a large result costs a few
+ * writes per read instead of one per row. Rows are counted by type byte, not decoded; only the few
+ * messages that change state (ReadyForQuery, ErrorResponse) are. Refusals Warden answers itself are
+ * emitted between chunks, in order. A response the queue does not explain means Warden no longer
+ * knows what the database is doing: the session is closed.
  */
-final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
+final class BackendRelayHandler extends ByteToMessageDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(BackendRelayHandler.class);
+  private static final int HEADER_BYTES = 5;
 
   private final GatewayContext context;
   private final Session session;
@@ -33,19 +38,38 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ByteBuf frame = (ByteBuf) msg;
-    char type = Wire.type(frame);
-    try {
-      attribute(type, frame);
-    } catch (RuntimeException e) {
-      frame.release();
-      throw e;
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    int chunkStart = in.readerIndex();
+    int position = chunkStart;
+    int end = in.writerIndex();
+    while (end - position >= HEADER_BYTES) {
+      long length = in.getUnsignedInt(position + 1);
+      if (length < 4 || length > BackendConnector.MAX_BACKEND_MESSAGE_BYTES) {
+        throw new CorruptedFrameException("database message length " + length + " is invalid");
+      }
+      int frameBytes = (int) length + 1;
+      if (end - position < frameBytes) {
+        break;
+      }
+      char type = (char) (in.getByte(position) & 0xFF);
+      attribute(type, in, position, frameBytes);
+      position += frameBytes;
+      if ((type == ReadyForQuery.TYPE || type == 'E') && refusalIsDue()) {
+        out.add(in.retainedSlice(chunkStart, position - chunkStart));
+        chunkStart = position;
+        answerRefusals(out);
+      }
     }
-    session.client.write(frame, session.client.voidPromise());
-    if (type == ReadyForQuery.TYPE || type == 'E') {
-      answerRefusals();
+    if (position > chunkStart) {
+      out.add(in.retainedSlice(chunkStart, position - chunkStart));
     }
+    in.readerIndex(position);
+  }
+
+  /** Attributes one message; {@code in} holds it at {@code offset}, {@code length} bytes long. */
+  private void attribute(char type, ByteBuf in, int offset, int length) {
+    // Only ReadyForQuery and ErrorResponse are decoded; the rest need just their type byte.
+    attribute(type, type == ReadyForQuery.TYPE || type == 'E' ? in.slice(offset, length) : null);
   }
 
   private void attribute(char type, ByteBuf frame) {
@@ -165,11 +189,16 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
     throw desynchronised(type, head == null ? "nothing in flight" : "in flight: " + head);
   }
 
-  /** Sends the refusals that have reached the head of the queue. */
-  private void answerRefusals() {
-    while (!session.inFlight.isEmpty() && session.inFlight.peek().kind == Kind.REFUSAL) {
-      session.client.write(session.inFlight.poll().refusal);
-      session.client.write(new ReadyForQuery(session.transactionStatus));
+  private boolean refusalIsDue() {
+    InFlight head = session.inFlight.peek();
+    return head != null && head.kind == Kind.REFUSAL;
+  }
+
+  /** Emits the refusals that have reached the head of the queue. */
+  private void answerRefusals(List<Object> out) {
+    while (refusalIsDue()) {
+      out.add(session.inFlight.poll().refusal);
+      out.add(new ReadyForQuery(session.transactionStatus));
     }
   }
 
@@ -183,38 +212,5 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
         ErrorCode.INTERNAL,
         "lost track of the database's responses; the session was closed",
         "reconnect and retry");
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    session.client.flush();
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    // Backpressure: stop reading from the client while the database cannot keep up.
-    session.client.config().setAutoRead(ctx.channel().isWritable());
-    ctx.fireChannelWritabilityChanged();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    WardenException failure = ClientPhaseHandler.classify(cause);
-    if (failure == null) {
-      failure =
-          new WardenException(
-              ErrorCode.BACKEND_UNAVAILABLE, "the connection to the database was lost");
-    } else if (failure.code() == ErrorCode.PROTOCOL_VIOLATION) {
-      LOG.error(
-          "session {}: the database broke the protocol: {}",
-          session.context.sessionId(),
-          failure.getMessage());
-      failure =
-          new WardenException(
-              ErrorCode.INTERNAL, "the database sent a malformed message; the session was closed");
-    }
-    session.client.flush();
-    PostgresErrors.failAndClose(session.client, failure);
-    ctx.close();
   }
 }

@@ -28,6 +28,9 @@ class ConfigLoaderTest {
     WardenConfig config = yaml("connections: {}\n");
     assertThat(config.postgres()).isEqualTo(new WardenConfig.Listener("127.0.0.1", 15432));
     assertThat(config.admin()).isEqualTo(new WardenConfig.Listener("127.0.0.1", 8080));
+    assertThat(config.workerThreads()).isZero();
+    assertThat(config.effectiveWorkerThreads())
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(config.dataDir()).isEqualTo(Path.of("/etc/warden/warden-data"));
     assertThat(config.tls()).isEqualTo(new WardenConfig.Tls(null, null, false));
     assertThat(config.limits())

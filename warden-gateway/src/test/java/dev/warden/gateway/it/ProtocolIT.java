@@ -154,6 +154,37 @@ class ProtocolIT {
   }
 
   @Test
+  void refusalQueuedBehindARunningQueryIsAnsweredAfterIt() throws Exception {
+    try (RawClient client = new RawClient(fixture.port()).startTls()) {
+      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
+      client.readUntilReady();
+      ByteArrayOutputStream both = new ByteArrayOutputStream();
+      both.write(typed('Q', "SELECT pg_sleep(0.2), 'first'\0"));
+      both.write(
+          ByteBuffer.allocate(15)
+              .put((byte) 'F')
+              .putInt(14)
+              .putInt(2626)
+              .putShort((short) 0)
+              .putShort((short) 0)
+              .putShort((short) 0)
+              .array());
+      client.send(both.toByteArray());
+      List<Character> types = new ArrayList<>();
+      for (int ready = 0; ready < 2; ) {
+        RawClient.Message m = client.read();
+        types.add(m.type());
+        if (m.type() == 'Z') {
+          ready++;
+        } else if (m.type() == 'E') {
+          assertThat(m.fields()).containsEntry('C', "0A000");
+        }
+      }
+      assertThat(types).containsExactly('T', 'D', 'C', 'Z', 'E', 'Z');
+    }
+  }
+
+  @Test
   void pipelinedExtendedBatchWithAnErrorDiscardsUntilSync() throws Exception {
     try (RawClient client = new RawClient(fixture.port()).startTls()) {
       assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
