@@ -129,9 +129,11 @@ run() { # target-name conninfo mode seconds -> "tps proxy-cpu-us-per-transaction
     'BEGIN { printf "%s %.1f\n", t, (n > 0 ? (a - b) / hz * 1e6 / n : 0) }'
 }
 
-echo "warming up the JVM..." >&2
-run warden "$warden" prepared 5 >/dev/null
+echo "warming up the JVM (JIT) on every path measured below..." >&2
+run warden "$warden" prepared 10 >/dev/null
 run warden "$warden" simple 5 >/dev/null
+run warden_tls "$warden_tls" prepared 5 >/dev/null
+PGPASSWORD="$key" psql -X -q "$warden" -c "SELECT * FROM pgbench_accounts" >/dev/null
 
 results="$work/results.tsv"
 printf 'round\tmode\ttarget\ttps\tproxy_cpu_us\n' >"$results"
@@ -144,9 +146,27 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$results" "$ROUNDS" "$DURATION" "$CLIENTS" "$SCALE" <<'PY'
+# A large result: every row of pgbench_accounts (100,000 x scale rows) through psql, which
+# discards them. The proxy's CPU per row is the figure of interest; psql dominates wall time.
+large="$work/large.tsv"
+printf 'target\trun\twall_s\tproxy_cpu_ns_per_row\n' >"$large"
+rows=$((100000 * SCALE))
+for run in $(seq 1 "$ROUNDS"); do
+  for target in direct pgbouncer warden; do
+    pid="$(proxy_pid "$target")"
+    before="$(cpu_ticks "$pid")"
+    start=$(date +%s.%N)
+    PGPASSWORD="$key" psql -X -q "${!target}" -c "SELECT * FROM pgbench_accounts" >/dev/null
+    finish=$(date +%s.%N)
+    after="$(cpu_ticks "$pid")"
+    awk -v t="$target" -v r="$run" -v s="$start" -v f="$finish" -v b="$before" -v a="$after" -v n="$rows" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%s\t%s\t%.2f\t%.0f\n", t, r, f - s, (a - b) / hz * 1e9 / n }' | tee -a "$large" >&2
+  done
+done
+
+python3 - "$results" "$ROUNDS" "$DURATION" "$CLIENTS" "$SCALE" "$large" <<'PY'
 import csv, statistics, sys
-path, rounds, duration, clients, scale = sys.argv[1:]
+path, rounds, duration, clients, scale, large_path = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
 print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)")
 print(f"{'mode':9} {'direct':>10} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11} {'W/direct':>9} {'W/bouncer':>10} {'bouncer/direct':>15}")
@@ -161,4 +181,11 @@ for mode in ("simple", "prepared"):
     cpu = {t: statistics.median(float(r["proxy_cpu_us"]) for r in rows if r["mode"] == mode and r["target"] == t)
            for t in ("pgbouncer", "warden", "warden_tls")}
     print(f"{mode:9} {cpu['pgbouncer']:10.1f} {cpu['warden']:10.1f} {cpu['warden_tls']:11.1f}")
+large = list(csv.DictReader(open(large_path), delimiter="\t"))
+print(f"\nlarge result: SELECT * FROM pgbench_accounts ({int(scale) * 100000} rows) through psql (median)")
+print(f"{'target':10} {'wall s':>7} {'proxy CPU ns/row':>17}")
+for t in ("direct", "pgbouncer", "warden"):
+    wall = statistics.median(float(r["wall_s"]) for r in large if r["target"] == t)
+    cpu = statistics.median(float(r["proxy_cpu_ns_per_row"]) for r in large if r["target"] == t)
+    print(f"{t:10} {wall:7.2f} {cpu if t != 'direct' else float('nan'):17.0f}")
 PY

@@ -46,13 +46,16 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Demo demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort));
-    printGuide(spec.commandLine().getOut(), demo.environment());
+    printGuide(spec.commandLine().getOut(), demo.environment(), envFile);
     Shutdown.awaitThenClose(demo);
     return 0;
   }
 
-  static void printGuide(PrintWriter out, Map<String, String> env) {
+  static void printGuide(PrintWriter out, Map<String, String> env, Path envFile) {
     String port = env.get("WARDEN_DEMO_PGPORT");
+    Path absolute = envFile.toAbsolutePath().normalize();
+    Path relative = Path.of("").toAbsolutePath().relativize(absolute);
+    String source = relative.toString().startsWith("..") ? absolute.toString() : "./" + relative;
     out.printf(
         """
 
@@ -61,20 +64,20 @@ public final class DemoCommand implements Callable<Integer> {
           admin       %s/health
           env file    %s
 
-        Try this (in another shell, from this directory):
-          . ./%s
+        Try this in another shell:
+          . %s
           PGPASSWORD="$WARDEN_DEMO_AGENT_TOKEN" psql "host=127.0.0.1 port=$WARDEN_DEMO_PGPORT dbname=shop user=agent sslmode=require" \\
             -c 'SELECT id, full_name, card_number FROM customers ORDER BY id LIMIT 5'
           PGPASSWORD="$WARDEN_DEMO_AGENT_TOKEN" psql "host=127.0.0.1 port=$WARDEN_DEMO_PGPORT dbname=shop user=agent sslmode=verify-full sslrootcert=$WARDEN_DEMO_CA_CERT" -c '\\dt'
-          JDBC: jdbc:postgresql://127.0.0.1:%s/shop?user=agent&sslmode=require&password=<WARDEN_DEMO_AGENT_TOKEN>
-          Straight to the database (the owner's URL, for checking state): psql "$WARDEN_DEMO_DIRECT_URL"
+          echo "jdbc:postgresql://127.0.0.1:$WARDEN_DEMO_PGPORT/shop?sslmode=require&user=agent&password=$WARDEN_DEMO_AGENT_TOKEN"   # a JDBC URL
+          psql "$WARDEN_DEMO_DIRECT_URL" -c 'SELECT count(*) FROM orders'   # the database itself, as its owner
 
         The agent's token is its only credential: the database password stays inside Warden.
         Foundation release: every statement passes the pipeline and is allowed; policy,
         masking, approvals and the audit trail arrive in the next releases.
         Stop with Ctrl-C.
         """,
-        port, env.get("WARDEN_DEMO_ADMIN_URL"), "warden-demo.env", "warden-demo.env", port);
+        port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source);
     out.flush();
   }
 }

@@ -86,6 +86,23 @@ class LauncherIT {
           }
         }
         assertThat(out.toString()).contains("Warden demo is ready");
+        for (String command : guideCommands(out.toString())) {
+          Process shell =
+              new ProcessBuilder("bash", "-c", "set -e; " + command)
+                  .redirectErrorStream(true)
+                  .start();
+          String result = new String(shell.getInputStream().readAllBytes());
+          assertThat(shell.waitFor(30, TimeUnit.SECONDS)).isTrue();
+          assertThat(shell.exitValue()).as("guide line %s printed:%n%s", command, result).isZero();
+          if (command.contains("echo \"jdbc:")) {
+            String url = result.strip();
+            try (var c = java.sql.DriverManager.getConnection(url);
+                var rs = c.createStatement().executeQuery("SELECT count(*) FROM orders")) {
+              rs.next();
+              assertThat(rs.getInt(1)).isEqualTo(10_000);
+            }
+          }
+        }
         String port =
             Files.readAllLines(dir.resolve("demo.env")).stream()
                 .filter(l -> l.startsWith("WARDEN_DEMO_PGPORT="))
@@ -123,6 +140,39 @@ class LauncherIT {
     } finally {
       demo.destroyForcibly();
     }
+  }
+
+  /** The guide's shell lines, continuations joined, each prefixed with the env file's sourcing. */
+  static List<String> guideCommands(String guide) {
+    List<String> lines = new ArrayList<>();
+    String source = null;
+    boolean inGuide = false;
+    StringBuilder current = new StringBuilder();
+    for (String raw : guide.split("\n")) {
+      String line = raw.strip();
+      if (line.startsWith("Try this")) {
+        inGuide = true;
+        continue;
+      }
+      if (!inGuide) {
+        continue;
+      }
+      if (line.isEmpty()) {
+        break;
+      }
+      if (line.startsWith(". ")) {
+        source = line;
+        continue;
+      }
+      current.append(line.endsWith("\\") ? line.substring(0, line.length() - 1) : line);
+      if (!line.endsWith("\\")) {
+        lines.add(source + "; " + current);
+        current.setLength(0);
+      }
+    }
+    assertThat(source).as("the guide says how to source the env file").isNotNull();
+    assertThat(lines).hasSizeGreaterThanOrEqualTo(4);
+    return lines;
   }
 
   static boolean portIsClosed(int port) throws Exception {

@@ -137,9 +137,10 @@ public final class Gateway implements AutoCloseable {
               config.admin().host(), config.admin().port(), listener::isActive, registry);
       Gateway gateway = new Gateway(context, acceptors, workers, listener, admin);
       LOG.info(
-          "warden listening for PostgreSQL on {} ({}), admin on {}:{}",
+          "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
           listener.localAddress(),
           transport.name(),
+          io.netty.handler.ssl.OpenSsl.isAvailable() ? "BoringSSL" : "the JDK",
           config.admin().host(),
           admin.port());
       return gateway;

@@ -176,6 +176,36 @@ class BadInputIT {
   }
 
   @Test
+  void clientThatSendsNothingIsDropped() throws Exception {
+    try (RawClient client = new RawClient(fixture.port())) {
+      assertThat(client.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void clientThatDribblesItsStartupIsDroppedAtTheDeadline() throws Exception {
+    byte[] startup =
+        ByteBuffer.allocate(8 + 12)
+            .putInt(20)
+            .putInt(196608)
+            .put("user\0agent\0\0".getBytes(StandardCharsets.US_ASCII))
+            .array();
+    try (RawClient client = new RawClient(fixture.port())) {
+      boolean dropped = false;
+      // One byte every 400 ms: always some progress, never done within the 3 s deadline.
+      for (int i = 0; i < startup.length - 1 && !dropped; i++) {
+        try {
+          client.send(new byte[] {startup[i]});
+          Thread.sleep(400);
+        } catch (java.io.IOException e) {
+          dropped = true;
+        }
+      }
+      assertThat(dropped || client.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
   void clientThatStallsMidStartupIsDropped() throws Exception {
     try (RawClient client = new RawClient(fixture.port()).startTls()) {
       client.sendStartup("agent", "test");

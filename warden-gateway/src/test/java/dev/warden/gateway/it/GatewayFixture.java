@@ -33,11 +33,16 @@ final class GatewayFixture implements AutoCloseable {
 
   final Path dataDir;
   final String agentKey;
+
+  /** The key of identity {@code restricted}, which may use connection {@code test} only. */
+  final String restrictedKey;
+
   final Gateway gateway;
 
-  private GatewayFixture(Path dataDir, String agentKey, Gateway gateway) {
+  private GatewayFixture(Path dataDir, String agentKey, String restrictedKey, Gateway gateway) {
     this.dataDir = dataDir;
     this.agentKey = agentKey;
+    this.restrictedKey = restrictedKey;
     this.gateway = gateway;
   }
 
@@ -61,6 +66,7 @@ final class GatewayFixture implements AutoCloseable {
       Map<String, String> extraConnections, String extraYaml, AuditLog audit) throws IOException {
     SecureRandom random = new SecureRandom();
     String key = ServiceKey.generate(random);
+    String restrictedKey = ServiceKey.generate(random);
     Path dataDir = Files.createTempDirectory("warden-it");
     StringBuilder yaml = new StringBuilder();
     yaml.append(
@@ -78,12 +84,24 @@ final class GatewayFixture implements AutoCloseable {
         .append(", user: ")
         .append(PG_USER)
         .append("}\n");
+    yaml.append("  other: {host: ")
+        .append(PG_HOST)
+        .append(", port: ")
+        .append(PG_PORT)
+        .append(", database: ")
+        .append(PG_DATABASE)
+        .append(", user: ")
+        .append(PG_USER)
+        .append("}\n");
     extraConnections.forEach(
         (name, block) -> yaml.append("  ").append(name).append(": ").append(block).append("\n"));
     yaml.append("identities:\n  serviceKeys:\n");
     yaml.append("    - {subject: agent, groups: [code-assistant], keyHash: \"")
         .append(ServiceKey.hash(key, random))
         .append("\", connections: [\"*\"]}\n");
+    yaml.append("    - {subject: restricted, keyHash: \"")
+        .append(ServiceKey.hash(restrictedKey, random))
+        .append("\", connections: [test]}\n");
     WardenConfig config = new ConfigLoader(System::getenv).parse(yaml.toString(), true, dataDir);
     StatementPipeline pipeline =
         new StatementPipeline(
@@ -91,6 +109,7 @@ final class GatewayFixture implements AutoCloseable {
     return new GatewayFixture(
         dataDir,
         key,
+        restrictedKey,
         Gateway.start(config, Gateway.serviceKeyAuthenticator(config), pipeline, random));
   }
 
@@ -127,5 +146,6 @@ final class GatewayFixture implements AutoCloseable {
   @Override
   public void close() {
     gateway.close();
+    LeakRecorder.assertNoLeaks();
   }
 }

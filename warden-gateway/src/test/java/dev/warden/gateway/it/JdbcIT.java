@@ -207,6 +207,38 @@ class JdbcIT {
   }
 
   @Test
+  void copyAbortedByTheClientLeavesNothingAndTheSessionUsable() throws Exception {
+    try (Connection c = fixture.connect()) {
+      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+      java.io.Reader failing =
+          new java.io.Reader() {
+            int sent;
+
+            @Override
+            public int read(char[] buf, int off, int len) throws java.io.IOException {
+              if (sent++ == 0) {
+                String row = "1,partial\n";
+                row.getChars(0, row.length(), buf, off);
+                return row.length();
+              }
+              throw new java.io.IOException("source broke");
+            }
+
+            @Override
+            public void close() {}
+          };
+      assertThatThrownBy(
+              () -> copy.copyIn("COPY jdbc_it (id, name) FROM STDIN WITH (FORMAT csv)", failing))
+          .isInstanceOf(Exception.class);
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT count(*) FROM jdbc_it")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
+      }
+    }
+  }
+
+  @Test
   void cancelOfLongSleepReturnsPromptly() throws Exception {
     try (Connection c = fixture.connect();
         Statement s = c.createStatement()) {

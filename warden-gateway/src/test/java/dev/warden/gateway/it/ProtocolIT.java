@@ -91,6 +91,26 @@ class ProtocolIT {
   }
 
   @Test
+  void anIdentityMayOnlyUseItsGrantedConnections() throws Exception {
+    Properties props = new Properties();
+    props.setProperty("password", fixture.restrictedKey);
+    assertThatThrownBy(() -> fixture.connect("other", props).close())
+        .isInstanceOf(SQLException.class)
+        .satisfies(
+            e -> {
+              assertThat(((SQLException) e).getSQLState()).isEqualTo("42501");
+              assertThat(e.getMessage())
+                  .contains("identity \"restricted\" may not use connection \"other\"");
+            });
+    try (Connection c = fixture.connect("test", props)) {
+      assertThat(c.isValid(5)).isTrue();
+    }
+    try (Connection c = fixture.connect("other", new Properties())) {
+      assertThat(c.isValid(5)).as("agent may use every connection").isTrue();
+    }
+  }
+
+  @Test
   void startupSettingsThatWidenPrivilegesAreRefusedByName() throws Exception {
     Properties props = new Properties();
     props.setProperty("options", "-c default_transaction_read_only=off");
