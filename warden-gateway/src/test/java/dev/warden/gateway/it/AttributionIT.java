@@ -68,9 +68,7 @@ class AttributionIT {
 
   @Test
   void pipelinedExtendedStatementsEachGetTheirOwnRows() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       audit.events.clear();
       // Three statements in one pipeline, one Sync: 3 rows, 5 rows, then an error.
       byte[] bytes =
@@ -135,9 +133,7 @@ class AttributionIT {
 
   @Test
   void simpleQueryErrorIsRecorded() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       audit.events.clear();
       client.sendTyped(
           'Q', "SELECT * FROM no_such_table_here\0".getBytes(StandardCharsets.US_ASCII));

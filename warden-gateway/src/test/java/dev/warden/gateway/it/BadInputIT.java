@@ -70,9 +70,7 @@ class BadInputIT {
     byte[] garbage = new byte[4096];
     new Random(2).nextBytes(garbage);
     garbage[0] = 'Y';
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       client.send(garbage);
       RawClient.Message error = client.read();
       assertThat(error.type()).isEqualTo('E');
@@ -92,9 +90,7 @@ class BadInputIT {
   @Test
   void twoGigabyteLengthAfterAuthenticationIsAProtocolError() throws Exception {
     long directBefore = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       client.send(ByteBuffer.allocate(5).put((byte) 'Q').putInt(Integer.MAX_VALUE).array());
       RawClient.Message error = client.read();
       assertThat(error.fields().get('C')).isEqualTo("08P01");
@@ -122,9 +118,7 @@ class BadInputIT {
   @Test
   void truncatedMessageAfterAuthenticationThenCloseLeavesNoSession() throws Exception {
     int before = fixture.gateway.liveSessions();
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       assertThat(fixture.gateway.liveSessions()).isEqualTo(before + 1);
       client.send(
           ByteBuffer.allocate(9)
@@ -139,9 +133,7 @@ class BadInputIT {
 
   @Test
   void unknownMessageTypeIsAProtocolError() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       client.sendTyped('y', new byte[] {1, 2, 3});
       RawClient.Message error = client.read();
       assertThat(error.type()).isEqualTo('E');

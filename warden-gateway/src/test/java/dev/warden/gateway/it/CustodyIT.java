@@ -36,17 +36,11 @@ class CustodyIT {
   @BeforeAll
   static void start() throws Exception {
     Path dir = Files.createTempDirectory("warden-custody");
-    Path hba = dir.resolve("pg_hba.conf");
-    Files.writeString(
-        hba, "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
     postgres =
-        EmbeddedPostgres.builder()
-            .setDataDirectory(dir.resolve("pg"))
-            .setCleanDataDirectory(true)
-            .setServerConfig("listen_addresses", "127.0.0.1")
-            .setServerConfig("hba_file", hba.toString())
-            .setServerConfig("password_encryption", "scram-sha-256")
-            .start();
+        EmbeddedDatabases.start(
+            dir,
+            "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
+            Map.of());
     try (Connection admin = postgres.getPostgresDatabase().getConnection();
         Statement s = admin.createStatement()) {
       s.execute("CREATE ROLE " + ROLE + " LOGIN PASSWORD '" + ROLE_PASSWORD + "'");

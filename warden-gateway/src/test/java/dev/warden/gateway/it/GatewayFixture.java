@@ -75,24 +75,12 @@ final class GatewayFixture implements AutoCloseable {
     yaml.append(
         extraYaml.contains("limits:") ? extraYaml : "limits:\n  startupTimeout: 3s\n" + extraYaml);
     yaml.append("connections:\n");
-    yaml.append("  test: {host: ")
-        .append(PG_HOST)
-        .append(", port: ")
-        .append(PG_PORT)
-        .append(", database: ")
-        .append(PG_DATABASE)
-        .append(", user: ")
-        .append(PG_USER)
-        .append("}\n");
-    yaml.append("  other: {host: ")
-        .append(PG_HOST)
-        .append(", port: ")
-        .append(PG_PORT)
-        .append(", database: ")
-        .append(PG_DATABASE)
-        .append(", user: ")
-        .append(PG_USER)
-        .append("}\n");
+    // Two names for the machine's test database: identity "restricted" may use only the first.
+    for (String name : new String[] {"test", "other"}) {
+      yaml.append(
+          "  %s: {host: %s, port: %d, database: %s, user: %s}\n"
+              .formatted(name, PG_HOST, PG_PORT, PG_DATABASE, PG_USER));
+    }
     extraConnections.forEach(
         (name, block) -> yaml.append("  ").append(name).append(": ").append(block).append("\n"));
     yaml.append("identities:\n  serviceKeys:\n");

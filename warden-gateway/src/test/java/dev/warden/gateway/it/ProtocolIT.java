@@ -153,9 +153,7 @@ class ProtocolIT {
 
   @Test
   void functionCallProtocolIsRefusedAndTheSessionGoesOn() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       // FunctionCall of pg_sleep's OID with no arguments; refused before it reaches the server.
       client.sendTyped(
           'F',
@@ -175,9 +173,7 @@ class ProtocolIT {
 
   @Test
   void refusalQueuedBehindARunningQueryIsAnsweredAfterIt() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       ByteArrayOutputStream both = new ByteArrayOutputStream();
       both.write(typed('Q', "SELECT pg_sleep(0.2), 'first'\0"));
       both.write(
@@ -206,9 +202,7 @@ class ProtocolIT {
 
   @Test
   void pipelinedExtendedBatchWithAnErrorDiscardsUntilSync() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       ByteArrayOutputStream batch = new ByteArrayOutputStream();
       batch.write(typed('P', "\0SELECT 1/0\0\0\0"));
       batch.write(typed('B', "\0\0\0\0\0\0\0\0"));
@@ -237,9 +231,7 @@ class ProtocolIT {
 
   @Test
   void errorAfterFlushWithoutSyncThenMoreMessagesStaysInStep() throws Exception {
-    try (RawClient client = new RawClient(fixture.port()).startTls()) {
-      assertThat(client.authenticate(fixture.agentKey, "test").type()).isEqualTo('R');
-      client.readUntilReady();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
       client.send(typed('P', "bad\0SELEC\0\0\0"));
       client.send(typed('H', ""));
       assertThat(client.read().type()).isEqualTo('E');

@@ -48,6 +48,18 @@ final class RawClient implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** A TLS connection, authenticated with {@code key} to {@code database}, ready for queries. */
+  static RawClient session(int port, String key, String database) throws Exception {
+    RawClient client = new RawClient(port).startTls();
+    Message answer = client.authenticate(key, database);
+    if (answer.type() != 'R') {
+      client.close();
+      throw new IOException("authentication failed: " + answer.fields());
+    }
+    client.readUntilReady();
+    return client;
+  }
+
   /** SSLRequest, then a TLS handshake that trusts the gateway's certificate. */
   RawClient startTls() throws Exception {
     send(ByteBuffer.allocate(8).putInt(8).putInt(80877103).array());
