@@ -29,6 +29,7 @@ import dev.warden.protocol.postgres.message.Sync;
 import dev.warden.protocol.postgres.message.Target;
 import dev.warden.protocol.postgres.message.Terminate;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -43,6 +44,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
 
   private final GatewayContext context;
   private final Session session;
+  private boolean terminating;
 
   ClientRelayHandler(GatewayContext context, Session session) {
     super(context.metrics());
@@ -62,6 +64,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       } else {
         frame.release();
       }
+    }
+    if (terminating) {
+      session.backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      ctx.close();
     }
   }
 
@@ -112,11 +118,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Terminate m -> {
-        session
-            .backend
-            .writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-            .addListener(ChannelFutureListener.CLOSE);
-        session.client.close();
+        // Forwarded first (below), so the database ends the session cleanly, then both close.
+        terminating = true;
         yield true;
       }
       case Flush m -> true;

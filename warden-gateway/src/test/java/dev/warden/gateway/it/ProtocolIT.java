@@ -246,6 +246,18 @@ class ProtocolIT {
   }
 
   @Test
+  void terminateEndsBothSides() throws Exception {
+    int before = fixture.gateway.liveSessions();
+    try (RawClient client = RawClient.session(fixture.port(), fixture.agentKey, "test")) {
+      BadInputIT.waitFor(() -> fixture.gateway.liveSessions() == before + 1);
+      client.sendTyped('X', new byte[0]);
+      assertThat(client.closedByPeer()).isTrue();
+    }
+    BadInputIT.waitFor(() -> fixture.gateway.liveSessions() == before);
+    assertThat(fixture.gateway.liveSessions()).isEqualTo(before);
+  }
+
+  @Test
   void notificationsAndNoticesArriveAsynchronously() throws Exception {
     try (Connection listener = fixture.connect();
         Connection notifier = fixture.connect()) {
