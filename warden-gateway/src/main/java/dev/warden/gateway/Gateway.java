@@ -2,9 +2,6 @@ package dev.warden.gateway;
 
 import dev.warden.admin.AdminServer;
 import dev.warden.core.audit.Slf4jAuditLog;
-import dev.warden.core.identity.Authenticator;
-import dev.warden.core.identity.ServiceKey;
-import dev.warden.core.identity.ServiceKeyAuthenticator;
 import dev.warden.core.policy.AllowAllPolicy;
 import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
@@ -28,7 +25,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,13 +40,16 @@ public final class Gateway implements AutoCloseable {
   private final EventLoopGroup workers;
   private final Channel listener;
   private final AdminServer admin;
+  private final Identities identities;
 
   private Gateway(
       GatewayContext context,
       EventLoopGroup acceptors,
       EventLoopGroup workers,
       Channel listener,
-      AdminServer admin) {
+      AdminServer admin,
+      Identities identities) {
+    this.identities = identities;
     this.context = context;
     this.acceptors = acceptors;
     this.workers = workers;
@@ -58,7 +57,7 @@ public final class Gateway implements AutoCloseable {
     this.admin = admin;
   }
 
-  /** Starts a gateway with the foundation's pipeline: service keys, no analysis, allow-all. */
+  /** Starts a gateway with the foundation's pipeline: no analysis, allow-all, audit to the log. */
   public static Gateway start(WardenConfig config) throws IOException {
     StatementPipeline pipeline =
         new StatementPipeline(
@@ -66,28 +65,12 @@ public final class Gateway implements AutoCloseable {
             new AllowAllPolicy(),
             new Slf4jAuditLog(),
             Clock.systemUTC());
-    return start(config, serviceKeyAuthenticator(config), pipeline, new SecureRandom());
+    return start(config, Identities.of(config, Clock.systemUTC()), pipeline, new SecureRandom());
   }
 
-  /** The authenticator for the configured service keys. */
-  public static Authenticator serviceKeyAuthenticator(WardenConfig config) {
-    return new ServiceKeyAuthenticator(
-        config.serviceKeys().stream()
-            .map(
-                k ->
-                    new ServiceKeyAuthenticator.Entry(
-                        k.subject(),
-                        Set.copyOf(k.groups()),
-                        ServiceKey.parse(k.keyHash()),
-                        Set.copyOf(k.connections())))
-            .toList());
-  }
-
+  /** Starts a gateway; it closes {@code identities} when it stops. */
   public static Gateway start(
-      WardenConfig config,
-      Authenticator authenticator,
-      StatementPipeline pipeline,
-      SecureRandom random)
+      WardenConfig config, Identities identities, StatementPipeline pipeline, SecureRandom random)
       throws IOException {
     Map<String, SslContext> backendTls = new HashMap<>();
     for (WardenConfig.Connection connection : config.connections().values()) {
@@ -104,14 +87,15 @@ public final class Gateway implements AutoCloseable {
             config,
             TlsContexts.forClients(config, random),
             backendTls,
-            authenticator,
+            identities,
             pipeline,
             new CancelRegistry(random),
             blocking,
             new GatewayMetrics(registry),
             new MessageEncoder(),
             transport,
-            random);
+            random,
+            new SessionRegistry());
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).
@@ -134,8 +118,13 @@ public final class Gateway implements AutoCloseable {
               .channel();
       AdminServer admin =
           AdminServer.start(
-              config.admin().host(), config.admin().port(), listener::isActive, registry);
-      Gateway gateway = new Gateway(context, acceptors, workers, listener, admin);
+              config.admin().host(),
+              config.admin().port(),
+              listener::isActive,
+              registry,
+              identities,
+              context.sessions());
+      Gateway gateway = new Gateway(context, acceptors, workers, listener, admin, identities);
       LOG.info(
           "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
           listener.localAddress(),
@@ -147,9 +136,11 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       shutdown(acceptors, workers, blocking);
+      identities.close();
       throw new IOException("interrupted while binding", e);
     } catch (RuntimeException | IOException e) {
       shutdown(acceptors, workers, blocking);
+      identities.close();
       throw new IOException(
           "cannot listen on "
               + config.postgres().host()
@@ -180,10 +171,21 @@ public final class Gateway implements AutoCloseable {
     return context.cancels().size();
   }
 
+  /** The gateway's identities (to refresh OIDC keys, in tests). */
+  public Identities identities() {
+    return identities;
+  }
+
+  /** The live sessions. */
+  public SessionRegistry sessions() {
+    return context.sessions();
+  }
+
   @Override
   public void close() {
     listener.close().syncUninterruptibly();
     admin.close();
+    identities.close();
     shutdown(acceptors, workers, context.blockingExecutor());
   }
 

@@ -28,7 +28,8 @@ public record GatewayContext(
     GatewayMetrics metrics,
     MessageEncoder encoder,
     Transport transport,
-    SecureRandom random) {
+    SecureRandom random,
+    SessionRegistry sessions) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);

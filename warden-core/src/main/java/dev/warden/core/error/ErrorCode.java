@@ -4,6 +4,10 @@ package dev.warden.core.error;
 public enum ErrorCode {
   /** The credential is missing, malformed, unknown or wrong. */
   AUTHENTICATION_FAILED,
+  /** A token was presented but is not acceptable: expired, wrong audience, untrusted issuer… */
+  INVALID_TOKEN,
+  /** The credential a session was opened with has expired; the session ends. */
+  CREDENTIAL_EXPIRED,
   /** The connection cannot be authorised at all, e.g. plain text where TLS is required. */
   AUTHORIZATION_REFUSED,
   /** The requested connection (database name) is not registered. */

@@ -47,7 +47,7 @@ public final class ServiceKeyAuthenticator implements Authenticator {
           "the presented credential is not a valid Warden service key",
           "check the key, or ask an administrator for a new one (warden keys new)");
     }
-    return new Authenticated(
-        new Identity(match.subject(), ISSUER, match.groups(), Map.of()), match.connections());
+    return Authenticated.of(
+        new Identity(match.subject(), ISSUER, match.groups(), Map.of()), match.connections(), null);
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.warden.core.identity.RoleRule;
 import dev.warden.core.identity.ServiceKey;
 import dev.warden.gateway.config.WardenConfig.BackendTls;
 import dev.warden.gateway.config.WardenConfig.BackendTlsMode;
@@ -12,6 +14,7 @@ import dev.warden.gateway.config.WardenConfig.Limits;
 import dev.warden.gateway.config.WardenConfig.Listener;
 import dev.warden.gateway.config.WardenConfig.ServiceKeyIdentity;
 import dev.warden.gateway.config.WardenConfig.Tls;
+import dev.warden.oidc.OidcIssuer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,13 +119,34 @@ public final class ConfigLoader {
         .entries()
         .forEach((name, node) -> connections.put(name, connection(name, node, base)));
 
-    ConfigNode identities = root.child("identities").onlyKeys(Set.of("serviceKeys"));
+    ConfigNode identities =
+        root.child("identities").onlyKeys(Set.of("serviceKeys", "oidc", "roles"));
     List<ServiceKeyIdentity> serviceKeys = new ArrayList<>();
     for (ConfigNode item : identities.child("serviceKeys").items()) {
       serviceKeys.add(serviceKey(item, connections.keySet()));
     }
+    ConfigNode oidc = identities.child("oidc").onlyKeys(Set.of("issuers", "sessionExpiryGrace"));
+    List<OidcIssuer> issuers = new ArrayList<>();
+    for (ConfigNode item : oidc.child("issuers").items()) {
+      issuers.add(issuer(item));
+    }
+    Duration grace = oidc.child("sessionExpiryGrace").duration(Duration.ZERO);
+    List<RoleRule> roles = new ArrayList<>();
+    for (ConfigNode item : identities.child("roles").items()) {
+      roles.add(role(item, connections.keySet()));
+    }
     return new WardenConfig(
-        postgres, admin, workerThreads, dataDir, tls, limits, connections, serviceKeys);
+        postgres,
+        admin,
+        workerThreads,
+        dataDir,
+        tls,
+        limits,
+        connections,
+        serviceKeys,
+        issuers,
+        grace,
+        roles);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {
@@ -169,6 +193,78 @@ public final class ConfigLoader {
         node.child("user").requiredString(),
         password == null ? null : new Secret(password),
         new BackendTls(mode, ca));
+  }
+
+  private static OidcIssuer issuer(ConfigNode node) {
+    node.onlyKeys(
+        Set.of(
+            "issuer",
+            "audiences",
+            "jwksUri",
+            "algorithms",
+            "clockSkew",
+            "subjectClaim",
+            "groupsClaim",
+            "jwksRefreshInterval",
+            "jwksMinRefreshInterval"));
+    String issuer = node.child("issuer").requiredString();
+    List<String> audiences = node.child("audiences").stringList(List.of());
+    if (audiences.isEmpty()) {
+      throw node.child("audiences").error("must name at least one audience (e.g. [warden])");
+    }
+    String jwks = node.child("jwksUri").string(null);
+    Set<JWSAlgorithm> algorithms = new java.util.HashSet<>();
+    for (String name : node.child("algorithms").stringList(OidcIssuer.DEFAULT_ALGORITHMS)) {
+      JWSAlgorithm algorithm = JWSAlgorithm.parse(name);
+      if (!OidcIssuer.SUPPORTED.contains(algorithm)) {
+        throw node.child("algorithms")
+            .error(
+                "names "
+                    + name
+                    + ", which is not allowed (RS256…RS512, PS256…PS512, ES256…ES512, EdDSA; never none or HMAC)");
+      }
+      algorithms.add(algorithm);
+    }
+    try {
+      return new OidcIssuer(
+          issuer,
+          Set.copyOf(audiences),
+          jwks == null ? null : java.net.URI.create(jwks),
+          algorithms,
+          node.child("clockSkew").duration(Duration.ofSeconds(60)),
+          node.child("subjectClaim").string("sub"),
+          node.child("groupsClaim").string("groups"),
+          positive(node.child("jwksRefreshInterval"), Duration.ofMinutes(5)),
+          node.child("jwksMinRefreshInterval").duration(Duration.ofSeconds(30)));
+    } catch (IllegalArgumentException e) {
+      throw node.error(e.getMessage());
+    }
+  }
+
+  private static RoleRule role(ConfigNode node, Set<String> connectionNames) {
+    node.onlyKeys(Set.of("role", "match", "connections", "permissions"));
+    ConfigNode match =
+        node.child("match").onlyKeys(Set.of("issuer", "subject", "groups", "claims"));
+    Map<String, String> claims = new LinkedHashMap<>();
+    match
+        .child("claims")
+        .entries()
+        .forEach((path, value) -> claims.put(path, value.requiredString()));
+    List<String> connections = node.child("connections").stringList(List.of());
+    for (String c : connections) {
+      if (!c.equals("*") && !connectionNames.contains(c)) {
+        throw node.child("connections")
+            .error("names connection '" + c + "', which is not registered under connections");
+      }
+    }
+    return new RoleRule(
+        node.child("role").requiredString(),
+        match.child("issuer").string(null),
+        match.child("subject").string(null),
+        Set.copyOf(match.child("groups").stringList(List.of())),
+        claims,
+        Set.copyOf(connections),
+        Set.copyOf(node.child("permissions").stringList(List.of())));
   }
 
   private static ServiceKeyIdentity serviceKey(ConfigNode node, Set<String> connectionNames) {

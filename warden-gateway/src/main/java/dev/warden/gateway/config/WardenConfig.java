@@ -1,5 +1,7 @@
 package dev.warden.gateway.config;
 
+import dev.warden.core.identity.RoleRule;
+import dev.warden.oidc.OidcIssuer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,11 +16,16 @@ public record WardenConfig(
     Tls tls,
     Limits limits,
     Map<String, Connection> connections,
-    List<ServiceKeyIdentity> serviceKeys) {
+    List<ServiceKeyIdentity> serviceKeys,
+    List<OidcIssuer> oidcIssuers,
+    Duration sessionExpiryGrace,
+    List<RoleRule> roles) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);
     serviceKeys = List.copyOf(serviceKeys);
+    oidcIssuers = List.copyOf(oidcIssuers);
+    roles = List.copyOf(roles);
   }
 
   /** Event-loop threads for client and database connections; 0 means one per CPU core. */

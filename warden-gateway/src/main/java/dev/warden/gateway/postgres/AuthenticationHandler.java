@@ -22,9 +22,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +143,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     pending.addListener(
         f -> {
           if (f.isSuccess()) {
-            start(ctx, session, connection, pending.getNow());
+            start(ctx, session, authenticated, connection, pending.getNow());
           } else {
             WardenException e =
                 f.cause() instanceof WardenException w
@@ -163,6 +166,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
   private void start(
       ChannelHandlerContext ctx,
       SessionContext sessionContext,
+      Authenticated authenticated,
       Connection connection,
       BackendConnection backendConnection) {
     backend = backendConnection.channel();
@@ -182,6 +186,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         .addListener(
             f -> {
               context.cancels().unregister(clientKey);
+              context.sessions().remove(sessionContext.sessionId());
               backend.close();
               context
                   .pipeline()
@@ -208,6 +213,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     client.writeAndFlush(new ReadyForQuery(backendConnection.status()));
 
     ClientChannelInitializer.startupComplete(client);
+    context.sessions().add(sessionContext, authenticated, context.pipeline().clock().instant());
+    endWhenCredentialExpires(client, authenticated);
     client
         .pipeline()
         .get(MessageFramer.class)
@@ -238,6 +245,35 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         tls);
     client.config().setAutoRead(true);
     backend.config().setAutoRead(true);
+  }
+
+  /**
+   * A session does not outlive its token: when it expires (plus the configured grace), the session
+   * ends with an error saying so, whatever it is doing.
+   */
+  private void endWhenCredentialExpires(Channel client, Authenticated authenticated) {
+    if (authenticated.expiresAt() == null) {
+      return;
+    }
+    Instant end = authenticated.expiresAt().plus(context.config().sessionExpiryGrace());
+    long delayMillis =
+        Math.max(0, Duration.between(context.pipeline().clock().instant(), end).toMillis());
+    ScheduledFuture<?> expiry =
+        client
+            .eventLoop()
+            .schedule(
+                () ->
+                    PostgresErrors.failAndClose(
+                        client,
+                        new WardenException(
+                            ErrorCode.CREDENTIAL_EXPIRED,
+                            "the token of this session expired at "
+                                + authenticated.expiresAt()
+                                + "; the session has ended",
+                            "reconnect with a fresh token")),
+                delayMillis,
+                TimeUnit.MILLISECONDS);
+    client.closeFuture().addListener(f -> expiry.cancel(false));
   }
 
   private static String hintForConnections(Authenticated authenticated) {

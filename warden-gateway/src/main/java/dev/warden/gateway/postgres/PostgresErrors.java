@@ -14,6 +14,8 @@ public final class PostgresErrors {
     return switch (code) {
       case AUTHENTICATION_FAILED -> "28P01";
       case AUTHORIZATION_REFUSED -> "28000";
+      case INVALID_TOKEN -> "28000";
+      case CREDENTIAL_EXPIRED -> "28000";
       case UNKNOWN_CONNECTION -> "3D000";
       case ACCESS_DENIED -> "42501";
       case PROTOCOL_VIOLATION -> "08P01";

@@ -25,8 +25,12 @@ import java.util.List;
  * sessions are refused unless explicitly allowed on loopback. Hands over to authentication.
  */
 final class StartupHandler extends ClientPhaseHandler {
-  /** Authentication messages are small; a larger one is refused before it is buffered. */
-  static final int MAX_AUTHENTICATION_MESSAGE_BYTES = 16 * 1024;
+  /**
+   * Authentication messages are small: a password message carries a key or a token, and tokens over
+   * 16 KiB are refused by the authenticator with a reason. Anything past 64 KiB is refused as a
+   * protocol violation before it is buffered.
+   */
+  static final int MAX_AUTHENTICATION_MESSAGE_BYTES = 64 * 1024;
 
   private final GatewayContext context;
   private final boolean admitted;

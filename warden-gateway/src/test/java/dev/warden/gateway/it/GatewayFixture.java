@@ -7,6 +7,7 @@ import dev.warden.core.policy.AllowAllPolicy;
 import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.gateway.Gateway;
+import dev.warden.gateway.Identities;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;
 import java.io.IOException;
@@ -64,6 +65,16 @@ final class GatewayFixture implements AutoCloseable {
   /** Starts a gateway whose pipeline records to {@code audit}. */
   static GatewayFixture start(
       Map<String, String> extraConnections, String extraYaml, AuditLog audit) throws IOException {
+    return start(extraConnections, extraYaml, "", audit);
+  }
+
+  /**
+   * Starts a gateway; {@code identitiesYaml} adds blocks under {@code identities:} (oidc, roles),
+   * indented by two spaces.
+   */
+  static GatewayFixture start(
+      Map<String, String> extraConnections, String extraYaml, String identitiesYaml, AuditLog audit)
+      throws IOException {
     SecureRandom random = new SecureRandom();
     String key = ServiceKey.generate(random);
     String restrictedKey = ServiceKey.generate(random);
@@ -90,6 +101,7 @@ final class GatewayFixture implements AutoCloseable {
     yaml.append("    - {subject: restricted, keyHash: \"")
         .append(ServiceKey.hash(restrictedKey, random))
         .append("\", connections: [test]}\n");
+    yaml.append(identitiesYaml);
     WardenConfig config = new ConfigLoader(System::getenv).parse(yaml.toString(), true, dataDir);
     StatementPipeline pipeline =
         new StatementPipeline(
@@ -98,7 +110,7 @@ final class GatewayFixture implements AutoCloseable {
         dataDir,
         key,
         restrictedKey,
-        Gateway.start(config, Gateway.serviceKeyAuthenticator(config), pipeline, random));
+        Gateway.start(config, Identities.of(config, Clock.systemUTC()), pipeline, random));
   }
 
   int port() {

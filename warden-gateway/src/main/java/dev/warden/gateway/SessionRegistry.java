@@ -1,0 +1,56 @@
+package dev.warden.gateway;
+
+import dev.warden.admin.SessionDirectory;
+import dev.warden.core.identity.Authenticated;
+import dev.warden.core.session.SessionContext;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The live sessions of this gateway, for the admin API. Holds no secrets. */
+public final class SessionRegistry implements SessionDirectory {
+  /** What is shown of one session. */
+  public record Entry(SessionContext context, Authenticated caller, Instant startedAt) {}
+
+  private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+
+  public void add(SessionContext context, Authenticated caller, Instant startedAt) {
+    sessions.put(context.sessionId(), new Entry(context, caller, startedAt));
+  }
+
+  public void remove(String sessionId) {
+    sessions.remove(sessionId);
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+
+  @Override
+  public List<Map<String, Object>> sessions() {
+    return sessions.values().stream()
+        .sorted(Comparator.comparing(Entry::startedAt))
+        .map(SessionRegistry::describe)
+        .toList();
+  }
+
+  private static Map<String, Object> describe(Entry e) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", e.context().sessionId());
+    out.put("subject", e.context().identity().subject());
+    out.put("issuer", e.context().identity().issuer());
+    out.put("groups", e.context().identity().groups().stream().sorted().toList());
+    out.put("roles", e.caller().roles().stream().sorted().toList());
+    out.put("connection", e.context().connection());
+    out.put("client", e.context().clientAddress());
+    out.put("application", e.context().applicationName());
+    out.put("startedAt", e.startedAt().toString());
+    out.put(
+        "credentialExpiresAt",
+        e.caller().expiresAt() == null ? null : e.caller().expiresAt().toString());
+    return out;
+  }
+}
