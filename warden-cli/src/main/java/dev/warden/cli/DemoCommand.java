@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code warden demo}: the shop database behind the gateway, with two identities. */
 @Command(
     name = "demo",
+    subcommands = DemoCommand.Token.class,
     mixinStandardHelpOptions = true,
     description = "Run the demo: an embedded shop database behind the gateway.")
 public final class DemoCommand implements Callable<Integer> {
@@ -56,6 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
     Path absolute = envFile.toAbsolutePath().normalize();
     Path relative = Path.of("").toAbsolutePath().relativize(absolute);
     String source = relative.toString().startsWith("..") ? absolute.toString() : "./" + relative;
+    String tokenEnvFile =
+        relative.toString().equals("warden-demo.env") ? "" : " --env-file " + absolute;
     out.printf(
         """
 
@@ -72,12 +75,83 @@ public final class DemoCommand implements Callable<Integer> {
           echo "jdbc:postgresql://127.0.0.1:$WARDEN_DEMO_PGPORT/shop?sslmode=require&user=agent&password=$WARDEN_DEMO_AGENT_TOKEN"   # a JDBC URL
           psql "$WARDEN_DEMO_DIRECT_URL" -c 'SELECT count(*) FROM orders'   # the database itself, as its owner
 
-        The agent's token is its only credential: the database password stays inside Warden.
+          bin/warden demo token%s --sub my-agent --groups code-assistant   # a token for any identity
+
+        The agent's token (an OIDC JWT from the demo's identity provider, valid 24 h) is its only
+        credential: the database password stays inside Warden.
         Foundation release: every statement passes the pipeline and is allowed; policy,
         masking, approvals and the audit trail arrive in the next releases.
         Stop with Ctrl-C.
         """,
-        port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source);
+        port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source, tokenEnvFile);
     out.flush();
+  }
+
+  /** {@code warden demo token}: mints a token from the running demo's identity provider. */
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print a token from the running demo's identity provider, for any subject and groups.")
+  public static final class Token implements Callable<Integer> {
+    @Option(names = "--sub", required = true, description = "Subject of the token.")
+    String subject;
+
+    @Option(
+        names = "--groups",
+        split = ",",
+        defaultValue = "",
+        description = "Comma-separated groups claim (e.g. code-assistant or dba).")
+    java.util.List<String> groups;
+
+    @Option(
+        names = "--ttl",
+        defaultValue = "PT1H",
+        description = "Lifetime as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    java.time.Duration lifetime;
+
+    @Option(
+        names = "--env-file",
+        defaultValue = "warden-demo.env",
+        description = "The running demo's env file (default: ${DEFAULT-VALUE}).")
+    Path envFile;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> env = new java.util.HashMap<>();
+      if (!java.nio.file.Files.exists(envFile)) {
+        spec.commandLine()
+            .getErr()
+            .println(
+                "warden: "
+                    + envFile
+                    + " not found: start `warden demo` first (or pass --env-file)");
+        return 2;
+      }
+      for (String line : java.nio.file.Files.readAllLines(envFile)) {
+        int eq = line.indexOf('=');
+        if (!line.startsWith("#") && eq > 0) {
+          env.put(line.substring(0, eq), line.substring(eq + 1).replaceAll("^'|'$", ""));
+        }
+      }
+      String issuer = env.get("WARDEN_DEMO_ISSUER");
+      String key = env.get("WARDEN_DEMO_IDP_KEY");
+      if (issuer == null || key == null) {
+        spec.commandLine()
+            .getErr()
+            .println("warden: " + envFile + " has no WARDEN_DEMO_ISSUER / WARDEN_DEMO_IDP_KEY");
+        return 2;
+      }
+      java.util.List<String> cleanGroups = groups.stream().filter(g -> !g.isBlank()).toList();
+      spec.commandLine()
+          .getOut()
+          .println(
+              dev.warden.cli.demo.DemoIdentityProvider.mint(
+                  Path.of(key), issuer, subject, cleanGroups, lifetime));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
   }
 }

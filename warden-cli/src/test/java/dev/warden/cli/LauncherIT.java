@@ -89,6 +89,7 @@ class LauncherIT {
         for (String command : guideCommands(out.toString())) {
           Process shell =
               new ProcessBuilder("bash", "-c", "set -e; " + command)
+                  .directory(LAUNCHER.getParentFile().getParentFile())
                   .redirectErrorStream(true)
                   .start();
           String result = new String(shell.getInputStream().readAllBytes());

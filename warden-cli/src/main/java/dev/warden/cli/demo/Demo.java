@@ -13,7 +13,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,15 +27,24 @@ public final class Demo implements AutoCloseable {
   public static final String CONNECTION = "shop";
   public static final String OWNER = "shop_owner";
 
+  /** Lifetime of the demo's agent and dba tokens. */
+  public static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
+
   /** Where and how to start. Port 0 picks a free port. */
   public record Options(Path dataDir, Path envFile, int pgPort, int adminPort) {}
 
   private final EmbeddedPostgres postgres;
+  private final DemoIdentityProvider identityProvider;
   private final Gateway gateway;
   private final Map<String, String> environment;
 
-  private Demo(EmbeddedPostgres postgres, Gateway gateway, Map<String, String> environment) {
+  private Demo(
+      EmbeddedPostgres postgres,
+      DemoIdentityProvider identityProvider,
+      Gateway gateway,
+      Map<String, String> environment) {
     this.postgres = postgres;
+    this.identityProvider = identityProvider;
     this.gateway = gateway;
     this.environment = environment;
   }
@@ -61,10 +72,10 @@ public final class Demo implements AutoCloseable {
             .setServerConfig("hba_file", hba.toString())
             .setServerConfig("password_encryption", "scram-sha-256")
             .start();
+    DemoIdentityProvider idp = null;
     try {
       seed(postgres, ownerPassword);
-      String agentKey = ServiceKey.generate(random);
-      String dbaKey = ServiceKey.generate(random);
+      idp = DemoIdentityProvider.start(dataDir);
       String yaml =
           """
           listen:
@@ -79,9 +90,12 @@ public final class Demo implements AutoCloseable {
               user: %s
               password: "%s"
           identities:
-            serviceKeys:
-              - {subject: agent, groups: [code-assistant], keyHash: "%s", connections: [shop]}
-              - {subject: dba, groups: [dba], keyHash: "%s", connections: [shop]}
+            oidc:
+              issuers:
+                - {issuer: "%s", audiences: [%s]}
+            roles:
+              - {role: agent, match: {groups: [code-assistant]}, connections: [shop]}
+              - {role: dba, match: {groups: [dba]}, connections: [shop], permissions: ["sessions:read"]}
           """
               .formatted(
                   options.pgPort(),
@@ -90,16 +104,17 @@ public final class Demo implements AutoCloseable {
                   postgres.getPort(),
                   OWNER,
                   ownerPassword,
-                  ServiceKey.hash(agentKey, random),
-                  ServiceKey.hash(dbaKey, random));
+                  idp.issuer(),
+                  DemoIdentityProvider.AUDIENCE);
       WardenConfig config = new ConfigLoader(System::getenv).parse(yaml, true, dataDir);
       Gateway gateway = Gateway.start(config);
       Map<String, String> env = new LinkedHashMap<>();
       env.put("WARDEN_DEMO_PGHOST", "127.0.0.1");
       env.put("WARDEN_DEMO_PGPORT", Integer.toString(gateway.postgresPort()));
       env.put("WARDEN_DEMO_DATABASE", CONNECTION);
-      env.put("WARDEN_DEMO_AGENT_TOKEN", agentKey);
-      env.put("WARDEN_DEMO_DBA_TOKEN", dbaKey);
+      env.put(
+          "WARDEN_DEMO_AGENT_TOKEN", idp.token("agent", List.of("code-assistant"), TOKEN_LIFETIME));
+      env.put("WARDEN_DEMO_DBA_TOKEN", idp.token("dba", List.of("dba"), TOKEN_LIFETIME));
       env.put("WARDEN_DEMO_ADMIN_URL", "http://127.0.0.1:" + gateway.adminPort());
       env.put(
           "WARDEN_DEMO_DIRECT_URL",
@@ -111,9 +126,14 @@ public final class Demo implements AutoCloseable {
               + postgres.getPort()
               + "/shop");
       env.put("WARDEN_DEMO_CA_CERT", dataDir.resolve("gateway/tls/ca.crt").toString());
+      env.put("WARDEN_DEMO_ISSUER", idp.issuer());
+      env.put("WARDEN_DEMO_IDP_KEY", dataDir.resolve(DemoIdentityProvider.KEY_FILE).toString());
       writeEnvFile(options.envFile(), env);
-      return new Demo(postgres, gateway, env);
+      return new Demo(postgres, idp, gateway, env);
     } catch (IOException | SQLException | RuntimeException e) {
+      if (idp != null) {
+        idp.close();
+      }
       postgres.close();
       throw e;
     }
@@ -156,6 +176,7 @@ public final class Demo implements AutoCloseable {
   public void close() {
     try {
       gateway.close();
+      identityProvider.close();
     } finally {
       try {
         postgres.close();

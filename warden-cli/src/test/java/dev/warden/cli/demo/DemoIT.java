@@ -70,8 +70,11 @@ class DemoIT {
             "WARDEN_DEMO_CA_CERT");
     assertThat(env.get("WARDEN_DEMO_DATABASE")).isEqualTo("shop");
     assertThat(env.get("WARDEN_DEMO_AGENT_TOKEN"))
-        .startsWith("wdn_")
+        .startsWith("eyJ")
         .isNotEqualTo(env.get("WARDEN_DEMO_DBA_TOKEN"));
+    assertThat(env.get("WARDEN_DEMO_ISSUER"))
+        .startsWith("http://localhost:")
+        .endsWith("/warden-demo");
     assertThat(env.get("WARDEN_DEMO_PGPORT"))
         .isEqualTo(Integer.toString(demo.gateway().postgresPort()));
   }
@@ -210,6 +213,44 @@ class DemoIT {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.body()).contains("warden_client_connections_active");
+  }
+
+  @Test
+  void demoTokenMintsATokenForAnyIdentityThatTheGatewayAccepts() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    cli.setOut(new java.io.PrintWriter(out));
+    int exit =
+        cli.execute(
+            "demo",
+            "token",
+            "--env-file",
+            dir.resolve("warden-demo.env").toString(),
+            "--sub",
+            "reviewer",
+            "--groups",
+            "dba");
+    assertThat(exit).isZero();
+    String token = out.toString().strip();
+    Properties props = new Properties();
+    props.setProperty("user", "reviewer");
+    props.setProperty("password", token);
+    props.setProperty("sslmode", "require");
+    try (Connection c =
+        DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:" + env.get("WARDEN_DEMO_PGPORT") + "/shop", props)) {
+      HttpResponse<String> sessions =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(env.get("WARDEN_DEMO_ADMIN_URL") + "/sessions"))
+                      .header("Authorization", "Bearer " + env.get("WARDEN_DEMO_DBA_TOKEN"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(sessions.statusCode()).isEqualTo(200);
+      assertThat(sessions.body())
+          .contains("\"subject\":\"reviewer\"")
+          .contains("\"roles\":[\"dba\"]");
+    }
   }
 
   @Test
