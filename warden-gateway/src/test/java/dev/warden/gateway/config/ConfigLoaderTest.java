@@ -97,6 +97,73 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void oidcIssuersAndRoles() {
+    WardenConfig config =
+        yaml(
+            """
+            connections: {shop: {host: h, user: u}}
+            identities:
+              oidc:
+                sessionExpiryGrace: 30s
+                issuers:
+                  - {issuer: "https://idp.example", audiences: [warden]}
+                  - issuer: https://kubernetes.default.svc
+                    audiences: [warden]
+                    jwksUri: https://kubernetes.default.svc/openid/v1/jwks
+                    algorithms: [RS256, ES256]
+                    clockSkew: 5s
+                    groupsClaim: realm_access.roles
+              roles:
+                - {role: ci, match: {issuer: "https://kubernetes.default.svc", subject: "system:serviceaccount:ci:*", claims: {kubernetes.io.namespace: ci}}, connections: [shop], permissions: ["sessions:read"]}
+            """);
+    assertThat(config.sessionExpiryGrace()).isEqualTo(Duration.ofSeconds(30));
+    var idp = config.oidcIssuers().get(0);
+    assertThat(idp.jwksUri()).isNull();
+    assertThat(idp.algorithms())
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("RS256", "PS256", "ES256", "EdDSA");
+    assertThat(idp.clockSkew()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(idp.subjectClaim()).isEqualTo("sub");
+    assertThat(idp.groupsClaim()).isEqualTo("groups");
+    assertThat(idp.refreshInterval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(idp.minRefreshInterval()).isEqualTo(Duration.ofSeconds(30));
+    var k8s = config.oidcIssuers().get(1);
+    assertThat(k8s.jwksUri().toString()).isEqualTo("https://kubernetes.default.svc/openid/v1/jwks");
+    assertThat(k8s.algorithms())
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("RS256", "ES256");
+    assertThat(k8s.groupsClaim()).isEqualTo("realm_access.roles");
+    assertThat(config.roles())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.claims()).containsEntry("kubernetes.io.namespace", "ci");
+              assertThat(r.permissions()).containsExactly("sessions:read");
+            });
+    assertThat(yaml("connections: {}\n").sessionExpiryGrace()).isZero();
+  }
+
+  @Test
+  void dangerousOrIncompleteIssuersAreRefused() {
+    assertThatThrownBy(
+            () ->
+                yaml(
+                    "identities: {oidc: {issuers: [{issuer: x, audiences: [w], algorithms: [HS256]}]}}\n"))
+        .hasMessageContaining(
+            "'identities.oidc.issuers[0].algorithms' names HS256, which is not allowed");
+    assertThatThrownBy(
+            () ->
+                yaml(
+                    "identities: {oidc: {issuers: [{issuer: x, audiences: [w], algorithms: [none]}]}}\n"))
+        .hasMessageContaining("not allowed");
+    assertThatThrownBy(() -> yaml("identities: {oidc: {issuers: [{issuer: x}]}}\n"))
+        .hasMessageContaining(
+            "'identities.oidc.issuers[0].audiences' must name at least one audience");
+    assertThatThrownBy(() -> yaml("identities: {roles: [{role: r, connections: [ghost]}]}\n"))
+        .hasMessageContaining("'identities.roles[0].connections' names connection 'ghost'");
+  }
+
+  @Test
   void errorsNameTheOffendingKey() {
     assertThatThrownBy(() -> yaml("listen: {postgress: {port: 1}}\n"))
         .hasMessageContaining("'listen.postgress' is not a known key");

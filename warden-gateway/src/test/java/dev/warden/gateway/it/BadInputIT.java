@@ -22,17 +22,74 @@ import org.junit.jupiter.api.Test;
  * Each gets a clear error or a closed connection, and the gateway keeps serving.
  */
 class BadInputIT {
+  static IdentityProvider idp;
   static GatewayFixture fixture;
   Connection bystander;
 
+  /** The gateway runs with OIDC on: the bad-input cases must hold with tokens trusted too. */
   @BeforeAll
   static void start() throws Exception {
-    fixture = GatewayFixture.start();
+    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    fixture =
+        GatewayFixture.start(
+            java.util.Map.of(),
+            "",
+            "  oidc:\n    issuers:\n"
+                + idp.issuerYamlWithDefaults(IdentityProvider.ISSUER_ID)
+                + "  roles:\n    - {role: assistant, match: {groups: [code-assistant]}, connections: [test]}\n",
+            new dev.warden.core.audit.Slf4jAuditLog());
+    waitFor(() -> fixture.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
   }
 
   @AfterAll
   static void stop() {
     fixture.close();
+    idp.close();
+  }
+
+  @Test
+  void garbageTokensAreRefusedWith28000() throws Exception {
+    for (String garbage :
+        new String[] {"eyJ.garbage.x", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.", ".."}) {
+      try (RawClient client = new RawClient(fixture.port()).startTls()) {
+        RawClient.Message answer = client.authenticate(garbage, "test");
+        assertThat(answer.type()).isEqualTo('E');
+        assertThat(answer.fields().get('C')).as(garbage).isIn("28000", "28P01");
+        assertThat(answer.fields().get('M'))
+            .doesNotContain(garbage.length() > 4 ? garbage : "\u0000");
+      }
+    }
+  }
+
+  @Test
+  void aFloodOfUnknownKeyIdsDoesNotHammerTheIdentityProvider() throws Exception {
+    idp.drainRequests(200);
+    com.nimbusds.jose.jwk.RSAKey attacker = IdentityProvider.newKey("flood");
+    for (int i = 0; i < 25; i++) {
+      String token =
+          IdentityProvider.sign(
+              attacker,
+              "flood-" + i,
+              IdentityProvider.claims(idp.issuer(), "x").build(),
+              java.util.Map.of());
+      try (RawClient client = new RawClient(fixture.port()).startTls()) {
+        assertThat(client.authenticate(token, "test").fields()).containsEntry('C', "28000");
+      }
+    }
+    long jwksFetches =
+        idp.drainRequests(300).stream().filter(path -> path.contains("jwks")).count();
+    // One refresh per jwksMinRefreshInterval (30 s) at most, whatever the number of bad tokens.
+    assertThat(jwksFetches).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void aValidTokenStillWorksBesideTheGarbage() throws Exception {
+    try (RawClient client =
+        RawClient.session(
+            fixture.port(), idp.token("agent", java.util.List.of("code-assistant")), "test")) {
+      client.sendTyped('Q', "SELECT 1\0".getBytes(StandardCharsets.US_ASCII));
+      assertThat(client.readUntilReady().type()).isEqualTo('C');
+    }
   }
 
   @BeforeEach

@@ -138,6 +138,28 @@ final class IdentityProvider implements AutoCloseable {
         .claim("groups", List.of("code-assistant"));
   }
 
+  /** The YAML of an issuers entry with the default refresh rate limit (30 s). */
+  String issuerYamlWithDefaults(String id) {
+    return "      - {issuer: \"" + issuer(id) + "\", audiences: [warden]}\n";
+  }
+
+  /** Requests the issuer received, in order, waiting at most {@code millis} for each. */
+  List<String> drainRequests(long millis) {
+    List<String> paths = new ArrayList<>();
+    while (true) {
+      okhttp3.mockwebserver.RecordedRequest request;
+      try {
+        request = server.takeRequest(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        return paths; // mock-oauth2-server signals "none within the timeout" by throwing
+      }
+      if (request == null) {
+        return paths;
+      }
+      paths.add(request.getPath());
+    }
+  }
+
   /** The YAML of an issuers entry trusting this provider's issuer id. */
   String issuerYaml(String id) {
     return "      - {issuer: \""
