@@ -146,6 +146,29 @@ class AttributionIT {
         .satisfies(e -> assertThat(e.errorSqlState()).isEqualTo("42P01"));
   }
 
+  @Test
+  void authenticationFailuresAreRecordedWithReasonAndClientButNeverTheCredential()
+      throws Exception {
+    String wrong = "wdn_this-is-not-a-valid-key-at-all";
+    try (RawClient client = new RawClient(fixture.port()).startTls()) {
+      assertThat(client.authenticate(wrong, "test").fields()).containsEntry('C', "28P01");
+    }
+    BadInputIT.waitFor(() -> !audit.events.isEmpty());
+    assertThat(audit.events)
+        .filteredOn(e -> e instanceof AuditEvent.AuthenticationFailed)
+        .singleElement()
+        .satisfies(
+            e -> {
+              AuditEvent.AuthenticationFailed failed = (AuditEvent.AuthenticationFailed) e;
+              assertThat(failed.reason())
+                  .contains("not a valid Warden service key")
+                  .doesNotContain(wrong);
+              assertThat(failed.clientAddress()).contains("127.0.0.1");
+              assertThat(failed.user()).isEqualTo("agent");
+              assertThat(failed.toString()).doesNotContain(wrong);
+            });
+  }
+
   private static byte[] typed(char type, String body) {
     byte[] b = body.getBytes(StandardCharsets.US_ASCII);
     return ByteBuffer.allocate(5 + b.length).put((byte) type).putInt(4 + b.length).put(b).array();
