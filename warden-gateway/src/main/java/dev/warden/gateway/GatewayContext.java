@@ -5,6 +5,7 @@ import dev.warden.core.session.StatementPipeline;
 import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.postgres.CancelRegistry;
 import dev.warden.protocol.postgres.codec.MessageEncoder;
+import dev.warden.protocol.postgres.scram.SaltedPasswordCache;
 import io.netty.handler.ssl.SslContext;
 import java.security.SecureRandom;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutorService;
  *
  * @param backendTls TLS contexts of the connections that use TLS, by connection name
  * @param blockingExecutor where work that may block (authentication) runs, off the event loop
+ * @param scramCaches salted SCRAM passwords per connection, so logins skip the PBKDF2
  */
 public record GatewayContext(
     WardenConfig config,
@@ -29,9 +31,11 @@ public record GatewayContext(
     MessageEncoder encoder,
     Transport transport,
     SecureRandom random,
-    SessionRegistry sessions) {
+    SessionRegistry sessions,
+    Map<String, SaltedPasswordCache> scramCaches) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);
+    scramCaches = Map.copyOf(scramCaches);
   }
 }

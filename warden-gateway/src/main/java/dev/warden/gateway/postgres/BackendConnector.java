@@ -43,7 +43,11 @@ final class BackendConnector {
                     .addLast(
                         "startup",
                         new BackendStartupHandler(
-                            connection, startupParameters, promise, context.random()));
+                            connection,
+                            startupParameters,
+                            promise,
+                            context.random(),
+                            context.scramCaches().get(connection.name())));
               }
             })
         .connect(connection.host(), connection.port())

@@ -20,6 +20,7 @@ import dev.warden.protocol.postgres.message.SaslInitialResponse;
 import dev.warden.protocol.postgres.message.SaslResponse;
 import dev.warden.protocol.postgres.message.StartupMessage;
 import dev.warden.protocol.postgres.scram.Md5Password;
+import dev.warden.protocol.postgres.scram.SaltedPasswordCache;
 import dev.warden.protocol.postgres.scram.ScramException;
 import dev.warden.protocol.postgres.scram.ScramSha256Client;
 import io.netty.buffer.ByteBuf;
@@ -47,6 +48,7 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   private final Map<String, String> startupParameters;
   private final Promise<BackendConnection> promise;
   private final SecureRandom random;
+  private final SaltedPasswordCache scramCache;
   private final Map<String, String> reported = new LinkedHashMap<>();
   private ScramSha256Client scram;
   private boolean authenticated;
@@ -56,11 +58,13 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       Connection connection,
       Map<String, String> startupParameters,
       Promise<BackendConnection> promise,
-      SecureRandom random) {
+      SecureRandom random,
+      SaltedPasswordCache scramCache) {
     this.connection = connection;
     this.startupParameters = startupParameters;
     this.promise = promise;
     this.random = random;
+    this.scramCache = scramCache;
   }
 
   @Override
@@ -112,7 +116,7 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
                   + m.mechanisms()
                   + ", none of which Warden supports");
         }
-        scram = new ScramSha256Client(password(), random);
+        scram = new ScramSha256Client(password(), random, scramCache);
         ctx.writeAndFlush(
             new SaslInitialResponse(ScramSha256Client.MECHANISM, scram.clientFirstMessage()));
       }

@@ -24,19 +24,30 @@ public final class ScramSha256Client {
 
   private final String user;
   private final char[] password;
+  private final SaltedPasswordCache cache;
   private final String clientNonce;
   private String clientFirstBare;
   private byte[] expectedServerSignature;
 
   public ScramSha256Client(String password, SecureRandom random) {
-    this("", password, newNonce(random));
+    this("", password, newNonce(random), new SaltedPasswordCache());
+  }
+
+  /** With a cache of salted passwords shared by every login with this password. */
+  public ScramSha256Client(String password, SecureRandom random, SaltedPasswordCache cache) {
+    this("", password, newNonce(random), cache);
   }
 
   /** With a given user name and nonce: for the RFC 7677 test vector. */
   ScramSha256Client(String user, String password, String clientNonce) {
+    this(user, password, clientNonce, new SaltedPasswordCache());
+  }
+
+  ScramSha256Client(String user, String password, String clientNonce, SaltedPasswordCache cache) {
     this.user = user;
     this.password = password.toCharArray();
     this.clientNonce = clientNonce;
+    this.cache = cache;
   }
 
   private static String newNonce(SecureRandom random) {
@@ -73,7 +84,8 @@ public final class ScramSha256Client {
     String withoutProof = "c=" + channelBinding + ",r=" + nonce;
     String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
     try {
-      byte[] saltedPassword = hi(Base64.getDecoder().decode(salt), iterations);
+      byte[] saltBytes = Base64.getDecoder().decode(salt);
+      byte[] saltedPassword = cache.get(salt, iterations, () -> hi(saltBytes, iterations));
       byte[] clientKey = hmac(saltedPassword, "Client Key");
       byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
       byte[] clientSignature = hmac(storedKey, authMessage);
@@ -110,9 +122,13 @@ public final class ScramSha256Client {
     }
   }
 
-  private byte[] hi(byte[] salt, int iterations) throws GeneralSecurityException {
-    SecretKeyFactory factory = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
-    return factory.generateSecret(new PBEKeySpec(password, salt, iterations, 256)).getEncoded();
+  private byte[] hi(byte[] salt, int iterations) {
+    try {
+      SecretKeyFactory factory = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+      return factory.generateSecret(new PBEKeySpec(password, salt, iterations, 256)).getEncoded();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+    }
   }
 
   private static byte[] hmac(byte[] key, String data) throws GeneralSecurityException {

@@ -21,6 +21,36 @@ class ScramSha256ClientTest {
   }
 
   @Test
+  void aSharedCacheComputesTheSaltedPasswordOnceAndGivesTheSameProof() {
+    SaltedPasswordCache cache = new SaltedPasswordCache();
+    for (int i = 0; i < 3; i++) {
+      ScramSha256Client client =
+          new ScramSha256Client("user", "pencil", "rOprNGfwEbeRWgbNEkqO", cache);
+      client.clientFirstMessage();
+      assertThat(client.clientFinalMessage(SERVER_FIRST))
+          .endsWith("p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+      client.verifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+    }
+    assertThat(cache.size()).isEqualTo(1);
+    int[] computed = {0};
+    cache.get(
+        "other-salt",
+        4096,
+        () -> {
+          computed[0]++;
+          return new byte[32];
+        });
+    cache.get(
+        "other-salt",
+        4096,
+        () -> {
+          computed[0]++;
+          return new byte[32];
+        });
+    assertThat(computed[0]).isEqualTo(1);
+  }
+
+  @Test
   void wrongServerSignatureIsRejected() {
     ScramSha256Client client = new ScramSha256Client("user", "pencil", "rOprNGfwEbeRWgbNEkqO");
     client.clientFirstMessage();
