@@ -50,8 +50,13 @@ final class RawClient implements AutoCloseable {
 
   /** A TLS connection, authenticated with {@code key} to {@code database}, ready for queries. */
   static RawClient session(int port, String key, String database) throws Exception {
+    return session(port, key, database, "raw-client");
+  }
+
+  static RawClient session(int port, String key, String database, String applicationName)
+      throws Exception {
     RawClient client = new RawClient(port).startTls();
-    Message answer = client.authenticate(key, database);
+    Message answer = client.authenticate(key, database, applicationName);
     if (answer.type() != 'R') {
       client.close();
       throw new IOException("authentication failed: " + answer.fields());
@@ -85,8 +90,19 @@ final class RawClient implements AutoCloseable {
   }
 
   void sendStartup(String user, String database) throws IOException {
+    sendStartup(user, database, "raw-client");
+  }
+
+  void sendStartup(String user, String database, String applicationName) throws IOException {
     byte[] params =
-        ("user\0" + user + "\0database\0" + database + "\0\0").getBytes(StandardCharsets.UTF_8);
+        ("user\0"
+                + user
+                + "\0database\0"
+                + database
+                + "\0application_name\0"
+                + applicationName
+                + "\0\0")
+            .getBytes(StandardCharsets.UTF_8);
     send(
         ByteBuffer.allocate(8 + params.length)
             .putInt(8 + params.length)
@@ -110,7 +126,11 @@ final class RawClient implements AutoCloseable {
 
   /** Startup and password; returns the first message after the password (R=ok or E). */
   Message authenticate(String key, String database) throws IOException {
-    sendStartup("agent", database);
+    return authenticate(key, database, "raw-client");
+  }
+
+  Message authenticate(String key, String database, String applicationName) throws IOException {
+    sendStartup("agent", database, applicationName);
     Message request = read();
     if (request.type() != 'R') {
       return request;
