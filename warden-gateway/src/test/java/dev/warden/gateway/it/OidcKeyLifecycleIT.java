@@ -96,4 +96,36 @@ class OidcKeyLifecycleIT {
     idp.startWith(List.of(rotated), IdentityProvider.ISSUER_ID);
     assertThat(connects(signed(rotated, idp.issuer()))).as("after the issuer returns").isTrue();
   }
+
+  @Test
+  void scheduledRefreshPicksUpKeysOfAProviderThatWasDownAtStartup() throws Exception {
+    try (IdentityProvider late = IdentityProvider.start("late")) {
+      String issuer = late.issuer("late");
+      RSAKey key = late.key(0);
+      late.stop();
+      String yaml =
+          "  oidc:\n    issuers:\n"
+              + "      - {issuer: \""
+              + issuer
+              + "\", audiences: [warden], jwksUri: \""
+              + late.jwksUri("late")
+              + "\", jwksRefreshInterval: 1s, jwksMinRefreshInterval: 1h}\n"
+              + "  roles:\n    - {role: assistant, match: {groups: [code-assistant]}, connections: [test]}\n";
+      try (GatewayFixture gateway = GatewayFixture.start(Map.of(), "", yaml, new Slf4jAuditLog())) {
+        Thread.sleep(1500);
+        assertThat(gateway.gateway.identities().oidc().cachedKeys(issuer))
+            .as("provider down")
+            .isZero();
+        late.startWith(List.of(key), "late");
+        // No token arrives meanwhile: only the schedule can fetch the keys.
+        BadInputIT.waitFor(() -> gateway.gateway.identities().oidc().cachedKeys(issuer) > 0);
+        assertThat(gateway.gateway.identities().oidc().cachedKeys(issuer)).isEqualTo(1);
+        Properties props = new Properties();
+        props.setProperty("password", signed(key, issuer));
+        try (Connection c = gateway.connect("test", props)) {
+          assertThat(c.isValid(5)).isTrue();
+        }
+      }
+    }
+  }
 }
