@@ -1,0 +1,376 @@
+package dev.warden.sql.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.sql.SqlAnalyzer;
+import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementClass;
+import dev.warden.core.sql.StatementPart;
+import dev.warden.core.sql.TableRef;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Analyses PostgreSQL statements on PostgreSQL's own parse tree: every statement of a
+ * multi-statement string, its class and verb, the tables it reads and writes wherever they hide
+ * (writable CTEs, SELECT INTO, CREATE TABLE AS, EXPLAIN ANALYZE), and the functions it calls. What
+ * does not parse is {@link StatementClass#INVALID}: never forwarded.
+ */
+public final class PostgresAnalyzer implements SqlAnalyzer {
+  /** Statements longer than this are not parsed (and so not forwarded). */
+  public static final int MAX_STATEMENT_CHARS = 1024 * 1024;
+
+  /** Node types that write the relation in their {@code relation} field. */
+  private static final Set<String> WRITES_RELATION =
+      Set.of(
+          "InsertStmt",
+          "UpdateStmt",
+          "DeleteStmt",
+          "MergeStmt",
+          "CreateStmt",
+          "AlterTableStmt",
+          "IndexStmt",
+          "RenameStmt",
+          "CreateTrigStmt",
+          "RuleStmt",
+          "ClusterStmt",
+          "ReindexStmt",
+          "CreatePolicyStmt",
+          "AlterPolicyStmt");
+
+  private final PgQuery pgQuery;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public PostgresAnalyzer(PgQuery pgQuery) {
+    this.pgQuery = pgQuery;
+  }
+
+  @Override
+  public Statement analyze(String sql) {
+    if (sql.length() > MAX_STATEMENT_CHARS) {
+      return Statement.invalid(
+          sql, "the statement is longer than " + MAX_STATEMENT_CHARS + " characters");
+    }
+    PgQuery.ParseResult parsed = pgQuery.parse(sql);
+    if (!parsed.ok()) {
+      return Statement.invalid(
+          sql,
+          "PostgreSQL's parser rejects it: "
+              + parsed.error()
+              + " (at character "
+              + parsed.errorPosition()
+              + ")");
+    }
+    JsonNode tree;
+    try {
+      tree = json.readTree(parsed.json());
+    } catch (JsonProcessingException e) {
+      return Statement.invalid(sql, "the parse tree could not be read");
+    }
+    List<StatementPart> parts = new ArrayList<>();
+    for (JsonNode raw : tree.path("stmts")) {
+      JsonNode stmt = raw.path("stmt");
+      String type = stmt.fieldNames().hasNext() ? stmt.fieldNames().next() : "";
+      parts.add(part(type, stmt.path(type)));
+    }
+    StatementClass overall = parts.isEmpty() ? StatementClass.UTILITY : significant(parts);
+    return new Statement(sql, overall, parts, null);
+  }
+
+  private StatementPart part(String type, JsonNode node) {
+    Walk walk = new Walk();
+    boolean executesInner = true;
+    if (type.equals("ExplainStmt")) {
+      executesInner = hasOption(node.path("options"), "analyze");
+    }
+    walk.visit(type, node, executesInner);
+    StatementClass statementClass = classify(type, node, walk, executesInner);
+    return new StatementPart(
+        verb(type, node), statementClass, walk.reads, walk.writes, walk.functions);
+  }
+
+  private static boolean hasOption(JsonNode options, String name) {
+    for (JsonNode option : options) {
+      JsonNode def = option.path("DefElem");
+      if (name.equalsIgnoreCase(def.path("defname").asText())) {
+        JsonNode arg = def.path("arg");
+        // EXPLAIN (ANALYZE false) does not execute.
+        return arg.isMissingNode()
+            || !"false"
+                .equalsIgnoreCase(
+                    arg.path("String")
+                        .path("sval")
+                        .asText(arg.path("Boolean").path("boolval").asText("true")));
+      }
+    }
+    return false;
+  }
+
+  private static StatementClass classify(
+      String type, JsonNode node, Walk walk, boolean executesInner) {
+    return switch (type) {
+      case "SelectStmt" -> walk.writes.isEmpty() ? StatementClass.READ : StatementClass.WRITE;
+      case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "TruncateStmt" ->
+          StatementClass.WRITE;
+      case "CreateTableAsStmt" -> StatementClass.DDL;
+      case "CopyStmt" -> StatementClass.COPY;
+      case "TransactionStmt" -> StatementClass.TRANSACTION;
+      case "VariableSetStmt" -> {
+        String name = node.path("name").asText("").toLowerCase(Locale.ROOT);
+        yield name.equals("role") || name.equals("session_authorization")
+            ? StatementClass.DCL
+            : StatementClass.SESSION;
+      }
+      case "VariableShowStmt", "DiscardStmt" -> StatementClass.SESSION;
+      case "GrantStmt",
+          "GrantRoleStmt",
+          "CreateRoleStmt",
+          "AlterRoleStmt",
+          "AlterRoleSetStmt",
+          "DropRoleStmt",
+          "AlterDefaultPrivilegesStmt",
+          "ReassignOwnedStmt",
+          "DropOwnedStmt" ->
+          StatementClass.DCL;
+      case "ExplainStmt" ->
+          executesInner && !walk.writes.isEmpty() ? StatementClass.WRITE : StatementClass.UTILITY;
+      case "PrepareStmt",
+          "ExecuteStmt",
+          "DeallocateStmt",
+          "LockStmt",
+          "VacuumStmt",
+          "ListenStmt",
+          "UnlistenStmt",
+          "NotifyStmt",
+          "DoStmt",
+          "CallStmt",
+          "CheckPointStmt",
+          "LoadStmt",
+          "DeclareCursorStmt",
+          "FetchStmt",
+          "ClosePortalStmt",
+          "ConstraintsSetStmt" ->
+          StatementClass.UTILITY;
+      default -> type.endsWith("Stmt") ? StatementClass.DDL : StatementClass.UTILITY;
+    };
+  }
+
+  private static String verb(String type, JsonNode node) {
+    return switch (type) {
+      case "SelectStmt" -> node.has("intoClause") ? "SELECT INTO" : "SELECT";
+      case "InsertStmt" -> "INSERT";
+      case "UpdateStmt" -> "UPDATE";
+      case "DeleteStmt" -> "DELETE";
+      case "MergeStmt" -> "MERGE";
+      case "TruncateStmt" -> "TRUNCATE";
+      case "CopyStmt" -> "COPY";
+      case "CreateStmt" -> "CREATE TABLE";
+      case "CreateTableAsStmt" -> "CREATE TABLE AS";
+      case "AlterTableStmt" -> "ALTER TABLE";
+      case "IndexStmt" -> "CREATE INDEX";
+      case "ViewStmt" -> "CREATE VIEW";
+      case "CreateSchemaStmt" -> "CREATE SCHEMA";
+      case "CreateExtensionStmt" -> "CREATE EXTENSION";
+      case "CreatedbStmt" -> "CREATE DATABASE";
+      case "DropdbStmt" -> "DROP DATABASE";
+      case "DropStmt" ->
+          "DROP " + node.path("removeType").asText("").replace("OBJECT_", "").replace('_', ' ');
+      case "AlterSystemStmt" -> "ALTER SYSTEM";
+      case "GrantStmt" -> node.path("is_grant").asBoolean(false) ? "GRANT" : "REVOKE";
+      case "GrantRoleStmt" -> node.path("is_grant").asBoolean(false) ? "GRANT ROLE" : "REVOKE ROLE";
+      case "TransactionStmt" ->
+          node.path("kind").asText("").replace("TRANS_STMT_", "").replace('_', ' ');
+      case "VariableSetStmt" ->
+          node.path("kind").asText("").equals("VAR_RESET")
+                  || node.path("kind").asText("").equals("VAR_RESET_ALL")
+              ? "RESET"
+              : "SET";
+      case "VariableShowStmt" -> "SHOW";
+      case "ExplainStmt" -> "EXPLAIN";
+      case "PrepareStmt" -> "PREPARE";
+      case "ExecuteStmt" -> "EXECUTE";
+      case "DeallocateStmt" -> "DEALLOCATE";
+      case "DoStmt" -> "DO";
+      case "CallStmt" -> "CALL";
+      case "LockStmt" -> "LOCK";
+      case "VacuumStmt" -> node.path("is_vacuumcmd").asBoolean(false) ? "VACUUM" : "ANALYZE";
+      case "ListenStmt" -> "LISTEN";
+      case "UnlistenStmt" -> "UNLISTEN";
+      case "NotifyStmt" -> "NOTIFY";
+      default -> type.replace("Stmt", "").toUpperCase(Locale.ROOT);
+    };
+  }
+
+  /** The most significant class of several parts: the one a policy would weigh most. */
+  private static StatementClass significant(List<StatementPart> parts) {
+    List<StatementClass> order =
+        List.of(
+            StatementClass.DCL,
+            StatementClass.DDL,
+            StatementClass.WRITE,
+            StatementClass.COPY,
+            StatementClass.UTILITY,
+            StatementClass.SESSION,
+            StatementClass.READ,
+            StatementClass.TRANSACTION);
+    for (StatementClass c : order) {
+      if (parts.stream().anyMatch(p -> p.statementClass() == c)) {
+        return c;
+      }
+    }
+    return parts.getFirst().statementClass();
+  }
+
+  /** One walk over a statement's tree, with the CTE names in scope at each point. */
+  private static final class Walk {
+    final Set<TableRef> reads = new LinkedHashSet<>();
+    final Set<TableRef> writes = new LinkedHashSet<>();
+    final Set<String> functions = new LinkedHashSet<>();
+    private final Deque<Set<String>> ctes = new ArrayDeque<>();
+
+    void visit(String type, JsonNode node, boolean executes) {
+      Set<String> scope = cteNames(node);
+      if (!scope.isEmpty()) {
+        ctes.push(scope);
+      }
+      try {
+        writtenRelations(type, node, executes);
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          if (isWrittenField(type, node, field.getKey())) {
+            continue;
+          }
+          if (isTypedRangeVar(field.getKey(), field.getValue())) {
+            read(field.getValue());
+          } else {
+            child(field.getValue(), executes);
+          }
+        }
+      } finally {
+        if (!scope.isEmpty()) {
+          ctes.pop();
+        }
+      }
+    }
+
+    private void child(JsonNode value, boolean executes) {
+      if (value.isArray()) {
+        for (JsonNode item : value) {
+          child(item, executes);
+        }
+      } else if (value.isObject()) {
+        if (value.size() == 1) {
+          String key = value.fieldNames().next();
+          JsonNode inner = value.get(key);
+          if (Character.isUpperCase(key.charAt(0)) && inner.isObject()) {
+            node(key, inner, executes);
+            return;
+          }
+        }
+        visit("", value, executes);
+      }
+    }
+
+    private void node(String type, JsonNode node, boolean executes) {
+      switch (type) {
+        case "RangeVar" -> read(node);
+        case "FuncCall" -> {
+          List<String> name = new ArrayList<>();
+          for (JsonNode part : node.path("funcname")) {
+            name.add(part.path("String").path("sval").asText());
+          }
+          functions.add(String.join(".", name));
+          visit(type, node, executes);
+        }
+        default -> visit(type, node, executes);
+      }
+    }
+
+    /** The relations a node type writes, recorded as writes (when the statement executes). */
+    private void writtenRelations(String type, JsonNode node, boolean executes) {
+      Set<TableRef> target = executes ? writes : reads;
+      if (WRITES_RELATION.contains(type) && node.has("relation")) {
+        target.add(ref(node.path("relation")));
+      }
+      switch (type) {
+        case "SelectStmt" -> {
+          if (node.has("intoClause")) {
+            target.add(ref(node.path("intoClause").path("rel")));
+          }
+        }
+        case "CreateTableAsStmt" -> target.add(ref(node.path("into").path("rel")));
+        case "ViewStmt" -> target.add(ref(node.path("view")));
+        case "CopyStmt" -> {
+          if (node.has("relation")) {
+            (node.path("is_from").asBoolean(false) ? target : reads)
+                .add(ref(node.path("relation")));
+          }
+        }
+        case "TruncateStmt" ->
+            node.path("relations").forEach(r -> target.add(ref(r.path("RangeVar"))));
+        case "DropStmt" -> {
+          for (JsonNode object : node.path("objects")) {
+            List<String> names = new ArrayList<>();
+            object
+                .path("List")
+                .path("items")
+                .forEach(i -> names.add(i.path("String").path("sval").asText()));
+            if (!names.isEmpty()) {
+              target.add(
+                  names.size() == 1
+                      ? new TableRef(null, names.getFirst())
+                      : new TableRef(names.get(names.size() - 2), names.getLast()));
+            }
+          }
+        }
+        default -> {}
+      }
+    }
+
+    private static boolean isWrittenField(String type, JsonNode node, String field) {
+      return (WRITES_RELATION.contains(type) && field.equals("relation"))
+          || (type.equals("CopyStmt") && field.equals("relation"))
+          || (type.equals("ViewStmt") && field.equals("view"))
+          || (type.equals("CreateTableAsStmt") && field.equals("into"))
+          || (type.equals("SelectStmt") && field.equals("intoClause"))
+          || (type.equals("TruncateStmt") && field.equals("relations"));
+    }
+
+    /** A RangeVar in a typed field is written without its "RangeVar" wrapper. */
+    private static boolean isTypedRangeVar(String field, JsonNode value) {
+      return value.isObject()
+          && value.has("relname")
+          && (field.equals("relation") || field.equals("rel") || field.equals("view"));
+    }
+
+    private void read(JsonNode rangeVar) {
+      TableRef ref = ref(rangeVar);
+      if (ref.schema() == null && ctes.stream().anyMatch(scope -> scope.contains(ref.name()))) {
+        return; // a CTE in scope, not a table
+      }
+      reads.add(ref);
+    }
+
+    private static TableRef ref(JsonNode rangeVar) {
+      String schema = rangeVar.path("schemaname").asText(null);
+      return new TableRef(schema, rangeVar.path("relname").asText());
+    }
+
+    private static Set<String> cteNames(JsonNode node) {
+      Set<String> names = new HashSet<>();
+      for (JsonNode cte : node.path("withClause").path("ctes")) {
+        names.add(cte.path("CommonTableExpr").path("ctename").asText());
+      }
+      return names;
+    }
+  }
+}

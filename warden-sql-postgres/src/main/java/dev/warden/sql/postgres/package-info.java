@@ -1,0 +1,4 @@
+/**
+ * The PostgreSQL dialect analyzer: PostgreSQL's own grammar (libpg_query), walked into Statements.
+ */
+package dev.warden.sql.postgres;
