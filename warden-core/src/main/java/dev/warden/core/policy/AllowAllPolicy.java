@@ -2,6 +2,7 @@ package dev.warden.core.policy;
 
 import dev.warden.core.identity.Identity;
 import dev.warden.core.sql.Statement;
+import java.util.Set;
 
 /**
  * Allows everything. The foundation's placeholder so that every statement already passes through
@@ -12,7 +13,8 @@ public final class AllowAllPolicy implements PolicyEngine {
   private static final Decision ALLOW = new Decision.Allow(RULE, Limits.NONE);
 
   @Override
-  public Decision decide(Identity identity, String connection, Statement statement) {
+  public Decision decide(
+      Identity identity, Set<String> roles, String connection, Statement statement) {
     return ALLOW;
   }
 }

@@ -2,8 +2,9 @@ package dev.warden.core.policy;
 
 import dev.warden.core.identity.Identity;
 import dev.warden.core.sql.Statement;
+import java.util.Set;
 
-/** Decides a statement for an identity on a connection. A pure function of its arguments. */
+/** Decides a statement for an identity (and its roles) on a connection. A pure function. */
 public interface PolicyEngine {
-  Decision decide(Identity identity, String connection, Statement statement);
+  Decision decide(Identity identity, Set<String> roles, String connection, Statement statement);
 }

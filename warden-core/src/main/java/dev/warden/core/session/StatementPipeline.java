@@ -32,7 +32,8 @@ public final class StatementPipeline {
 
   /** Decides an analysed statement and records the decision before returning it. */
   public Admission admit(SessionContext session, long statementId, Statement statement) {
-    Decision decision = policy.decide(session.identity(), session.connection(), statement);
+    Decision decision =
+        policy.decide(session.identity(), session.roles(), session.connection(), statement);
     audit.append(
         new AuditEvent.StatementDecided(
             clock.instant(), session, statementId, statement, decision));

