@@ -59,7 +59,7 @@ class LauncherIT {
   @Test
   void demoStartsServesAndStopsOnSigterm() throws Exception {
     Path dir = Files.createTempDirectory("warden-launcher-demo");
-    Process demo =
+    ProcessBuilder launch =
         new ProcessBuilder(
                 LAUNCHER.getPath(),
                 "demo",
@@ -71,8 +71,9 @@ class LauncherIT {
                 dir.resolve("demo.env").toString(),
                 "--data-dir",
                 dir.resolve("data").toString())
-            .redirectError(dir.resolve("stderr.log").toFile())
-            .start();
+            .redirectError(dir.resolve("stderr.log").toFile());
+    launch.environment().put("WARDEN_LOG_FORMAT", "json");
+    Process demo = launch.start();
     try {
       StringBuilder out = new StringBuilder();
       try (BufferedReader reader =
@@ -134,9 +135,17 @@ class LauncherIT {
         demo.destroy(); // SIGTERM
         assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
         assertThat(portIsClosed(Integer.parseInt(port))).isTrue();
-        assertThat(Files.readString(dir.resolve("stderr.log")))
-            .doesNotContain("Exception")
-            .doesNotContain(token);
+        String log = Files.readString(dir.resolve("stderr.log"));
+        assertThat(log).doesNotContain("Exception").doesNotContain(token);
+        // WARDEN_LOG_FORMAT=json: one JSON object per line, with the message formatted.
+        List<String> lines = log.lines().filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).isNotEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper json =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String entry : lines) {
+          assertThat(json.readTree(entry).path("formattedMessage").asText()).isNotBlank();
+        }
+        assertThat(log).contains("session started");
       }
     } finally {
       demo.destroyForcibly();
