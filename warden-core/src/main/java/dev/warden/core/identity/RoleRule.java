@@ -1,5 +1,6 @@
 package dev.warden.core.identity;
 
+import dev.warden.core.glob.Glob;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -44,13 +45,6 @@ public record RoleRule(
   }
 
   static Pattern glob(String glob) {
-    StringBuilder regex = new StringBuilder();
-    for (String part : glob.split("\\*", -1)) {
-      if (!regex.isEmpty()) {
-        regex.append(".*");
-      }
-      regex.append(Pattern.quote(part));
-    }
-    return Pattern.compile(regex.toString());
+    return Glob.compile(glob, false);
   }
 }

@@ -22,6 +22,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
   public static final String DEFAULT_DENY = "default-deny";
 
   private final Policy policy;
+  private final Globs globs = new Globs();
 
   public DeclarativePolicyEngine(Policy policy) {
     this.policy = policy;
@@ -64,7 +65,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     return result == null ? new Decision.Allow("empty-statement", Limits.NONE) : result;
   }
 
-  private static Decision decidePart(List<Grant> grants, StatementPart part) {
+  private Decision decidePart(List<Grant> grants, StatementPart part) {
     for (Grant grant : grants) {
       for (Rule rule : grant.deny()) {
         if (matches(rule, part, true)) {
@@ -104,7 +105,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
    * is touched; an allow rule only when every object touched is covered by it (and it names no
    * function condition, or every function called is covered).
    */
-  private static boolean matches(Rule rule, StatementPart part, boolean any) {
+  private boolean matches(Rule rule, StatementPart part, boolean any) {
     if (!rule.classes().isEmpty() && !rule.classes().contains(part.statementClass())) {
       return false;
     }
@@ -113,9 +114,9 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       boolean ok =
           any
               ? part.operations().stream()
-                  .anyMatch(op -> rule.verbs().stream().anyMatch(v -> Globs.matches(v, op)))
+                  .anyMatch(op -> rule.verbs().stream().anyMatch(v -> globs.matchesWord(v, op)))
               : part.operations().stream()
-                  .allMatch(op -> rule.verbs().stream().anyMatch(v -> Globs.matches(v, op)));
+                  .allMatch(op -> rule.verbs().stream().anyMatch(v -> globs.matchesWord(v, op)));
       if (!ok) {
         return false;
       }
@@ -134,9 +135,9 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       boolean ok =
           any
               ? part.functions().stream()
-                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> Globs.matches(g, f)))
+                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> globs.matchesName(g, f)))
               : part.functions().stream()
-                  .allMatch(f -> rule.functions().stream().anyMatch(g -> Globs.matches(g, f)));
+                  .allMatch(f -> rule.functions().stream().anyMatch(g -> globs.matchesName(g, f)));
       return ok;
     }
     return true;
@@ -147,16 +148,16 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
    * resolved through the search path) is only covered by a glob whose schema part is {@code *}:
    * fail closed.
    */
-  private static boolean covered(List<String> globs, TableRef table) {
-    for (String glob : globs) {
+  private boolean covered(List<String> patterns, TableRef table) {
+    for (String glob : patterns) {
       int dot = glob.indexOf('.');
       String schemaGlob = dot < 0 ? "*" : glob.substring(0, dot);
       String tableGlob = dot < 0 ? glob : glob.substring(dot + 1);
       boolean schemaOk =
           table.schema() == null
               ? schemaGlob.equals("*")
-              : Globs.matches(schemaGlob, table.schema());
-      if (schemaOk && Globs.matches(tableGlob, table.name())) {
+              : globs.matchesName(schemaGlob, table.schema());
+      if (schemaOk && globs.matchesName(tableGlob, table.name())) {
         return true;
       }
     }

@@ -1,20 +1,24 @@
 package dev.warden.core.policy;
 
-import java.util.Locale;
+import dev.warden.core.glob.Glob;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 
-/** Case-insensitive globs with {@code *} (any run) for names and verbs. */
+/**
+ * Globs for policy rules, compiled once per distinct glob (decisions run per statement; a policy
+ * has few distinct globs). Verbs compare without case; names compare exactly, as PostgreSQL does
+ * once the parser has folded unquoted identifiers: {@code "Public"} is not {@code public}.
+ */
 final class Globs {
-  private Globs() {}
+  private final ConcurrentMap<String, Pattern> words = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Pattern> names = new ConcurrentHashMap<>();
 
-  static boolean matches(String glob, String value) {
-    StringBuilder regex = new StringBuilder("(?i)");
-    for (String part : glob.split("\\*", -1)) {
-      if (regex.length() > 4) {
-        regex.append(".*");
-      }
-      regex.append(Pattern.quote(part.toLowerCase(Locale.ROOT)));
-    }
-    return Pattern.compile(regex.toString()).matcher(value.toLowerCase(Locale.ROOT)).matches();
+  boolean matchesWord(String glob, String value) {
+    return words.computeIfAbsent(glob, g -> Glob.compile(g, true)).matcher(value).matches();
+  }
+
+  boolean matchesName(String glob, String value) {
+    return names.computeIfAbsent(glob, g -> Glob.compile(g, false)).matcher(value).matches();
   }
 }

