@@ -168,11 +168,6 @@ public final class Gateway implements AutoCloseable {
     return context.metrics();
   }
 
-  /** Open sessions' cancel keys: one per live session. */
-  public int liveSessions() {
-    return context.cancels().size();
-  }
-
   private static Map<String, SaltedPasswordCache> scramCaches(WardenConfig config) {
     Map<String, SaltedPasswordCache> caches = new HashMap<>();
     config.connections().keySet().forEach(name -> caches.put(name, new SaltedPasswordCache()));

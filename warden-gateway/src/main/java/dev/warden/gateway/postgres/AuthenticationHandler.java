@@ -180,8 +180,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         context
             .cancels()
             .register(new CancelRegistry.Target(connection.name(), backendConnection.key()));
-    Session session =
-        new Session(sessionContext, client, backend, clientKey, backendConnection.status());
+    Session session = new Session(sessionContext, client, backend, backendConnection.status());
     client
         .closeFuture()
         .addListener(

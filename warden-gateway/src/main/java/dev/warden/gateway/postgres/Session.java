@@ -2,7 +2,6 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
-import dev.warden.protocol.postgres.message.BackendKeyData;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
@@ -18,7 +17,6 @@ final class Session {
   final SessionContext context;
   final Channel client;
   final Channel backend;
-  final BackendKeyData clientKey;
   final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
   final Map<String, Statement> preparedStatements = new HashMap<>();
   final Map<String, Statement> portals = new HashMap<>();
@@ -32,16 +30,10 @@ final class Session {
 
   private long statementCount;
 
-  Session(
-      SessionContext context,
-      Channel client,
-      Channel backend,
-      BackendKeyData clientKey,
-      TransactionStatus status) {
+  Session(SessionContext context, Channel client, Channel backend, TransactionStatus status) {
     this.context = context;
     this.client = client;
     this.backend = backend;
-    this.clientKey = clientKey;
     this.transactionStatus = status;
   }
 
