@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "warden 0.1.0-SNAPSHOT",
     description = "Identity-aware database gateway.",
-    subcommands = {GatewayCommand.class, DemoCommand.class, KeysCommand.class})
+    subcommands = {GatewayCommand.class, DemoCommand.class, KeysCommand.class, PolicyCommand.class})
 public final class WardenCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
