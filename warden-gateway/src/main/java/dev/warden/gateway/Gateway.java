@@ -1,8 +1,13 @@
 package dev.warden.gateway;
 
 import dev.warden.admin.AdminServer;
+import dev.warden.core.audit.AuditLog;
 import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.policy.AllowAllPolicy;
+import dev.warden.core.policy.DeclarativePolicyEngine;
+import dev.warden.core.policy.Policy;
+import dev.warden.core.policy.PolicyException;
+import dev.warden.core.policy.PolicyParser;
 import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.gateway.config.WardenConfig;
@@ -11,6 +16,8 @@ import dev.warden.gateway.postgres.ClientChannelInitializer;
 import dev.warden.gateway.tls.TlsContexts;
 import dev.warden.protocol.postgres.codec.MessageEncoder;
 import dev.warden.protocol.postgres.scram.SaltedPasswordCache;
+import dev.warden.sql.postgres.PgQuery;
+import dev.warden.sql.postgres.PostgresAnalyzer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,6 +29,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
@@ -58,15 +66,37 @@ public final class Gateway implements AutoCloseable {
     this.admin = admin;
   }
 
-  /** Starts a gateway with the foundation's pipeline: no analysis, allow-all, audit to the log. */
+  /**
+   * Starts a gateway from its configuration. With {@code policy.file}, every statement is parsed by
+   * PostgreSQL's grammar and decided by the policy; without one, every statement is allowed (and
+   * the log says so).
+   */
   public static Gateway start(WardenConfig config) throws IOException {
-    StatementPipeline pipeline =
-        new StatementPipeline(
-            new UnanalyzedSqlAnalyzer(),
-            new AllowAllPolicy(),
-            new Slf4jAuditLog(),
-            Clock.systemUTC());
-    return start(config, Identities.of(config, Clock.systemUTC()), pipeline, new SecureRandom());
+    return start(
+        config,
+        Identities.of(config, Clock.systemUTC()),
+        pipeline(config, new Slf4jAuditLog()),
+        new SecureRandom());
+  }
+
+  /** The statement pipeline the configuration asks for. */
+  public static StatementPipeline pipeline(WardenConfig config, AuditLog audit) throws IOException {
+    if (config.policyFile() == null) {
+      LOG.warn("no policy configured (policy.file): every statement is allowed");
+      return new StatementPipeline(
+          new UnanalyzedSqlAnalyzer(), new AllowAllPolicy(), audit, Clock.systemUTC());
+    }
+    Policy policy;
+    try {
+      policy = new PolicyParser().parse(Files.readString(config.policyFile()));
+    } catch (PolicyException e) {
+      throw new IOException("policy " + config.policyFile() + ": " + e.getMessage(), e);
+    }
+    return new StatementPipeline(
+        new PostgresAnalyzer(PgQuery.load()),
+        new DeclarativePolicyEngine(policy),
+        audit,
+        Clock.systemUTC());
   }
 
   /** Starts a gateway; it closes {@code identities} when it stops. */

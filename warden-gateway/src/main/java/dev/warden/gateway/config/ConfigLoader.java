@@ -70,7 +70,9 @@ public final class ConfigLoader {
     if (root.isMissing()) {
       throw new ConfigException("configuration is empty");
     }
-    root.onlyKeys(Set.of("listen", "dataDir", "tls", "limits", "connections", "identities"));
+    root.onlyKeys(
+        Set.of("listen", "dataDir", "tls", "limits", "connections", "identities", "policy"));
+    Path policyFile = root.child("policy").onlyKeys(Set.of("file")).child("file").pathValue(base);
 
     ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin", "workerThreads"));
     int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
@@ -146,7 +148,8 @@ public final class ConfigLoader {
         serviceKeys,
         issuers,
         grace,
-        roles);
+        roles,
+        policyFile);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {

@@ -19,7 +19,8 @@ public record WardenConfig(
     List<ServiceKeyIdentity> serviceKeys,
     List<OidcIssuer> oidcIssuers,
     Duration sessionExpiryGrace,
-    List<RoleRule> roles) {
+    List<RoleRule> roles,
+    Path policyFile) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);

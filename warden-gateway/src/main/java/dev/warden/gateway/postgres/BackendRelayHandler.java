@@ -52,7 +52,16 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         break;
       }
       char type = (char) (in.getByte(position) & 0xFF);
+      // The server's error for a denied statement's stand-in is replaced by Warden's own.
+      ErrorResponse replacement = type == 'E' ? replacementAtHead() : null;
       attribute(type, in, position, frameBytes);
+      if (replacement != null) {
+        if (position > chunkStart) {
+          out.add(in.retainedSlice(chunkStart, position - chunkStart));
+        }
+        out.add(replacement);
+        chunkStart = position + frameBytes;
+      }
       position += frameBytes;
       if ((type == ReadyForQuery.TYPE || type == 'E') && refusalIsDue()) {
         out.add(in.retainedSlice(chunkStart, position - chunkStart));
@@ -150,8 +159,9 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       }
       return;
     }
+    String sqlState = head.replacement != null ? head.replacement.sqlState() : error.sqlState();
     if (head.kind == Kind.QUERY) {
-      head.errorSqlState = error.sqlState();
+      head.errorSqlState = sqlState;
       return;
     }
     if (head.kind == Kind.SYNC) {
@@ -159,14 +169,20 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     }
     while (!session.inFlight.isEmpty() && session.inFlight.peek().kind != Kind.SYNC) {
       InFlight skipped = session.inFlight.poll();
-      if (skipped.kind == Kind.EXECUTE) {
-        // The failed statement, and any admitted after it in the batch, which never ran.
-        finish(skipped, error.sqlState());
+      if (skipped.kind == Kind.EXECUTE || skipped.kind == Kind.DENIAL) {
+        // The failed (or denied) statement, and any admitted after it in the batch, which never
+        // ran.
+        finish(skipped, skipped == head ? sqlState : error.sqlState());
       }
     }
     if (session.inFlight.isEmpty()) {
       session.discardingUntilSync = true;
     }
+  }
+
+  private ErrorResponse replacementAtHead() {
+    InFlight head = session.inFlight.peek();
+    return head == null ? null : head.replacement;
   }
 
   /** A statement's responses are complete: record its outcome. */

@@ -33,6 +33,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.util.List;
 
 /**
  * The command phase, client to database: each message is decoded, each statement goes through the
@@ -41,6 +42,12 @@ import io.netty.handler.timeout.IdleStateEvent;
  */
 final class ClientRelayHandler extends ClientPhaseHandler {
   private static final Statement UNKNOWN_PORTAL = new Statement("", StatementClass.UNANALYZED);
+
+  /** What the database gets instead of a denied statement: it fails to parse, harmlessly. */
+  static final String DENIED_STATEMENT = "warden denied this statement";
+
+  /** A prepared-statement name no client uses; a failed Parse never creates it. */
+  static final String DENIED_STATEMENT_NAME = "__warden_denied";
 
   private final GatewayContext context;
   private final Session session;
@@ -77,14 +84,20 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       case Query m -> {
         Admission admission = admit(context.pipeline().analyze(m.sql()));
         if (!admission.allowed()) {
-          refuse(admission.decision());
+          deny(admission, true);
           yield false;
         }
         expect(InFlight.query(admission));
         yield true;
       }
       case Parse m -> {
-        expect(InFlight.parse(m.statement(), context.pipeline().analyze(m.sql())));
+        Statement statement = context.pipeline().analyze(m.sql());
+        if (statement.statementClass() == StatementClass.INVALID) {
+          // Decided at Execute as a rule, but what does not parse must not reach the server at all.
+          deny(admit(statement), false);
+          yield false;
+        }
+        expect(InFlight.parse(m.statement(), statement));
         yield true;
       }
       case Bind m -> {
@@ -102,7 +115,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         Statement statement = session.portal(m.portal());
         Admission admission = admit(statement == null ? UNKNOWN_PORTAL : statement);
         if (!admission.allowed()) {
-          refuse(admission.decision());
+          deny(admission, false);
           yield false;
         }
         expect(InFlight.execute(admission));
@@ -154,16 +167,37 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     }
   }
 
-  private void refuse(Decision decision) {
-    String message =
-        switch (decision) {
-          case Decision.Deny d -> "denied by rule " + d.rule() + ": " + d.reason();
-          case Decision.Hold h ->
-              "statement requires approval (rule " + h.rule() + "): " + h.reason();
-          case Decision.Allow a -> throw new IllegalStateException("refusing an allowed statement");
-        };
-    String hint = decision instanceof Decision.Deny d ? d.hint() : null;
-    refuse(new WardenException(ErrorCode.ACCESS_DENIED, message, hint));
+  /**
+   * A denied statement never reaches the database. In its place the database gets a statement it
+   * rejects, so that PostgreSQL's own transaction semantics hold: inside a transaction block the
+   * transaction is failed (a later COMMIT commits nothing), and in the extended protocol the server
+   * skips to Sync. Its error is replaced by Warden's, naming the rule.
+   */
+  private void deny(Admission admission, boolean simpleQuery) {
+    ErrorResponse error = PostgresErrors.error(denial(admission.decision()));
+    if (simpleQuery) {
+      session.backend.write(new Query(DENIED_STATEMENT), session.backend.voidPromise());
+      expect(InFlight.deniedQuery(admission, error));
+    } else {
+      session.backend.write(
+          new Parse(DENIED_STATEMENT_NAME, DENIED_STATEMENT, List.of()),
+          session.backend.voidPromise());
+      expect(InFlight.deniedExecute(admission, error));
+    }
+  }
+
+  private static WardenException denial(Decision decision) {
+    return switch (decision) {
+      case Decision.Deny d ->
+          new WardenException(
+              ErrorCode.ACCESS_DENIED, "denied by rule " + d.rule() + ": " + d.reason(), d.hint());
+      case Decision.Hold h ->
+          new WardenException(
+              ErrorCode.ACCESS_DENIED,
+              "statement requires approval (rule " + h.rule() + "): " + h.reason(),
+              "approvals are not available in this release: ask an administrator to run it, or to change the policy");
+      case Decision.Allow a -> throw new IllegalStateException("denying an allowed statement");
+    };
   }
 
   /** Answers with an error and ReadyForQuery, after every response still owed to the client. */

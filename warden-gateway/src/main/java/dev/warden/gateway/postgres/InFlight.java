@@ -27,6 +27,11 @@ final class InFlight {
     EXECUTE,
     CLOSE,
     SYNC,
+    /**
+     * A denied Execute, replaced by a Parse the server rejects: only an ErrorResponse comes back,
+     * which Warden replaces with its own; the server then skips to Sync as after any error.
+     */
+    DENIAL,
     /** A refusal answered by Warden itself, once every earlier response has gone out. */
     REFUSAL
   }
@@ -47,6 +52,9 @@ final class InFlight {
   final Admission admission;
   final ErrorResponse refusal;
 
+  /** For a denied statement: the error the client gets instead of the server's. */
+  final ErrorResponse replacement;
+
   /** Rows returned so far, for QUERY and EXECUTE. Touched on the event loop only. */
   long rows;
 
@@ -60,12 +68,34 @@ final class InFlight {
       Statement statement,
       Admission admission,
       ErrorResponse refusal) {
+    this(kind, name, target, statement, admission, refusal, null);
+  }
+
+  private InFlight(
+      Kind kind,
+      String name,
+      Target target,
+      Statement statement,
+      Admission admission,
+      ErrorResponse refusal,
+      ErrorResponse replacement) {
     this.kind = kind;
     this.name = name;
     this.target = target;
     this.statement = statement;
     this.admission = admission;
     this.refusal = refusal;
+    this.replacement = replacement;
+  }
+
+  /** A denied simple Query, replaced by a statement the server rejects. */
+  static InFlight deniedQuery(Admission admission, ErrorResponse error) {
+    return new InFlight(Kind.QUERY, null, null, admission.statement(), admission, null, error);
+  }
+
+  /** A denied Execute, replaced by a Parse the server rejects. */
+  static InFlight deniedExecute(Admission admission, ErrorResponse error) {
+    return new InFlight(Kind.DENIAL, null, null, admission.statement(), admission, null, error);
   }
 
   static InFlight query(Admission admission) {

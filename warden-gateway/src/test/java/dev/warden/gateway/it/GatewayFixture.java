@@ -3,9 +3,7 @@ package dev.warden.gateway.it;
 import dev.warden.core.audit.AuditLog;
 import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.identity.ServiceKey;
-import dev.warden.core.policy.AllowAllPolicy;
 import dev.warden.core.session.StatementPipeline;
-import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.gateway.Gateway;
 import dev.warden.gateway.Identities;
 import dev.warden.gateway.config.ConfigLoader;
@@ -103,9 +101,7 @@ final class GatewayFixture implements AutoCloseable {
         .append("\", connections: [test]}\n");
     yaml.append(identitiesYaml);
     WardenConfig config = new ConfigLoader(System::getenv).parse(yaml.toString(), true, dataDir);
-    StatementPipeline pipeline =
-        new StatementPipeline(
-            new UnanalyzedSqlAnalyzer(), new AllowAllPolicy(), audit, Clock.systemUTC());
+    StatementPipeline pipeline = Gateway.pipeline(config, audit);
     return new GatewayFixture(
         dataDir,
         key,

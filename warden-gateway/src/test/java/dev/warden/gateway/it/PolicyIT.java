@@ -1,0 +1,234 @@
+package dev.warden.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warden.core.audit.Slf4jAuditLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The policy enforced through the gateway, with pgJDBC in both protocols and psql: denials name
+ * their rule and leave the session usable; a denial inside a transaction fails it, so COMMIT
+ * commits nothing; a multi-statement string with one denied part runs no part; what does not parse
+ * is denied and never forwarded.
+ */
+class PolicyIT {
+  static final String POLICY =
+      """
+      {"version": 1, "grants": [{
+        "id": "agent-on-test", "roles": ["agent"], "connections": ["test"],
+        "allow": [
+          {"id": "agent.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
+          {"id": "agent.transactions", "classes": ["TRANSACTION"]},
+          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]}
+        ],
+        "hold": [{"id": "agent.hold-delete", "verbs": ["DELETE"], "approvers": ["dba"], "timeout": "15m"},
+                 {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"]}],
+        "deny": [{"id": "deny.internal", "objects": ["internal.*"], "reason": "schema internal is off limits"}]
+      }]}
+      """;
+
+  static GatewayFixture fixture;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Connection direct = direct();
+        Statement s = direct.createStatement()) {
+      s.execute("CREATE SCHEMA IF NOT EXISTS internal");
+      s.execute("DROP TABLE IF EXISTS public.policy_orders, internal.policy_secrets");
+      s.execute("CREATE TABLE public.policy_orders (id int PRIMARY KEY, note text)");
+      s.execute("CREATE TABLE internal.policy_secrets (id int, secret text)");
+      s.execute("INSERT INTO internal.policy_secrets VALUES (1, 'hunter2')");
+    }
+    Path policy = Files.createTempFile("warden-policy", ".json");
+    Files.writeString(policy, POLICY);
+    fixture =
+        GatewayFixture.start(
+            Map.of(),
+            "policy: {file: \"" + policy + "\"}\n",
+            "  roles:\n    - {role: agent, match: {subject: agent}}\n",
+            new Slf4jAuditLog());
+  }
+
+  @AfterAll
+  static void stop() {
+    fixture.close();
+  }
+
+  @BeforeEach
+  void empty() throws Exception {
+    try (Connection direct = direct();
+        Statement s = direct.createStatement()) {
+      s.execute("TRUNCATE public.policy_orders");
+    }
+  }
+
+  static Connection direct() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://"
+            + GatewayFixture.PG_HOST
+            + ":"
+            + GatewayFixture.PG_PORT
+            + "/"
+            + GatewayFixture.PG_DATABASE,
+        GatewayFixture.PG_USER,
+        "");
+  }
+
+  static long orders() throws SQLException {
+    try (Connection direct = direct();
+        Statement s = direct.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM public.policy_orders")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static Connection connect(String mode) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("preferQueryMode", mode);
+    return fixture.connect("test", props);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void allowedAndDeniedStatementsAndTheSessionGoesOn(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO public.policy_orders VALUES (1, 'ok')");
+      assertThatThrownBy(() -> s.executeQuery("SELECT secret FROM internal.policy_secrets"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e -> {
+                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501");
+                assertThat(e.getMessage())
+                    .contains("warden: denied by rule deny.internal: schema internal is off limits")
+                    .doesNotContain("hunter2");
+              });
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM public.policy_orders")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void aDenialInsideATransactionFailsItAndCommitCommitsNothing(String mode) throws Exception {
+    try (Connection c = connect(mode)) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("INSERT INTO public.policy_orders VALUES (2, 'in a transaction')");
+        assertThatThrownBy(() -> s.executeQuery("SELECT * FROM internal.policy_secrets"))
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+        assertThatThrownBy(() -> s.executeQuery("SELECT 1"))
+            .as("the transaction is failed, as after any error")
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+      }
+      try {
+        c.commit();
+      } catch (SQLException e) {
+        // pgJDBC may report the rollback of a failed transaction; either way nothing commits
+      }
+    }
+    assertThat(orders()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void heldStatementsFailClosedUntilApprovalsExist(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO public.policy_orders VALUES (3, 'keep me')");
+      assertThatThrownBy(() -> s.executeUpdate("DELETE FROM public.policy_orders"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e -> {
+                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501");
+                assertThat(e.getMessage()).contains("requires approval (rule agent.hold-delete)");
+              });
+      assertThatThrownBy(
+              () ->
+                  s.executeQuery(
+                      "WITH gone AS (DELETE FROM public.policy_orders RETURNING *) SELECT * FROM gone"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("agent.hold-delete"));
+    }
+    assertThat(orders()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void unparseableStatementsAreDeniedWithTheParsersReason(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute("SELEC 1"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e -> {
+                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501");
+                assertThat(e.getMessage()).contains("PostgreSQL's parser rejects it");
+              });
+      try (ResultSet rs = s.executeQuery("SELECT 1")) {
+        assertThat(rs.next()).isTrue();
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aMultiStatementStringWithOneDeniedPartRunsNoPart() throws Exception {
+    try (Connection c = connect("simple");
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(
+              () ->
+                  s.execute(
+                      "INSERT INTO public.policy_orders VALUES (4, 'x'); SELECT * FROM internal.policy_secrets"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("deny.internal"));
+    }
+    assertThat(orders()).isZero();
+  }
+
+  @org.junit.jupiter.api.Test
+  void psqlSeesTheRuleAndTheHint() throws Exception {
+    Processes.Result denied =
+        Processes.run(
+            List.of(
+                "psql",
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+                fixture.libpqConnInfo("test"),
+                "-c",
+                "SELECT * FROM internal.policy_secrets"),
+            Map.of("PGPASSWORD", fixture.agentKey),
+            Duration.ofSeconds(30));
+    assertThat(denied.exitCode()).isNotZero();
+    assertThat(denied.stderr()).contains("denied by rule deny.internal").doesNotContain("hunter2");
+    Processes.Result allowed =
+        Processes.run(
+            List.of(
+                "psql",
+                "-X",
+                "-At",
+                fixture.libpqConnInfo("test"),
+                "-c",
+                "SELECT count(*) FROM public.policy_orders"),
+            Map.of("PGPASSWORD", fixture.agentKey),
+            Duration.ofSeconds(30));
+    assertThat(allowed.stdout().strip()).isEqualTo("0");
+  }
+}
