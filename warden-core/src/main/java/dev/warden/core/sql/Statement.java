@@ -1,6 +1,9 @@
 package dev.warden.core.sql;
 
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What the analyzer understood of one statement string: its parts (a simple Query may hold several
@@ -20,6 +23,45 @@ public record Statement(
   /** A statement the analyzer did not look into. */
   public Statement(String text, StatementClass statementClass) {
     this(text, statementClass, List.of(), null);
+  }
+
+  /**
+   * This statement with unqualified table names resolved the way PostgreSQL would: {@code pg_*}
+   * names to {@code pg_catalog} (searched first), others to {@code schema} — the one schema of the
+   * session's search path — or left unresolved (null) when that is not known.
+   */
+  public Statement qualified(String schema) {
+    if (parts.stream()
+        .allMatch(
+            p ->
+                Stream.concat(p.reads().stream(), p.writes().stream())
+                    .allMatch(t -> t.schema() != null))) {
+      return this;
+    }
+    List<StatementPart> resolved =
+        parts.stream()
+            .map(
+                p ->
+                    new StatementPart(
+                        p.verb(),
+                        p.statementClass(),
+                        qualify(p.reads(), schema),
+                        qualify(p.writes(), schema),
+                        p.functions(),
+                        p.operations(),
+                        p.settings()))
+            .toList();
+    return new Statement(text, statementClass, resolved, error);
+  }
+
+  private static Set<TableRef> qualify(Set<TableRef> tables, String schema) {
+    return tables.stream()
+        .map(
+            t ->
+                t.schema() != null
+                    ? t
+                    : new TableRef(t.name().startsWith("pg_") ? "pg_catalog" : schema, t.name()))
+        .collect(Collectors.toSet());
   }
 
   public static Statement invalid(String text, String error) {

@@ -20,12 +20,14 @@ public record StatementPart(
     Set<TableRef> reads,
     Set<TableRef> writes,
     Set<String> functions,
-    Set<String> operations) {
+    Set<String> operations,
+    Set<String> settings) {
 
   public StatementPart {
     reads = Set.copyOf(reads);
     writes = Set.copyOf(writes);
     functions = Set.copyOf(functions);
     operations = Set.copyOf(operations);
+    settings = Set.copyOf(settings);
   }
 }

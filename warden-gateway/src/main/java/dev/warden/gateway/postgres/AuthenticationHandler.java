@@ -180,7 +180,13 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         context
             .cancels()
             .register(new CancelRegistry.Target(connection.name(), backendConnection.key()));
-    Session session = new Session(sessionContext, client, backend, backendConnection.status());
+    Session session =
+        new Session(
+            sessionContext,
+            client,
+            backend,
+            backendConnection.status(),
+            backendConnection.searchPath());
     client
         .closeFuture()
         .addListener(

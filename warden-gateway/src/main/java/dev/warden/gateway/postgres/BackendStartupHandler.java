@@ -11,11 +11,15 @@ import dev.warden.protocol.postgres.message.AuthenticationSaslContinue;
 import dev.warden.protocol.postgres.message.AuthenticationSaslFinal;
 import dev.warden.protocol.postgres.message.BackendKeyData;
 import dev.warden.protocol.postgres.message.BackendMessage;
+import dev.warden.protocol.postgres.message.CommandComplete;
+import dev.warden.protocol.postgres.message.DataRow;
 import dev.warden.protocol.postgres.message.ErrorResponse;
 import dev.warden.protocol.postgres.message.NoticeResponse;
 import dev.warden.protocol.postgres.message.ParameterStatus;
 import dev.warden.protocol.postgres.message.PasswordMessage;
+import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.RowDescription;
 import dev.warden.protocol.postgres.message.SaslInitialResponse;
 import dev.warden.protocol.postgres.message.SaslResponse;
 import dev.warden.protocol.postgres.message.StartupMessage;
@@ -32,6 +36,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +55,14 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   private final SecureRandom random;
   private final SaltedPasswordCache scramCache;
   private final Map<String, String> reported = new LinkedHashMap<>();
+
+  /** Comma-joined schemas of the effective search path (existing ones only). */
+  static final String SEARCH_PATH_QUERY =
+      "SELECT pg_catalog.array_to_string(pg_catalog.current_schemas(false), ',')";
+
   private ScramSha256Client scram;
+  private boolean probed;
+  private List<String> searchPath = List.of();
   private boolean authenticated;
   private BackendKeyData key;
 
@@ -140,8 +152,23 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
         if (!authenticated || key == null) {
           throw unavailable("the database was ready before authentication completed");
         }
+        if (!probed) {
+          // Which schemas unqualified names resolve to, before the client may change it.
+          probed = true;
+          ctx.writeAndFlush(new Query(SEARCH_PATH_QUERY));
+          return;
+        }
         ctx.channel().config().setAutoRead(false);
-        promise.trySuccess(new BackendConnection(ctx.channel(), reported, key, m.status()));
+        promise.trySuccess(
+            new BackendConnection(ctx.channel(), reported, key, m.status(), searchPath));
+      }
+      case RowDescription m -> {}
+      case CommandComplete m -> {}
+      case DataRow m -> {
+        ByteBuf value = m.values().isEmpty() ? null : m.values().getFirst();
+        String schemas =
+            value == null ? "" : value.toString(java.nio.charset.StandardCharsets.UTF_8);
+        searchPath = schemas.isEmpty() ? List.of() : List.of(schemas.split(","));
       }
       default ->
           throw unavailable(

@@ -82,7 +82,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Admission admission = admit(context.pipeline().analyze(m.sql()));
+        Admission admission = admit(session.resolve(context.pipeline().analyze(m.sql())));
         if (!admission.allowed()) {
           deny(admission, true);
           yield false;
@@ -91,7 +91,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Parse m -> {
-        Statement statement = context.pipeline().analyze(m.sql());
+        Statement statement = session.resolve(context.pipeline().analyze(m.sql()));
         if (statement.statementClass() == StatementClass.INVALID) {
           // Decided at Execute as a rule, but what does not parse must not reach the server at all.
           deny(admit(statement), false);

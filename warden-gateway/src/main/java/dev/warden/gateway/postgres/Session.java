@@ -28,13 +28,44 @@ final class Session {
    */
   boolean discardingUntilSync;
 
+  /**
+   * The schema unqualified table names resolve to, when the search path holds exactly one existing
+   * schema; null when unknown (several schemas, or the session changed settings) — then unqualified
+   * names stay unresolved and only {@code *.name} rules match them.
+   */
+  String defaultSchema;
+
   private long statementCount;
 
-  Session(SessionContext context, Channel client, Channel backend, TransactionStatus status) {
+  Session(
+      SessionContext context,
+      Channel client,
+      Channel backend,
+      TransactionStatus status,
+      java.util.List<String> searchPath) {
     this.context = context;
     this.client = client;
     this.backend = backend;
     this.transactionStatus = status;
+    this.defaultSchema = searchPath.size() == 1 ? searchPath.getFirst() : null;
+  }
+
+  /**
+   * The statement with unqualified names resolved through the session's search path. A statement
+   * that changes settings (SET, RESET, DISCARD, set_config) makes the path unknown from then on:
+   * Warden does not guess what the server will resolve.
+   */
+  Statement resolve(Statement statement) {
+    Statement resolved = statement.qualified(defaultSchema);
+    for (var part : statement.parts()) {
+      if (part.settings().contains("search_path")
+          || part.settings().contains("ALL")
+          || part.verb().equals("DISCARD")
+          || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
+        defaultSchema = null;
+      }
+    }
+    return resolved;
   }
 
   /**

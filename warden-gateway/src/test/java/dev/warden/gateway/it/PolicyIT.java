@@ -189,6 +189,38 @@ class PolicyIT {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void unqualifiedNamesResolveThroughTheSessionsSearchPathAndFailClosedOnceItChanges(String mode)
+      throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM policy_orders")) {
+        assertThat(rs.next()).isTrue();
+      }
+      assertThatThrownBy(() -> s.executeQuery("SELECT * FROM pg_authid"))
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage())
+                      .contains("pg_catalog.pg_authid")
+                      .contains("not allowed"));
+      s.execute("SET search_path = internal, public");
+      assertThatThrownBy(() -> s.executeQuery("SELECT * FROM policy_secrets"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e -> {
+                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501");
+                assertThat(e.getMessage()).contains("default-deny").doesNotContain("hunter2");
+              });
+      assertThatThrownBy(() -> s.executeQuery("SELECT count(*) FROM policy_orders"))
+          .as("after the search path changed, unqualified names are not guessed")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM public.policy_orders")) {
+        assertThat(rs.next()).isTrue();
+      }
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void aMultiStatementStringWithOneDeniedPartRunsNoPart() throws Exception {
     try (Connection c = connect("simple");

@@ -96,8 +96,16 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     StatementClass statementClass = classify(type, node, walk, executesInner);
     String verb = verb(type, node);
     walk.operations.add(verb);
+    Set<String> settings = new LinkedHashSet<>();
+    if (type.equals("VariableSetStmt")) {
+      String kind = node.path("kind").asText("");
+      settings.add(
+          kind.equals("VAR_RESET_ALL")
+              ? "ALL"
+              : node.path("name").asText("").toLowerCase(Locale.ROOT));
+    }
     return new StatementPart(
-        verb, statementClass, walk.reads, walk.writes, walk.functions, walk.operations);
+        verb, statementClass, walk.reads, walk.writes, walk.functions, walk.operations, settings);
   }
 
   private static boolean hasOption(JsonNode options, String name) {
@@ -325,6 +333,15 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           if (node.has("relation")) {
             (node.path("is_from").asBoolean(false) ? target : reads)
                 .add(ref(node.path("relation")));
+          }
+          // Where the data goes or comes from: a program or a server file, or the client.
+          if (node.path("is_program").asBoolean(false)) {
+            operations.add("COPY PROGRAM");
+          } else if (node.has("filename")) {
+            operations.add("COPY FILE");
+          } else {
+            operations.add(
+                node.path("is_from").asBoolean(false) ? "COPY FROM STDIN" : "COPY TO STDOUT");
           }
         }
         case "TruncateStmt" ->

