@@ -78,9 +78,11 @@ public final class DemoCommand implements Callable<Integer> {
           bin/warden demo token%s --sub my-agent --groups code-assistant   # a token for any identity
 
         The agent's token (an OIDC JWT from the demo's identity provider, valid 24 h) is its only
-        credential: the database password stays inside Warden.
-        Foundation release: every statement passes the pipeline and is allowed; policy,
-        masking, approvals and the audit trail arrive in the next releases.
+        credential: the database password stays inside Warden. The sample policy is enforced
+        (policy.json in the data directory): the agent may read and write public and billing,
+        but SELECT * FROM internal.api_keys is denied, DROP TABLE and DELETE wait for approval
+        (refused until approvals arrive), COPY TO PROGRAM is denied. Masking, approvals and the
+        audit trail arrive in the next releases.
         Stop with Ctrl-C.
         """,
         port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source, tokenEnvFile);

@@ -1,6 +1,7 @@
 package dev.warden.cli.demo;
 
 import dev.warden.core.identity.ServiceKey;
+import dev.warden.core.policy.PolicyParser;
 import dev.warden.gateway.Gateway;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;
@@ -19,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A running demo: the embedded PostgreSQL with the shop database, the gateway in front of it,
- * identities {@code agent} and {@code dba}, and the env file. The database demands SCRAM for the
- * gateway's role; only the gateway holds that password.
+ * A running demo: the embedded PostgreSQL with the shop database, the gateway in front of it
+ * enforcing the sample policy of DESIGN.md, identities {@code agent} and {@code dba}, and the env
+ * file. The database demands SCRAM for the gateway's role; only the gateway holds that password.
  */
 public final class Demo implements AutoCloseable {
   public static final String CONNECTION = "shop";
@@ -76,12 +77,15 @@ public final class Demo implements AutoCloseable {
     try {
       seed(postgres, ownerPassword);
       idp = DemoIdentityProvider.start(dataDir);
+      Path policy = dataDir.resolve("policy.json");
+      Files.writeString(policy, PolicyParser.sampleText());
       String yaml =
           """
           listen:
             postgres: {host: 127.0.0.1, port: %d}
             admin: {host: 127.0.0.1, port: %d}
           dataDir: %s
+          policy: {file: "%s"}
           connections:
             shop:
               host: 127.0.0.1
@@ -101,6 +105,7 @@ public final class Demo implements AutoCloseable {
                   options.pgPort(),
                   options.adminPort(),
                   dataDir.resolve("gateway"),
+                  policy,
                   postgres.getPort(),
                   OWNER,
                   ownerPassword,

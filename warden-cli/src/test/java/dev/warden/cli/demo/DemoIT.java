@@ -81,12 +81,15 @@ class DemoIT {
 
   @Test
   void sampleDataIsAsDesigned() throws Exception {
+    try (Connection owner = direct();
+        Statement direct = owner.createStatement()) {
+      assertThat(count(direct, "internal.api_keys")).isEqualTo(10);
+    }
     try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
         Statement s = c.createStatement()) {
       assertThat(count(s, "public.customers")).isEqualTo(1000);
       assertThat(count(s, "public.orders")).isEqualTo(10_000);
       assertThat(count(s, "billing.invoices")).isEqualTo(2000);
-      assertThat(count(s, "internal.api_keys")).isEqualTo(10);
       try (ResultSet rs = s.executeQuery("SELECT card_number, ssn FROM customers")) {
         while (rs.next()) {
           assertThat(ShopData.isLuhnValid(rs.getString(1))).as(rs.getString(1)).isTrue();
@@ -138,10 +141,13 @@ class DemoIT {
   @Test
   void psqlCopyInAndOut() throws Exception {
     Path csv = dir.resolve("orders.csv");
+    try (Connection owner = direct();
+        Statement s = owner.createStatement()) {
+      // The agent may not create tables (DDL is held for a DBA): the owner makes the target.
+      s.execute("CREATE TABLE public.copy_it (id int, note text)");
+    }
     String out =
         psql(
-            "-c",
-            "CREATE TABLE public.copy_it (id int, note text)",
             "-c",
             "\\copy (SELECT id, status FROM orders WHERE id <= 100 ORDER BY id) TO '"
                 + csv
@@ -152,6 +158,47 @@ class DemoIT {
             "SELECT count(*), min(id), max(id) FROM copy_it");
     assertThat(Files.readAllLines(csv)).hasSize(100);
     assertThat(out).contains("COPY 100").contains("  100 |   1 | 100");
+  }
+
+  @Test
+  void theSamplePolicyIsEnforced() throws Exception {
+    try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
+        Statement s = c.createStatement()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.executeQuery("SELECT * FROM internal.api_keys"))
+          .satisfies(
+              e -> {
+                assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("42501");
+                assertThat(e.getMessage())
+                    .contains("denied by rule deny.internal")
+                    .doesNotContain("sk_live_");
+              });
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute("DROP TABLE orders"))
+          .satisfies(
+              e -> assertThat(e.getMessage()).contains("requires approval (rule agent.hold-ddl)"));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.execute("COPY orders TO PROGRAM 'cat'"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("deny.copy-program-file"));
+      assertThat(count(s, "orders")).isEqualTo(10_000);
+    }
+    try (Connection c = connect("WARDEN_DEMO_DBA_TOKEN");
+        Statement s = c.createStatement()) {
+      assertThat(count(s, "internal.api_keys")).as("the dba reads every schema").isEqualTo(10);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.executeUpdate("UPDATE orders SET status = 'x'"))
+          .as("the dba writes nothing")
+          .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("42501"));
+    }
+  }
+
+  /** The database itself, as its owner, from the env file's direct URL. */
+  static Connection direct() throws Exception {
+    URI url = URI.create(env.get("WARDEN_DEMO_DIRECT_URL").replace("postgresql://", "http://"));
+    String[] credentials = url.getUserInfo().split(":", 2);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + url.getPort() + url.getPath(),
+        credentials[0],
+        credentials[1]);
   }
 
   @Test

@@ -63,11 +63,19 @@ public final class PolicyParser {
 
   /** Reads the policy that ships as an example (DESIGN.md's sample). */
   public Policy sample() {
+    return parse(sampleText());
+  }
+
+  /** The text of the sample policy, to write out as a starting point. */
+  public static String sampleText() {
     try (InputStream in =
         PolicyParser.class.getResourceAsStream("/dev/warden/core/policy/sample-policy.json")) {
-      return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      if (in == null) {
+        throw new IllegalStateException("the sample policy is missing from the jar");
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("the sample policy is missing from the jar", e);
+      throw new IllegalStateException("the sample policy cannot be read", e);
     }
   }
 
