@@ -5,6 +5,8 @@
 #
 #   bench/pgbench-compare.sh            # defaults: 3 rounds x 10 s, 8 clients, scale 10
 #   ROUNDS=5 DURATION=20 CLIENTS=8 bench/pgbench-compare.sh
+#   POLICY=1 bench/pgbench-compare.sh   # Warden parses and decides every statement (a policy
+#                                       # allowing pgbench's statements), instead of allow-all
 #
 # Needs: PostgreSQL on $PGHOST:$PGPORT reachable as $PGUSER without a password (trust), pgbench,
 # pgbouncer (installed with apt-get when missing and running as root), a built Warden
@@ -82,7 +84,20 @@ fi
 keys="$("$root/bin/warden" keys new --subject bench)"
 key="$(echo "$keys" | awk '/^key:/ {print $2}')"
 hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
+policy_yaml=""
+roles_yaml=""
+if [ "${POLICY:-0}" = 1 ]; then
+  cat >"$work/policy.json" <<JSON
+{"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
+  "allow": [{"id": "bench.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
+            {"id": "bench.transactions", "classes": ["TRANSACTION"]}],
+  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}]}]}
+JSON
+  policy_yaml="policy: {file: $work/policy.json}"
+  roles_yaml="  roles: [{role: bench, match: {subject: bench}}]"
+fi
 cat >"$work/warden.yaml" <<YAML
+$policy_yaml
 listen:
   postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
   admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
@@ -93,6 +108,7 @@ connections:
 identities:
   serviceKeys:
     - {subject: bench, keyHash: "$hash", connections: [$DB]}
+$roles_yaml
 YAML
 WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
 warden_pid=$!
@@ -168,7 +184,9 @@ python3 - "$results" "$ROUNDS" "$DURATION" "$CLIENTS" "$SCALE" "$large" <<'PY'
 import csv, statistics, sys
 path, rounds, duration, clients, scale, large_path = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
-print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)")
+import os
+print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)"
+      + (", Warden with the policy on" if os.environ.get("POLICY") == "1" else ", Warden allow-all"))
 print(f"{'mode':9} {'direct':>10} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11} {'W/direct':>9} {'W/bouncer':>10} {'bouncer/direct':>15}")
 for mode in ("simple", "prepared"):
     med = {t: statistics.median(float(r["tps"]) for r in rows if r["mode"] == mode and r["target"] == t)
