@@ -20,6 +20,14 @@ import java.util.stream.Stream;
  */
 public final class DeclarativePolicyEngine implements PolicyEngine {
   public static final String DEFAULT_DENY = "default-deny";
+  public static final String READ_ONLY_SESSION = "read-only-session";
+
+  /** Settings that would let a read-only session write. */
+  private static final Set<String> READ_ONLY_GUARDS =
+      Set.of("default_transaction_read_only", "transaction_read_only");
+
+  private static final Set<StatementClass> READ_ONLY_CLASSES =
+      Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION);
 
   private final Policy policy;
   private final Globs globs = new Globs();
@@ -40,11 +48,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     if (statement.statementClass() == StatementClass.UNANALYZED) {
       return new Decision.Deny(DEFAULT_DENY, "the statement was not analysed", null);
     }
-    List<Grant> grants =
-        policy.grants().stream()
-            .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
-            .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
-            .toList();
+    List<Grant> grants = grants(roles, connection);
     if (grants.isEmpty()) {
       return new Decision.Deny(
           DEFAULT_DENY,
@@ -53,6 +57,17 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               + " anything on connection "
               + connection,
           "ask an administrator for a grant");
+    }
+    if (readOnly(grants)) {
+      for (StatementPart part : statement.parts()) {
+        if (part.settings().stream().anyMatch(READ_ONLY_GUARDS::contains)
+            || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
+          return new Decision.Deny(
+              READ_ONLY_SESSION,
+              "this session is read-only; turning that off is not allowed",
+              "run only reads, or ask for a role that may write");
+        }
+      }
     }
     Decision result = null;
     for (StatementPart part : statement.parts()) {
@@ -63,6 +78,26 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       }
     }
     return result == null ? new Decision.Allow("empty-statement", Limits.NONE) : result;
+  }
+
+  @Override
+  public boolean readOnly(Set<String> roles, String connection) {
+    return readOnly(grants(roles, connection));
+  }
+
+  private List<Grant> grants(Set<String> roles, String connection) {
+    return policy.grants().stream()
+        .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
+        .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
+        .toList();
+  }
+
+  /** Read-only when every allow rule names classes, and only reading ones. */
+  private static boolean readOnly(List<Grant> grants) {
+    return !grants.isEmpty()
+        && grants.stream()
+            .flatMap(g -> g.allow().stream())
+            .allMatch(r -> !r.classes().isEmpty() && READ_ONLY_CLASSES.containsAll(r.classes()));
   }
 
   private Decision decidePart(List<Grant> grants, StatementPart part) {

@@ -7,4 +7,13 @@ import java.util.Set;
 /** Decides a statement for an identity (and its roles) on a connection. A pure function. */
 public interface PolicyEngine {
   Decision decide(Identity identity, Set<String> roles, String connection, Statement statement);
+
+  /**
+   * Whether these roles may only read on this connection. Such sessions run on the database with
+   * {@code default_transaction_read_only} on, so a write the analysis could not see (a function
+   * that writes) is still refused by the database itself.
+   */
+  default boolean readOnly(Set<String> roles, String connection) {
+    return false;
+  }
 }

@@ -40,6 +40,11 @@ public final class StatementPipeline {
     return new Admission(statementId, statement, decision);
   }
 
+  /** Whether sessions of these roles on this connection may only read (see PolicyEngine). */
+  public boolean readOnly(java.util.Set<String> roles, String connection) {
+    return policy.readOnly(roles, connection);
+  }
+
   /** Records how an admitted statement ended. */
   public void completed(SessionContext session, long statementId, long rows, String errorSqlState) {
     audit.append(

@@ -140,7 +140,10 @@ final class AuthenticationHandler extends ClientPhaseHandler {
             parameters.applicationName());
     Future<BackendConnection> pending =
         BackendConnector.connect(
-            context, ctx.channel().eventLoop(), connection, parameters.forwarded());
+            context,
+            ctx.channel().eventLoop(),
+            connection,
+            backendParameters(authenticated, connection));
     pending.addListener(
         f -> {
           if (f.isSuccess()) {
@@ -280,6 +283,22 @@ final class AuthenticationHandler extends ClientPhaseHandler {
                 delayMillis,
                 TimeUnit.MILLISECONDS);
     client.closeFuture().addListener(f -> expiry.cancel(false));
+  }
+
+  /**
+   * The client's (allowlisted) parameters, plus {@code default_transaction_read_only=on} when the
+   * policy lets this identity only read: the database then refuses writes the analysis cannot see,
+   * such as a function that writes.
+   */
+  private java.util.Map<String, String> backendParameters(
+      Authenticated authenticated, Connection connection) {
+    if (!context.pipeline().readOnly(authenticated.roles(), connection.name())) {
+      return parameters.forwarded();
+    }
+    java.util.Map<String, String> withReadOnly =
+        new java.util.LinkedHashMap<>(parameters.forwarded());
+    withReadOnly.put("default_transaction_read_only", "on");
+    return withReadOnly;
   }
 
   private static String hintForConnections(Authenticated authenticated) {

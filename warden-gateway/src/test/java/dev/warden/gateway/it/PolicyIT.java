@@ -40,6 +40,13 @@ class PolicyIT {
         "hold": [{"id": "agent.hold-delete", "verbs": ["DELETE"], "approvers": ["dba"], "timeout": "15m"},
                  {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"]}],
         "deny": [{"id": "deny.internal", "objects": ["internal.*"], "reason": "schema internal is off limits"}]
+      }, {
+        "id": "reader-on-test", "roles": ["reader"], "connections": ["test"],
+        "allow": [
+          {"id": "reader.read", "classes": ["READ"], "verbs": ["SELECT"], "objects": ["public.*", "pg_catalog.*"]},
+          {"id": "reader.transactions", "classes": ["TRANSACTION"]},
+          {"id": "reader.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW", "RESET"]}
+        ]
       }]}
       """;
 
@@ -54,6 +61,8 @@ class PolicyIT {
       s.execute("CREATE TABLE public.policy_orders (id int PRIMARY KEY, note text)");
       s.execute("CREATE TABLE internal.policy_secrets (id int, secret text)");
       s.execute("INSERT INTO internal.policy_secrets VALUES (1, 'hunter2')");
+      s.execute("DROP SEQUENCE IF EXISTS public.policy_seq");
+      s.execute("CREATE SEQUENCE public.policy_seq");
     }
     Path policy = Files.createTempFile("warden-policy", ".json");
     Files.writeString(policy, POLICY);
@@ -61,7 +70,7 @@ class PolicyIT {
         GatewayFixture.start(
             Map.of(),
             "policy: {file: \"" + policy + "\"}\n",
-            "  roles:\n    - {role: agent, match: {subject: agent}}\n",
+            "  roles:\n    - {role: agent, match: {subject: agent}}\n    - {role: reader, match: {subject: restricted}}\n",
             new Slf4jAuditLog());
   }
 
@@ -218,6 +227,41 @@ class PolicyIT {
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM public.policy_orders")) {
         assertThat(rs.next()).isTrue();
       }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void aReadOnlyRoleRunsOnAReadOnlyDatabaseSessionAndCannotTurnItOff(String mode) throws Exception {
+    Properties props = new Properties();
+    props.setProperty("preferQueryMode", mode);
+    props.setProperty("password", fixture.restrictedKey);
+    try (Connection c = fixture.connect("test", props);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("on");
+      }
+      for (String escape :
+          List.of(
+              "SET default_transaction_read_only = off",
+              "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+              "BEGIN READ WRITE",
+              "SELECT set_config('default_transaction_read_only', 'off', false)")) {
+        assertThatThrownBy(() -> s.execute(escape))
+            .as(escape)
+            .satisfies(e -> assertThat(e.getMessage()).contains("read-only-session"));
+      }
+      // A write the analysis cannot see (nextval is a function) is refused by the database.
+      assertThatThrownBy(() -> s.executeQuery("SELECT nextval('public.policy_seq')"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+    }
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
+      rs.next();
+      assertThat(rs.getString(1)).as("a role that may write").isEqualTo("off");
     }
   }
 

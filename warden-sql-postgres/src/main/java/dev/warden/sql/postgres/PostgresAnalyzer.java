@@ -97,7 +97,12 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     String verb = verb(type, node);
     walk.operations.add(verb);
     Set<String> settings = new LinkedHashSet<>();
-    if (type.equals("VariableSetStmt")) {
+    if (type.equals("VariableSetStmt") && node.path("kind").asText("").equals("VAR_SET_MULTI")) {
+      // SET TRANSACTION … / SET SESSION CHARACTERISTICS AS TRANSACTION …: the options set.
+      settings.addAll(transactionSettings(node.path("args")));
+    } else if (type.equals("TransactionStmt")) {
+      settings.addAll(transactionSettings(node.path("options")));
+    } else if (type.equals("VariableSetStmt")) {
       String kind = node.path("kind").asText("");
       settings.add(
           kind.equals("VAR_RESET_ALL")
@@ -106,6 +111,23 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     }
     return new StatementPart(
         verb, statementClass, walk.reads, walk.writes, walk.functions, walk.operations, settings);
+  }
+
+  /**
+   * Transaction options that are set, by name; {@code transaction_read_only} only when it asks for
+   * READ WRITE (READ ONLY restricts, it never needs guarding).
+   */
+  private static Set<String> transactionSettings(JsonNode options) {
+    Set<String> names = new LinkedHashSet<>();
+    for (JsonNode option : options) {
+      JsonNode def = option.path("DefElem");
+      String name = def.path("defname").asText("");
+      boolean readOnly = def.path("arg").path("A_Const").path("ival").path("ival").asInt(0) == 1;
+      if (!name.isEmpty() && !(name.equals("transaction_read_only") && readOnly)) {
+        names.add(name);
+      }
+    }
+    return names;
   }
 
   private static boolean hasOption(JsonNode options, String name) {

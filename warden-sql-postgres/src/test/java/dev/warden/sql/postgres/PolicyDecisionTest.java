@@ -91,6 +91,27 @@ class PolicyDecisionTest {
     assertThat(d.rule()).as(sql + " -> " + d).isEqualTo(rule);
   }
 
+  @org.junit.jupiter.api.Test
+  void theDbaIsReadOnlyAndTheAgentIsNot() {
+    assertThat(ENGINE.readOnly(Set.of("dba"), "shop")).isTrue();
+    assertThat(ENGINE.readOnly(Set.of("agent"), "shop")).isFalse();
+    assertThat(ENGINE.readOnly(Set.of("nobody"), "shop")).isFalse();
+    Decision d =
+        ENGINE.decide(
+            AGENT,
+            Set.of("dba"),
+            "shop",
+            ANALYZER.analyze("SET default_transaction_read_only = off"));
+    assertThat(d.rule()).isEqualTo("read-only-session");
+    assertThat(
+            ENGINE.decide(
+                AGENT,
+                Set.of("agent"),
+                "shop",
+                ANALYZER.analyze("SET default_transaction_read_only = off")))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void nothingIsAllowedWithoutAGrant(String sql, String ignoredDecision, String ignoredRule) {
