@@ -61,6 +61,8 @@ final class Session {
       if (part.settings().contains("search_path")
           || part.settings().contains("ALL")
           || part.verb().equals("DISCARD")
+          || part.verb().equals("DO")
+          || part.verb().equals("CALL")
           || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
         defaultSchema = null;
       }
