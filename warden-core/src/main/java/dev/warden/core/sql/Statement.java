@@ -49,7 +49,8 @@ public record Statement(
                         qualify(p.writes(), schema),
                         p.functions(),
                         p.operations(),
-                        p.settings()))
+                        p.settings(),
+                        p.name()))
             .toList();
     return new Statement(text, statementClass, resolved, error);
   }

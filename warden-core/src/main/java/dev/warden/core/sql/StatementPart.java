@@ -21,7 +21,8 @@ public record StatementPart(
     Set<TableRef> writes,
     Set<String> functions,
     Set<String> operations,
-    Set<String> settings) {
+    Set<String> settings,
+    String name) {
 
   public StatementPart {
     reads = Set.copyOf(reads);

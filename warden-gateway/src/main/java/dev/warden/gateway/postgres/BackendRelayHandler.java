@@ -187,6 +187,9 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
 
   /** A statement's responses are complete: record its outcome. */
   private void finish(InFlight statement, String errorSqlState) {
+    if (errorSqlState == null) {
+      session.completed(statement.statement);
+    }
     context
         .pipeline()
         .completed(

@@ -35,6 +35,9 @@ final class Session {
    */
   String defaultSchema;
 
+  /** SQL-level prepared statements (PREPARE name AS …) the server confirmed, by name. */
+  private final Map<String, dev.warden.core.sql.StatementPart> sqlPrepared = new HashMap<>();
+
   private long statementCount;
 
   Session(
@@ -56,7 +59,7 @@ final class Session {
    * Warden does not guess what the server will resolve.
    */
   Statement resolve(Statement statement) {
-    Statement resolved = statement.qualified(defaultSchema);
+    Statement resolved = inheritPrepared(statement.qualified(defaultSchema));
     for (var part : statement.parts()) {
       if (part.settings().contains("search_path")
           || part.settings().contains("ALL")
@@ -91,6 +94,66 @@ final class Session {
       }
     }
     return confirmed.get(name);
+  }
+
+  /**
+   * EXECUTE of a SQL-level prepared statement is decided as the statement it runs. An EXECUTE of a
+   * name Warden did not see prepared stays as it is: unknown, so a policy denies it.
+   */
+  private Statement inheritPrepared(Statement statement) {
+    if (statement.parts().stream().noneMatch(p -> p.verb().equals("EXECUTE"))) {
+      return statement;
+    }
+    var parts =
+        statement.parts().stream()
+            .map(
+                p -> {
+                  var prepared =
+                      p.verb().equals("EXECUTE") && p.name() != null
+                          ? sqlPrepared.get(p.name())
+                          : null;
+                  if (prepared == null) {
+                    return p;
+                  }
+                  var functions = new java.util.HashSet<>(prepared.functions());
+                  functions.addAll(p.functions());
+                  return new dev.warden.core.sql.StatementPart(
+                      "EXECUTE",
+                      prepared.statementClass(),
+                      prepared.reads(),
+                      prepared.writes(),
+                      functions,
+                      prepared.operations(),
+                      prepared.settings(),
+                      p.name());
+                })
+            .toList();
+    return new Statement(statement.text(), statement.statementClass(), parts, statement.error());
+  }
+
+  /** A statement completed without error: remember the prepared statements it made or dropped. */
+  void completed(Statement statement) {
+    if (statement == null) {
+      return;
+    }
+    for (var part : statement.parts()) {
+      switch (part.verb()) {
+        case "PREPARE" -> {
+          if (part.name() != null) {
+            sqlPrepared.put(part.name(), part);
+          }
+        }
+        case "DEALLOCATE" -> {
+          if (part.name() == null) {
+            sqlPrepared.clear();
+          } else {
+            sqlPrepared.remove(part.name());
+          }
+        }
+        case "DISCARD" -> sqlPrepared.clear();
+        default -> {}
+      }
+    }
   }
 
   long nextStatementId() {

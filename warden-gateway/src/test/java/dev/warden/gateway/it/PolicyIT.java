@@ -35,7 +35,7 @@ class PolicyIT {
         "allow": [
           {"id": "agent.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
           {"id": "agent.transactions", "classes": ["TRANSACTION"]},
-          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]}
+          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW", "DEALLOCATE"]}
         ],
         "hold": [{"id": "agent.hold-delete", "verbs": ["DELETE"], "approvers": ["dba"], "timeout": "15m"},
                  {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"]}],
@@ -262,6 +262,28 @@ class PolicyIT {
         ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
       rs.next();
       assertThat(rs.getString(1)).as("a role that may write").isEqualTo("off");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void sqlLevelPreparedStatementsAreDecidedAsTheStatementTheyRun(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      s.execute("PREPARE ok_q AS SELECT count(*) FROM public.policy_orders");
+      try (ResultSet rs = s.executeQuery("EXECUTE ok_q")) {
+        assertThat(rs.next()).isTrue();
+      }
+      assertThatThrownBy(() -> s.execute("PREPARE bad_q AS SELECT * FROM internal.policy_secrets"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("deny.internal"));
+      assertThatThrownBy(() -> s.executeQuery("EXECUTE bad_q"))
+          .as("never prepared: Warden denies it (42501) rather than the server (26000)")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+      assertThatThrownBy(() -> s.execute("PREPARE del_q AS DELETE FROM public.policy_orders"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("agent.hold-delete"));
+      s.execute("DEALLOCATE ok_q");
+      assertThatThrownBy(() -> s.executeQuery("EXECUTE ok_q"))
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
     }
   }
 

@@ -87,6 +87,21 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
   }
 
   private StatementPart part(String type, JsonNode node) {
+    if (type.equals("PrepareStmt")) {
+      // PREPARE is decided as the statement it prepares: one may prepare only what one may run.
+      JsonNode query = node.path("query");
+      String innerType = query.fieldNames().hasNext() ? query.fieldNames().next() : "";
+      StatementPart inner = part(innerType, query.path(innerType));
+      return new StatementPart(
+          "PREPARE",
+          inner.statementClass(),
+          inner.reads(),
+          inner.writes(),
+          inner.functions(),
+          inner.operations(),
+          inner.settings(),
+          node.path("name").asText(null));
+    }
     Walk walk = new Walk();
     boolean executesInner = true;
     if (type.equals("ExplainStmt")) {
@@ -109,8 +124,19 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
               ? "ALL"
               : node.path("name").asText("").toLowerCase(Locale.ROOT));
     }
+    String name =
+        type.equals("ExecuteStmt") || type.equals("DeallocateStmt")
+            ? node.path("name").asText(null)
+            : null;
     return new StatementPart(
-        verb, statementClass, walk.reads, walk.writes, walk.functions, walk.operations, settings);
+        verb,
+        statementClass,
+        walk.reads,
+        walk.writes,
+        walk.functions,
+        walk.operations,
+        settings,
+        name);
   }
 
   /**
@@ -162,7 +188,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
             ? StatementClass.DCL
             : StatementClass.SESSION;
       }
-      case "VariableShowStmt", "DiscardStmt" -> StatementClass.SESSION;
+      case "VariableShowStmt", "DiscardStmt", "DeallocateStmt" -> StatementClass.SESSION;
       case "GrantStmt",
           "GrantRoleStmt",
           "CreateRoleStmt",
@@ -175,9 +201,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           StatementClass.DCL;
       case "ExplainStmt" ->
           executesInner && !walk.writes.isEmpty() ? StatementClass.WRITE : StatementClass.UTILITY;
-      case "PrepareStmt",
-          "ExecuteStmt",
-          "DeallocateStmt",
+      case "ExecuteStmt",
           "LockStmt",
           "VacuumStmt",
           "ListenStmt",

@@ -78,7 +78,7 @@ class PostgresAnalyzerTest {
             "TRANSACTION BEGIN |  | ",
             "WRITE UPDATE |  | orders",
             "TRANSACTION COMMIT |  | "),
-        row("PREPARE p AS DELETE FROM orders WHERE id = $1", "UTILITY PREPARE |  | orders"),
+        row("PREPARE p AS DELETE FROM orders WHERE id = $1", "WRITE PREPARE |  | orders"),
         row("DO $$ BEGIN DELETE FROM orders; END $$", "UTILITY DO |  | "),
         row("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE", "UTILITY LOCK | orders | "),
         row("VACUUM orders", "UTILITY VACUUM | orders | "),
@@ -114,6 +114,21 @@ class PostgresAnalyzerTest {
 
   static String tables(java.util.Set<?> refs) {
     return refs.stream().map(Object::toString).sorted().collect(Collectors.joining(","));
+  }
+
+  @Test
+  void prepareIsTheStatementItPreparesAndExecuteNamesIt() {
+    StatementPart prepare =
+        ANALYZER.analyze("PREPARE p(int) AS DELETE FROM orders WHERE id = $1").parts().getFirst();
+    assertThat(prepare.verb()).isEqualTo("PREPARE");
+    assertThat(prepare.name()).isEqualTo("p");
+    assertThat(prepare.operations()).containsExactlyInAnyOrder("DELETE");
+    assertThat(prepare.statementClass()).isEqualTo(StatementClass.WRITE);
+    StatementPart execute = ANALYZER.analyze("EXECUTE p(5)").parts().getFirst();
+    assertThat(execute.verb()).isEqualTo("EXECUTE");
+    assertThat(execute.name()).isEqualTo("p");
+    assertThat(ANALYZER.analyze("DEALLOCATE p").parts().getFirst().name()).isEqualTo("p");
+    assertThat(ANALYZER.analyze("DEALLOCATE ALL").parts().getFirst().name()).isNull();
   }
 
   @Test
