@@ -24,6 +24,11 @@ class PolicyCommandTest {
     return new Result(exit, out.toString(), err.toString());
   }
 
+  /** {@code warden policy explain} for role agent on connection shop, with the sample policy. */
+  static Result explainForAgent(String sql) {
+    return run("policy", "explain", "--role", "agent", "--connection", "shop", "--sql", sql);
+  }
+
   @Test
   void checkAcceptsAValidPolicyAndNamesTheJsonPathOfAnError(@TempDir Path dir) throws Exception {
     Path good = dir.resolve("good.json");
@@ -46,15 +51,7 @@ class PolicyCommandTest {
   @Test
   void explainShowsTheAnalysisTheDecisionAndTheRule() {
     Result held =
-        run(
-            "policy",
-            "explain",
-            "--role",
-            "agent",
-            "--connection",
-            "shop",
-            "--sql",
-            "WITH g AS (DELETE FROM public.orders RETURNING *) SELECT * FROM g");
+        explainForAgent("WITH g AS (DELETE FROM public.orders RETURNING *) SELECT * FROM g");
     assertThat(held.exit()).isZero();
     assertThat(held.out())
         .contains("part 1: WRITE SELECT")
@@ -62,34 +59,15 @@ class PolicyCommandTest {
         .contains("writes [public.orders]")
         .contains("decision: HOLD by rule agent.hold-delete");
 
-    Result denied =
-        run(
-            "policy",
-            "explain",
-            "--role",
-            "agent",
-            "--connection",
-            "shop",
-            "--sql",
-            "SELECT 1; SELECT * FROM internal.api_keys");
+    Result denied = explainForAgent("SELECT 1; SELECT * FROM internal.api_keys");
     assertThat(denied.out())
         .contains("part 2: READ SELECT")
         .contains("decision: DENY by rule deny.internal: schema internal is off limits");
 
-    Result allowed =
-        run(
-            "policy",
-            "explain",
-            "--role",
-            "agent",
-            "--connection",
-            "shop",
-            "--sql",
-            "SELECT id FROM public.customers");
+    Result allowed = explainForAgent("SELECT id FROM public.customers");
     assertThat(allowed.out()).contains("decision: ALLOW by rule agent.read-write");
 
-    Result broken =
-        run("policy", "explain", "--role", "agent", "--connection", "shop", "--sql", "SELEC 1");
+    Result broken = explainForAgent("SELEC 1");
     assertThat(broken.out())
         .contains("statement class: INVALID")
         .contains("not analysable")

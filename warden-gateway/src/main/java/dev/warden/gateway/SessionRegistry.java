@@ -25,10 +25,6 @@ public final class SessionRegistry implements SessionDirectory {
     sessions.remove(sessionId);
   }
 
-  public int size() {
-    return sessions.size();
-  }
-
   @Override
   public List<Map<String, Object>> sessions() {
     return sessions.values().stream()

@@ -29,10 +29,6 @@ public final class ScramSha256Client {
   private String clientFirstBare;
   private byte[] expectedServerSignature;
 
-  public ScramSha256Client(String password, SecureRandom random) {
-    this("", password, newNonce(random), new SaltedPasswordCache());
-  }
-
   /** With a cache of salted passwords shared by every login with this password. */
   public ScramSha256Client(String password, SecureRandom random, SaltedPasswordCache cache) {
     this("", password, newNonce(random), cache);
