@@ -7,11 +7,13 @@ import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Authenticator;
 import dev.warden.core.identity.Credential;
+import dev.warden.core.policy.PolicyVersions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP listener: {@code GET /health} (200 while the gateway serves, 503 otherwise),
  * {@code GET /metrics} (Prometheus text format), and the authenticated API: {@code GET /sessions}
  * needs a bearer token (an OIDC token from a trusted issuer, or a service key) whose roles grant
- * permission {@code sessions:read}. Requests run on virtual threads.
+ * permission {@code sessions:read}; {@code GET /policy} (the policy version in force, the versions
+ * loaded with their SHA-256, the last rejected reload) and {@code GET /policy/versions/N} (a loaded
+ * version's text) need {@code policy:read}. Requests run on virtual threads.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -36,6 +40,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public static final String SESSIONS_READ = "sessions:read";
+  public static final String POLICY_READ = "policy:read";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static AdminServer start(
@@ -44,7 +49,8 @@ public final class AdminServer implements AutoCloseable {
       BooleanSupplier healthy,
       PrometheusMeterRegistry metrics,
       Authenticator authenticator,
-      SessionDirectory sessions)
+      SessionDirectory sessions,
+      PolicyVersions policy)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
     server.createContext(
@@ -71,6 +77,35 @@ public final class AdminServer implements AutoCloseable {
                 200,
                 "application/json",
                 JSON.writeValueAsString(Map.of("sessions", sessions.sessions())) + "\n");
+          }
+        });
+    server.createContext(
+        "/policy",
+        exchange -> {
+          Authenticated caller = authorize(exchange, authenticator, POLICY_READ);
+          if (caller == null) {
+            return;
+          }
+          if (policy == null) {
+            respond(exchange, 404, "application/json", error("no policy is configured"));
+            return;
+          }
+          String rest = exchange.getRequestURI().getPath().substring("/policy".length());
+          if (rest.isEmpty() || rest.equals("/")) {
+            respond(exchange, 200, "application/json", JSON.writeValueAsString(policy(policy)));
+            return;
+          }
+          PolicyVersions.Version version =
+              rest.startsWith("/versions/")
+                  ? policy.history().stream()
+                      .filter(v -> rest.equals("/versions/" + v.number()))
+                      .findFirst()
+                      .orElse(null)
+                  : null;
+          if (version == null) {
+            respond(exchange, 404, "application/json", error("no such policy version"));
+          } else {
+            respond(exchange, 200, "application/json", version.text());
           }
         });
     server.createContext(
@@ -118,6 +153,37 @@ public final class AdminServer implements AutoCloseable {
       return null;
     }
     return caller;
+  }
+
+  /** The version in force, the versions loaded (without their text), the last rejection. */
+  private static Map<String, Object> policy(PolicyVersions policy) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("current", describe(policy.current()));
+    out.put("versions", policy.history().stream().map(AdminServer::describe).toList());
+    out.put(
+        "lastRejection",
+        policy
+            .lastRejection()
+            .map(
+                r -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("sha256", r.sha256());
+                  m.put("at", r.at().toString());
+                  m.put("source", r.source());
+                  m.put("error", r.error());
+                  return m;
+                })
+            .orElse(null));
+    return out;
+  }
+
+  private static Map<String, Object> describe(PolicyVersions.Version v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", v.number());
+    m.put("sha256", v.sha256());
+    m.put("loadedAt", v.loadedAt().toString());
+    m.put("source", v.source());
+    return m;
   }
 
   private static String error(String message) throws IOException {

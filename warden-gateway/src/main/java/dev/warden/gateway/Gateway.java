@@ -4,10 +4,9 @@ import dev.warden.admin.AdminServer;
 import dev.warden.core.audit.AuditLog;
 import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.policy.AllowAllPolicy;
-import dev.warden.core.policy.DeclarativePolicyEngine;
-import dev.warden.core.policy.Policy;
 import dev.warden.core.policy.PolicyException;
 import dev.warden.core.policy.PolicyParser;
+import dev.warden.core.policy.PolicyVersions;
 import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.gateway.config.WardenConfig;
@@ -50,6 +49,7 @@ public final class Gateway implements AutoCloseable {
   private final Channel listener;
   private final AdminServer admin;
   private final Identities identities;
+  private final PolicyReloader reloader;
 
   private Gateway(
       GatewayContext context,
@@ -57,8 +57,10 @@ public final class Gateway implements AutoCloseable {
       EventLoopGroup workers,
       Channel listener,
       AdminServer admin,
-      Identities identities) {
+      Identities identities,
+      PolicyReloader reloader) {
     this.identities = identities;
+    this.reloader = reloader;
     this.context = context;
     this.acceptors = acceptors;
     this.workers = workers;
@@ -81,22 +83,23 @@ public final class Gateway implements AutoCloseable {
 
   /** The statement pipeline the configuration asks for. */
   public static StatementPipeline pipeline(WardenConfig config, AuditLog audit) throws IOException {
-    if (config.policyFile() == null) {
-      LOG.warn("no policy configured (policy.file): every statement is allowed");
+    WardenConfig.PolicySource source = config.policy();
+    if (!source.configured()) {
+      LOG.warn("no policy configured (policy.file or policy.inline): every statement is allowed");
       return new StatementPipeline(
           new UnanalyzedSqlAnalyzer(), new AllowAllPolicy(), audit, Clock.systemUTC());
     }
-    Policy policy;
+    String origin = source.file() != null ? source.file().toString() : "policy.inline";
+    PolicyVersions policy;
     try {
-      policy = new PolicyParser().parse(Files.readString(config.policyFile()));
+      String text = source.file() != null ? Files.readString(source.file()) : source.inline();
+      policy = new PolicyVersions(new PolicyParser(), Clock.systemUTC(), text, origin);
     } catch (PolicyException e) {
-      throw new IOException("policy " + config.policyFile() + ": " + e.getMessage(), e);
+      throw new IOException("policy " + origin + ": " + e.getMessage(), e);
     }
+    LOG.info("policy version 1 (sha256 {}) loaded from {}", policy.current().sha256(), origin);
     return new StatementPipeline(
-        new PostgresAnalyzer(PgQuery.load()),
-        new DeclarativePolicyEngine(policy),
-        audit,
-        Clock.systemUTC());
+        new PostgresAnalyzer(PgQuery.load()), policy, audit, Clock.systemUTC());
   }
 
   /** Starts a gateway; it closes {@code identities} when it stops. */
@@ -148,6 +151,7 @@ public final class Gateway implements AutoCloseable {
               .bind(config.postgres().host(), config.postgres().port())
               .sync()
               .channel();
+      PolicyVersions versions = pipeline.policy() instanceof PolicyVersions v ? v : null;
       AdminServer admin =
           AdminServer.start(
               config.admin().host(),
@@ -155,8 +159,18 @@ public final class Gateway implements AutoCloseable {
               listener::isActive,
               registry,
               identities,
-              context.sessions());
-      Gateway gateway = new Gateway(context, acceptors, workers, listener, admin, identities);
+              context.sessions(),
+              versions);
+      PolicyReloader reloader =
+          versions != null && config.policy().file() != null
+              ? new PolicyReloader(
+                  versions,
+                  config.policy().file(),
+                  config.policy().reloadInterval(),
+                  context.metrics())
+              : null;
+      Gateway gateway =
+          new Gateway(context, acceptors, workers, listener, admin, identities, reloader);
       LOG.info(
           "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
           listener.localAddress(),
@@ -217,6 +231,9 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() {
     listener.close().syncUninterruptibly();
+    if (reloader != null) {
+      reloader.close();
+    }
     admin.close();
     identities.close();
     shutdown(acceptors, workers, context.blockingExecutor());

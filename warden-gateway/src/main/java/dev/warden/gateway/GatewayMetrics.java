@@ -14,6 +14,10 @@ public final class GatewayMetrics {
   private final Counter sessionsStarted;
   private final Counter statements;
   private final Counter protocolViolations;
+  private final Counter policyReloads;
+  private final Counter policyRejections;
+  private final Counter rowLimitHits;
+  private final Counter writeLimitRollbacks;
 
   public GatewayMetrics(MeterRegistry registry) {
     Gauge.builder("warden.client.connections.active", activeClients, AtomicInteger::get)
@@ -27,6 +31,18 @@ public final class GatewayMetrics {
     sessionsStarted = Counter.builder("warden.sessions.started").register(registry);
     statements = Counter.builder("warden.statements").register(registry);
     protocolViolations = Counter.builder("warden.protocol.violations").register(registry);
+    policyReloads =
+        Counter.builder("warden.policy.reloads").tag("outcome", "loaded").register(registry);
+    policyRejections =
+        Counter.builder("warden.policy.reloads").tag("outcome", "rejected").register(registry);
+    rowLimitHits =
+        Counter.builder("warden.limits.exceeded")
+            .tag("limit", "maxRowsReturned")
+            .register(registry);
+    writeLimitRollbacks =
+        Counter.builder("warden.limits.exceeded")
+            .tag("limit", "maxRowsAffected")
+            .register(registry);
   }
 
   /** Counts a new client connection if under {@code limit}; false when the gateway is full. */
@@ -66,5 +82,17 @@ public final class GatewayMetrics {
 
   public void protocolViolation() {
     protocolViolations.increment();
+  }
+
+  public void policyReload(boolean loaded) {
+    (loaded ? policyReloads : policyRejections).increment();
+  }
+
+  public void rowLimitExceeded() {
+    rowLimitHits.increment();
+  }
+
+  public void writeLimitExceeded() {
+    writeLimitRollbacks.increment();
   }
 }

@@ -28,6 +28,8 @@ public enum ErrorCode {
   STARTUP_TIMEOUT,
   /** The session was idle longer than allowed. */
   IDLE_TIMEOUT,
+  /** A policy limit (rows affected by a write) was exceeded; the statement was rolled back. */
+  LIMIT_EXCEEDED,
   /** A bug or an unexpected state inside Warden. */
   INTERNAL
 }

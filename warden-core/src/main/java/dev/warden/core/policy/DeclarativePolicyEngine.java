@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 public final class DeclarativePolicyEngine implements PolicyEngine {
   public static final String DEFAULT_DENY = "default-deny";
   public static final String READ_ONLY_SESSION = "read-only-session";
+  public static final String STATEMENT_TIMEOUT = "statement-timeout";
+  public static final String MAX_ROWS_AFFECTED = "max-rows-affected";
 
   /** Settings that would let a read-only session write. */
   private static final Set<String> READ_ONLY_GUARDS =
@@ -69,20 +71,89 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
         }
       }
     }
+    if (!limits(grants).statementTimeout().isZero()) {
+      for (StatementPart part : statement.parts()) {
+        if (part.settings().contains("statement_timeout")
+            || part.settings().contains("ALL")
+            || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
+          return new Decision.Deny(
+              STATEMENT_TIMEOUT,
+              "the policy sets this session's statement_timeout; changing it is not allowed",
+              "keep statements within the time limit, or ask for a policy with a longer one");
+        }
+      }
+    }
     Decision result = null;
     for (StatementPart part : statement.parts()) {
       Decision decision = decidePart(grants, part);
-      result = result == null ? decision : stricter(result, decision);
+      if (result instanceof Decision.Allow a && decision instanceof Decision.Allow b) {
+        // Several allowed parts: the first rule answers, the strictest limits hold.
+        result = new Decision.Allow(a.rule(), a.limits().stricter(b.limits()));
+      } else {
+        result = result == null ? decision : stricter(result, decision);
+      }
       if (result instanceof Decision.Deny) {
         return result;
       }
     }
+    if (result instanceof Decision.Allow allow && allow.limits().maxRowsAffected() > 0) {
+      return writeLimitCheckable(statement, allow);
+    }
     return result == null ? new Decision.Allow("empty-statement", Limits.NONE) : result;
+  }
+
+  /**
+   * A write under {@code maxRowsAffected} runs only where Warden can count its rows before they
+   * commit: the command tag must count exactly the rows written, and no transaction control may
+   * share its string (a COMMIT there would commit before the count is seen).
+   */
+  private static Decision writeLimitCheckable(Statement statement, Decision.Allow allow) {
+    boolean writes = false;
+    boolean transactionControl = false;
+    for (StatementPart part : statement.parts()) {
+      if (!part.writes().isEmpty()) {
+        writes = true;
+        if (!part.writeCountedByTag()) {
+          return new Decision.Deny(
+              MAX_ROWS_AFFECTED,
+              "this "
+                  + part.verb()
+                  + " writes where Warden cannot count the rows it affects (a write inside a CTE,"
+                  + " EXPLAIN ANALYZE or EXECUTE), and the policy limits rows affected to "
+                  + allow.limits().maxRowsAffected(),
+              "run the INSERT, UPDATE, DELETE or MERGE as a statement of its own");
+        }
+      }
+      transactionControl |= part.statementClass() == StatementClass.TRANSACTION;
+    }
+    if (writes && transactionControl && statement.parts().size() > 1) {
+      return new Decision.Deny(
+          MAX_ROWS_AFFECTED,
+          "a write and transaction control in one string cannot be checked against the limit of "
+              + allow.limits().maxRowsAffected()
+              + " rows affected before they commit",
+          "send BEGIN, the write and COMMIT as separate statements");
+    }
+    return allow;
   }
 
   @Override
   public boolean readOnly(Set<String> roles, String connection) {
     return readOnly(grants(roles, connection));
+  }
+
+  @Override
+  public Limits limits(Set<String> roles, String connection) {
+    return limits(grants(roles, connection));
+  }
+
+  /** The strictest of the limits of every grant that applies. */
+  private static Limits limits(List<Grant> grants) {
+    Limits limits = Limits.NONE;
+    for (Grant grant : grants) {
+      limits = limits.stricter(grant.limits());
+    }
+    return limits;
   }
 
   private List<Grant> grants(Set<String> roles, String connection) {
@@ -118,8 +189,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     for (Grant grant : grants) {
       for (Rule rule : grant.allow()) {
         if (matches(rule, part, false)) {
-          return new Decision.Allow(
-              rule.id(), grant.limits() == null ? Limits.NONE : grant.limits());
+          return new Decision.Allow(rule.id(), grant.limits());
         }
       }
     }

@@ -16,4 +16,12 @@ public interface PolicyEngine {
   default boolean readOnly(Set<String> roles, String connection) {
     return false;
   }
+
+  /**
+   * The limits that hold for a whole session of these roles on this connection (the strictest of
+   * every grant that applies); the session's {@code statement_timeout} comes from here.
+   */
+  default Limits limits(Set<String> roles, String connection) {
+    return Limits.NONE;
+  }
 }

@@ -92,11 +92,14 @@ public final class PolicyParser {
     JsonNode l = node.path("limits");
     if (!l.isMissingNode()) {
       object(l, path + ".limits");
-      only(l, path + ".limits", Set.of("maxRowsReturned", "maxRowsAffected"));
+      only(l, path + ".limits", Set.of("maxRowsReturned", "maxRowsAffected", "statementTimeout"));
+      Duration statementTimeout =
+          duration(l.path("statementTimeout"), path + ".limits.statementTimeout");
       limits =
           new Limits(
               count(l.path("maxRowsReturned"), path + ".limits.maxRowsReturned"),
-              count(l.path("maxRowsAffected"), path + ".limits.maxRowsAffected"));
+              count(l.path("maxRowsAffected"), path + ".limits.maxRowsAffected"),
+              statementTimeout == null ? Duration.ZERO : statementTimeout);
     }
     return new Grant(id, roles, connections, allow, hold, deny, limits);
   }
@@ -140,22 +143,7 @@ public final class PolicyParser {
       classes.add(StatementClass.valueOf(upper));
       i++;
     }
-    Duration timeout = null;
-    JsonNode t = node.path("timeout");
-    if (!t.isMissingNode()) {
-      Matcher m = DURATION.matcher(t.asText());
-      if (!t.isTextual() || !m.matches()) {
-        throw new PolicyException(path + ".timeout: must be a duration such as 30s, 15m or 1h");
-      }
-      long n = Long.parseLong(m.group(1));
-      timeout =
-          switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-          };
-    }
+    Duration timeout = duration(node.path("timeout"), path + ".timeout");
     JsonNode reason = node.path("reason");
     if (!reason.isMissingNode() && !reason.isTextual()) {
       throw new PolicyException(path + ".reason: must be a string");
@@ -207,6 +195,24 @@ public final class PolicyParser {
       }
     }
     return out;
+  }
+
+  /** A duration such as 500ms, 30s, 15m or 1h; null when absent. */
+  private static Duration duration(JsonNode t, String path) {
+    if (t.isMissingNode()) {
+      return null;
+    }
+    Matcher m = DURATION.matcher(t.asText());
+    if (!t.isTextual() || !m.matches()) {
+      throw new PolicyException(path + ": must be a duration such as 30s, 15m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
   }
 
   private static long count(JsonNode node, String path) {

@@ -45,6 +45,17 @@ public final class StatementPipeline {
     return policy.readOnly(roles, connection);
   }
 
+  /** The limits of a whole session of these roles on this connection (see PolicyEngine). */
+  public dev.warden.core.policy.Limits sessionLimits(
+      java.util.Set<String> roles, String connection) {
+    return policy.limits(roles, connection);
+  }
+
+  /** The policy engine (to reload it, or to show its versions). */
+  public PolicyEngine policy() {
+    return policy;
+  }
+
   /** Records how an admitted statement ended. */
   public void completed(SessionContext session, long statementId, long rows, String errorSqlState) {
     audit.append(

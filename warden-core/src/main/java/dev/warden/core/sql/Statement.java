@@ -50,7 +50,8 @@ public record Statement(
                         p.functions(),
                         p.operations(),
                         p.settings(),
-                        p.name()))
+                        p.name(),
+                        p.dataModifications()))
             .toList();
     return new Statement(text, statementClass, resolved, error);
   }

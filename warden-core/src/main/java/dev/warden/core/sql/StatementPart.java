@@ -13,6 +13,8 @@ import java.util.Set;
  * @param functions functions called, qualified as written
  * @param operations every kind of statement the part performs: its verb, plus writes nested in it
  *     ({@code WITH x AS (DELETE …) SELECT …} performs SELECT and DELETE)
+ * @param dataModifications how many INSERT, UPDATE, DELETE and MERGE statements the part executes,
+ *     nested ones included
  */
 public record StatementPart(
     String verb,
@@ -22,7 +24,8 @@ public record StatementPart(
     Set<String> functions,
     Set<String> operations,
     Set<String> settings,
-    String name) {
+    String name,
+    int dataModifications) {
 
   public StatementPart {
     reads = Set.copyOf(reads);
@@ -30,5 +33,24 @@ public record StatementPart(
     functions = Set.copyOf(functions);
     operations = Set.copyOf(operations);
     settings = Set.copyOf(settings);
+  }
+
+  private static final Set<String> COUNTED_VERBS = Set.of("INSERT", "UPDATE", "DELETE", "MERGE");
+
+  /**
+   * Whether the rows this part writes are exactly the count in the database's command tag: a single
+   * INSERT, UPDATE, DELETE or MERGE, a COPY FROM, a SELECT INTO or CREATE TABLE AS. Not when the
+   * write hides in a CTE, in EXPLAIN ANALYZE or behind EXECUTE, where the tag counts something
+   * else.
+   */
+  public boolean writeCountedByTag() {
+    if (writes.isEmpty()) {
+      return true;
+    }
+    if (COUNTED_VERBS.contains(verb)) {
+      return dataModifications == 1;
+    }
+    return dataModifications == 0
+        && (verb.equals("COPY") || verb.equals("SELECT") || verb.equals("CREATE TABLE AS"));
   }
 }

@@ -12,6 +12,7 @@ import dev.warden.gateway.config.WardenConfig.BackendTlsMode;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.gateway.config.WardenConfig.Limits;
 import dev.warden.gateway.config.WardenConfig.Listener;
+import dev.warden.gateway.config.WardenConfig.PolicySource;
 import dev.warden.gateway.config.WardenConfig.ServiceKeyIdentity;
 import dev.warden.gateway.config.WardenConfig.Tls;
 import dev.warden.oidc.OidcIssuer;
@@ -72,7 +73,18 @@ public final class ConfigLoader {
     }
     root.onlyKeys(
         Set.of("listen", "dataDir", "tls", "limits", "connections", "identities", "policy"));
-    Path policyFile = root.child("policy").onlyKeys(Set.of("file")).child("file").pathValue(base);
+    ConfigNode policyNode =
+        root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
+    Path policyFile = policyNode.child("file").pathValue(base);
+    String inlinePolicy = policyNode.child("inline").jsonText();
+    if (policyFile != null && inlinePolicy != null) {
+      throw policyNode.error("has both file and inline; choose one");
+    }
+    PolicySource policy =
+        new PolicySource(
+            policyFile,
+            inlinePolicy,
+            positive(policyNode.child("reloadInterval"), PolicySource.NONE.reloadInterval()));
 
     ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin", "workerThreads"));
     int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
@@ -149,7 +161,7 @@ public final class ConfigLoader {
         issuers,
         grace,
         roles,
-        policyFile);
+        policy);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {

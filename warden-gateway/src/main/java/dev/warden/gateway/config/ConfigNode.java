@@ -73,6 +73,17 @@ final class ConfigNode {
     return this;
   }
 
+  /** An embedded JSON object as JSON text (e.g. an inline policy); null when absent. */
+  String jsonText() {
+    if (isMissing()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw error(path, "must be an object");
+    }
+    return node.toString();
+  }
+
   String string(String defaultValue) {
     if (isMissing()) {
       return defaultValue;

@@ -20,7 +20,7 @@ public record WardenConfig(
     List<OidcIssuer> oidcIssuers,
     Duration sessionExpiryGrace,
     List<RoleRule> roles,
-    Path policyFile) {
+    PolicySource policy) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);
@@ -32,6 +32,18 @@ public record WardenConfig(
   /** Event-loop threads for client and database connections; 0 means one per CPU core. */
   public int effectiveWorkerThreads() {
     return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Where the policy comes from: a file (watched, and reloaded when it changes) or a policy written
+   * inline in this configuration (not reloaded). Both null: no policy, every statement allowed.
+   */
+  public record PolicySource(Path file, String inline, Duration reloadInterval) {
+    public static final PolicySource NONE = new PolicySource(null, null, Duration.ofSeconds(2));
+
+    public boolean configured() {
+      return file != null || inline != null;
+    }
   }
 
   /** A listening address; port 0 picks a free port. */

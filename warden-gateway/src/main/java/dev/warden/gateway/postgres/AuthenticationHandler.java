@@ -287,18 +287,25 @@ final class AuthenticationHandler extends ClientPhaseHandler {
 
   /**
    * The client's (allowlisted) parameters, plus {@code default_transaction_read_only=on} when the
-   * policy lets this identity only read: the database then refuses writes the analysis cannot see,
-   * such as a function that writes.
+   * policy lets this identity only read (the database then refuses writes the analysis cannot see,
+   * such as a function that writes), and the policy's {@code statement_timeout}.
    */
   private java.util.Map<String, String> backendParameters(
       Authenticated authenticated, Connection connection) {
-    if (!context.pipeline().readOnly(authenticated.roles(), connection.name())) {
-      return parameters.forwarded();
+    java.util.Map<String, String> parameters =
+        new java.util.LinkedHashMap<>(this.parameters.forwarded());
+    if (context.pipeline().readOnly(authenticated.roles(), connection.name())) {
+      parameters.put("default_transaction_read_only", "on");
     }
-    java.util.Map<String, String> withReadOnly =
-        new java.util.LinkedHashMap<>(parameters.forwarded());
-    withReadOnly.put("default_transaction_read_only", "on");
-    return withReadOnly;
+    java.time.Duration timeout =
+        context
+            .pipeline()
+            .sessionLimits(authenticated.roles(), connection.name())
+            .statementTimeout();
+    if (!timeout.isZero()) {
+      parameters.put("statement_timeout", timeout.toMillis() + "ms");
+    }
+    return parameters;
   }
 
   private static String hintForConnections(Authenticated authenticated) {

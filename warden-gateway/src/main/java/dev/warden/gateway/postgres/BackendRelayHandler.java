@@ -5,13 +5,18 @@ import dev.warden.core.error.WardenException;
 import dev.warden.gateway.GatewayContext;
 import dev.warden.gateway.postgres.InFlight.Kind;
 import dev.warden.protocol.postgres.message.BackendMessage;
+import dev.warden.protocol.postgres.message.CommandComplete;
 import dev.warden.protocol.postgres.message.ErrorResponse;
+import dev.warden.protocol.postgres.message.FrontendMessage;
+import dev.warden.protocol.postgres.message.Parse;
+import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.Target;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,12 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
 
   private final GatewayContext context;
   private final Session session;
+
+  /** What goes to the client instead of a message that is not relayed as it is. */
+  private final List<Object> substitutes = new ArrayList<>(2);
+
+  /** Set when a guard ended during this read; the held client messages go after its output. */
+  private boolean releaseDue;
 
   BackendRelayHandler(GatewayContext context, Session session) {
     this.context = context;
@@ -52,14 +63,13 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         break;
       }
       char type = (char) (in.getByte(position) & 0xFF);
-      // The server's error for a denied statement's stand-in is replaced by Warden's own.
-      ErrorResponse replacement = type == 'E' ? replacementAtHead() : null;
-      attribute(type, in, position, frameBytes);
-      if (replacement != null) {
+      if (!attribute(type, in, position, frameBytes)) {
+        // Dropped or replaced: what came before goes out as it is, then the substitutes.
         if (position > chunkStart) {
           out.add(in.retainedSlice(chunkStart, position - chunkStart));
         }
-        out.add(replacement);
+        out.addAll(substitutes);
+        substitutes.clear();
         chunkStart = position + frameBytes;
       }
       position += frameBytes;
@@ -73,57 +83,104 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       out.add(in.retainedSlice(chunkStart, position - chunkStart));
     }
     in.readerIndex(position);
+    if (releaseDue) {
+      // After this read's output has gone to the client, let the held client messages through.
+      releaseDue = false;
+      ctx.channel().eventLoop().execute(session.release);
+    }
   }
 
-  /** Attributes one message; {@code in} holds it at {@code offset}, {@code length} bytes long. */
-  private void attribute(char type, ByteBuf in, int offset, int length) {
-    // Only ReadyForQuery and ErrorResponse are decoded; the rest need just their type byte.
-    attribute(type, type == ReadyForQuery.TYPE || type == 'E' ? in.slice(offset, length) : null);
-  }
-
-  private void attribute(char type, ByteBuf frame) {
+  /**
+   * Attributes one message ({@code in} holds it at {@code offset}, {@code length} bytes long) and
+   * says whether it goes to the client unchanged; when not, {@link #substitutes} holds what goes
+   * instead (possibly nothing). Only the few messages that change state are decoded; the rest need
+   * just their type byte.
+   */
+  private boolean attribute(char type, ByteBuf in, int offset, int length) {
+    InFlight head = session.inFlight.peek();
+    if (head != null) {
+      if (head.kind == Kind.INTERNAL_QUERY) {
+        return internal(head, type, in, offset, length);
+      }
+      if (head.overLimit && type != 'A' && type != 'S') {
+        // The rest of a Query whose write exceeded its limit: dropped, and once it is over,
+        // Warden's transaction is rolled back, or the client's is made to fail (as after any
+        // error in a transaction block, a later COMMIT then commits nothing).
+        if (type == ReadyForQuery.TYPE) {
+          session.inFlight.poll();
+          finish(head, head.errorSqlState);
+          ready(in.slice(offset, length));
+          inject(
+              new Query(head.wrapped ? "ROLLBACK" : ClientRelayHandler.DENIED_STATEMENT),
+              InFlight.internalQuery(false, true));
+        }
+        return false;
+      }
+    }
     switch (type) {
-      case 'D' -> expectHead(type, Kind.QUERY, Kind.EXECUTE).rows++;
+      case 'D', 'd' -> {
+        // A row, or a row of COPY TO STDOUT.
+        InFlight h = expectHead(type, Kind.QUERY, Kind.EXECUTE);
+        if (h.rowLimit > 0 && h.rowsBefore + h.statementRows >= h.rowLimit) {
+          h.truncated = true;
+          return false;
+        }
+        h.rows++;
+        h.statementRows++;
+        return true;
+      }
       case 'T' -> {
-        InFlight head = expectHead(type, Kind.QUERY, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
-        if (head.kind != Kind.QUERY) {
+        InFlight h = expectHead(type, Kind.QUERY, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
+        if (h.kind != Kind.QUERY) {
           session.inFlight.poll();
         }
+        return true;
       }
       case 'C', 'I' -> {
-        if (expectHead(type, Kind.QUERY, Kind.EXECUTE).kind == Kind.EXECUTE) {
-          finish(session.inFlight.poll(), null);
-        }
+        return completed(type, expectHead(type, Kind.QUERY, Kind.EXECUTE), in, offset, length);
       }
       case 's' -> {
-        expectHead(type, Kind.EXECUTE);
-        finish(session.inFlight.poll(), null);
+        return suspended(expectHead(type, Kind.EXECUTE));
       }
-      case 'G', 'H', 'W', 'd', 'c' -> expectHead(type, Kind.QUERY, Kind.EXECUTE);
+      case 'G', 'H', 'W', 'c' -> {
+        expectHead(type, Kind.QUERY, Kind.EXECUTE);
+        return true;
+      }
       case '1' -> {
         InFlight parse = expectHead(type, Kind.PARSE);
         session.inFlight.poll();
         session.preparedStatements.put(parse.name, parse.statement);
+        return true;
       }
       case '2' -> {
         InFlight bind = expectHead(type, Kind.BIND);
         session.inFlight.poll();
+        session.portalRows.remove(bind.name);
         if (bind.statement == null) {
           session.portals.remove(bind.name);
         } else {
           session.portals.put(bind.name, bind.statement);
         }
+        return true;
       }
       case '3' -> {
         InFlight close = expectHead(type, Kind.CLOSE);
         session.inFlight.poll();
         (close.target == Target.STATEMENT ? session.preparedStatements : session.portals)
             .remove(close.name);
+        if (close.target == Target.PORTAL) {
+          session.portalRows.remove(close.name);
+        }
+        return true;
       }
-      case 't' -> expectHead(type, Kind.DESCRIBE_STATEMENT);
+      case 't' -> {
+        expectHead(type, Kind.DESCRIBE_STATEMENT);
+        return true;
+      }
       case 'n' -> {
         expectHead(type, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
         session.inFlight.poll();
+        return true;
       }
       case 'Z' -> {
         InFlight done = expectHead(type, Kind.QUERY, Kind.SYNC);
@@ -131,17 +188,219 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         if (done.kind == Kind.QUERY) {
           finish(done, done.errorSqlState);
         }
-        session.transactionStatus = ((ReadyForQuery) BackendMessage.decode(frame)).status();
-        // The unnamed portal does not outlive the transaction that made it.
-        if (session.transactionStatus == ReadyForQuery.TransactionStatus.IDLE) {
-          session.portals.remove("");
+        ready(in.slice(offset, length));
+        if (done.guarded && done.wrapped) {
+          // Warden's own transaction ends: COMMIT (its error, if any, is the client's), and the
+          // client's ReadyForQuery is the one that follows it.
+          inject(new Query("COMMIT"), InFlight.internalQuery(true, true));
+          return false;
         }
+        if (done.guarded) {
+          endGuard();
+        }
+        return true;
       }
-      case 'E' -> error(frame);
+      case 'E' -> {
+        ErrorResponse replacement = head == null ? null : head.replacement;
+        error(in.slice(offset, length));
+        if (replacement != null) {
+          // The server's error for a denied statement's stand-in is replaced by Warden's own.
+          substitutes.add(replacement);
+          return false;
+        }
+        return head == null || head.kind != Kind.INTERNAL_FAILURE;
+      }
       case 'N', 'A', 'S' -> {
         // Asynchronous: notices, notifications and parameter changes belong to no statement.
+        return true;
       }
       default -> throw desynchronised(type, "an unexpected message type");
+    }
+  }
+
+  /**
+   * CommandComplete or EmptyQueryResponse: a statement of a Query, or an Execute, ends. A truncated
+   * result gets a warning and a tag counting the rows delivered; a guarded write's count is checked
+   * against its limit.
+   */
+  private boolean completed(char type, InFlight h, ByteBuf in, int offset, int length) {
+    boolean relay = true;
+    if (type == 'C' && h.truncated) {
+      relay = false;
+      truncatedResult(h, ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag());
+    } else if (type == 'C' && h.guarded) {
+      String tag = ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag();
+      long affected = affectedRows(tag);
+      if (affected > h.writeLimit) {
+        relay = false;
+        overLimit(h, tag.split(" ", 2)[0], affected);
+      }
+    }
+    h.statementRows = 0;
+    h.truncated = false;
+    if (h.kind == Kind.EXECUTE) {
+      session.inFlight.poll();
+      session.portalRows.remove(h.portal);
+      finish(h, h.errorSqlState);
+      if (h.guarded) {
+        endGuard();
+      }
+    }
+    return relay;
+  }
+
+  /** PortalSuspended: an Execute with a row count stops; the portal may be executed again. */
+  private boolean suspended(InFlight h) {
+    session.inFlight.poll();
+    boolean relay = true;
+    if (h.truncated) {
+      relay = false;
+      truncatedResult(h, "SELECT");
+      session.portalRows.put(h.portal, h.rowLimit);
+    } else {
+      session.portalRows.put(h.portal, h.rowsBefore + h.statementRows);
+    }
+    if (h.guarded) {
+      // A write fetched in batches has no count yet: Warden cannot check it, so it is undone.
+      substitutes.clear();
+      relay = false;
+      overLimit(h, "write", -1);
+    }
+    finish(h, h.errorSqlState);
+    if (h.guarded) {
+      endGuard();
+    }
+    return relay;
+  }
+
+  /** Replaces a truncated result's tag: a warning naming the rule, then the rows delivered. */
+  private void truncatedResult(InFlight h, String tag) {
+    context.metrics().rowLimitExceeded();
+    long delivered = h.rowsBefore + h.statementRows;
+    substitutes.add(
+        PostgresErrors.warning(
+            "result truncated to "
+                + h.rowLimit
+                + " rows by rule "
+                + h.admission.decision().rule()
+                + " (limits.maxRowsReturned)",
+            "add a LIMIT, or narrow the query, to see the rows you need"));
+    String verb = tag.split(" ", 2)[0];
+    substitutes.add(
+        new CommandComplete(
+            verb.equals("SELECT") || verb.equals("FETCH") || verb.equals("COPY")
+                ? verb + " " + delivered
+                : tag));
+  }
+
+  /**
+   * A guarded write affected more rows than allowed (or could not be counted, {@code affected} <
+   * 0): the client gets an error in place of its CommandComplete, and the database's transaction is
+   * made to fail, so the write never commits. In the extended protocol a Parse the server rejects
+   * does that, before the client's Sync is let through; in a simple Query, once its ReadyForQuery
+   * arrives, Warden rolls back its own transaction or fails the client's.
+   */
+  private void overLimit(InFlight h, String verb, long affected) {
+    context.metrics().writeLimitExceeded();
+    h.errorSqlState = PostgresErrors.sqlState(ErrorCode.LIMIT_EXCEEDED);
+    String what =
+        affected < 0
+            ? "the " + verb + " was fetched in batches, so its rows affected cannot be counted"
+            : "the " + verb + " affected " + affected + " rows";
+    substitutes.add(
+        PostgresErrors.error(
+            new WardenException(
+                ErrorCode.LIMIT_EXCEEDED,
+                what
+                    + ", more than the "
+                    + h.writeLimit
+                    + " allowed by rule "
+                    + h.admission.decision().rule()
+                    + " (limits.maxRowsAffected); it was rolled back",
+                "narrow the WHERE clause, or split the change into batches of at most "
+                    + h.writeLimit
+                    + " rows")));
+    if (h.kind == Kind.EXECUTE) {
+      inject(
+          new Parse(
+              ClientRelayHandler.DENIED_STATEMENT_NAME,
+              ClientRelayHandler.DENIED_STATEMENT,
+              List.of()),
+          InFlight.internalFailure());
+    } else {
+      h.overLimit = true;
+    }
+  }
+
+  /** The number a write's command tag ends with (INSERT 0 5, UPDATE 5, COPY 5, SELECT 5). */
+  static long affectedRows(String tag) {
+    int space = tag.lastIndexOf(' ');
+    try {
+      return space < 0 ? 0 : Long.parseLong(tag.substring(space + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Responses to a Query Warden sent itself; see {@link InFlight.Kind#INTERNAL_QUERY}. */
+  private boolean internal(InFlight head, char type, ByteBuf in, int offset, int length) {
+    switch (type) {
+      case 'Z' -> {
+        session.inFlight.poll();
+        ready(in.slice(offset, length));
+        if (head.relayReady) {
+          endGuard();
+        }
+        return head.relayReady;
+      }
+      case 'E' -> {
+        if (head.relayErrors) {
+          // The client's statement already ended; the error (e.g. a deferred constraint failing
+          // at COMMIT) is recorded with the statement that caused it.
+          return true;
+        }
+        return false;
+      }
+      case 'A', 'S' -> {
+        return true;
+      }
+      case 'N' -> {
+        return head.relayErrors;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Sends a message of Warden's own to the database, with its in-flight entry. While a guard holds
+   * the client's messages nothing of the client's follows in flight, so it goes last.
+   */
+  private void inject(FrontendMessage message, InFlight entry) {
+    session.inFlight.add(entry);
+    session.backend.writeAndFlush(message, session.backend.voidPromise());
+  }
+
+  /** The transaction status from a ReadyForQuery. */
+  private void ready(ByteBuf frame) {
+    session.transactionStatus = ((ReadyForQuery) BackendMessage.decode(frame)).status();
+    // The unnamed portal does not outlive the transaction that made it.
+    if (session.transactionStatus == ReadyForQuery.TransactionStatus.IDLE) {
+      session.portals.remove("");
+      session.portalRows.remove("");
+    }
+    if (session.inFlight.isEmpty() && session.waitingForIdle) {
+      session.waitingForIdle = false;
+      releaseDue = true;
+    }
+  }
+
+  /** The guarded statement is settled: the client's held messages may go. */
+  private void endGuard() {
+    if (session.guard != null) {
+      session.guard = null;
+      releaseDue = true;
     }
   }
 
@@ -177,6 +436,10 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     }
     if (session.inFlight.isEmpty()) {
       session.discardingUntilSync = true;
+    }
+    if (session.guard != null && !session.inFlight.contains(session.guard)) {
+      // The guarded write failed by itself: nothing to check, the client's messages may go.
+      endGuard();
     }
   }
 

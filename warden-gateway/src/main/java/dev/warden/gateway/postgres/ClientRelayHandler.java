@@ -3,6 +3,7 @@ package dev.warden.gateway.postgres;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.Limits;
 import dev.warden.core.session.Admission;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
@@ -23,6 +24,7 @@ import dev.warden.protocol.postgres.message.PasswordMessage;
 import dev.warden.protocol.postgres.message.ProtocolViolation;
 import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
 import dev.warden.protocol.postgres.message.SaslInitialResponse;
 import dev.warden.protocol.postgres.message.SaslResponse;
 import dev.warden.protocol.postgres.message.Sync;
@@ -52,6 +54,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private final GatewayContext context;
   private final Session session;
   private boolean terminating;
+  private boolean flushAfterForward;
+  private ChannelHandlerContext ctx;
 
   ClientRelayHandler(GatewayContext context, Session session) {
     super(context.metrics());
@@ -60,22 +64,85 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    session.release = this::releaseHeld;
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
+    if (session.holding() && !(session.held.isEmpty() && isCopyInput(frame))) {
+      // A guarded write is out: later messages wait until its row count is known. COPY data is
+      // part of that write, so it passes.
+      session.held.add(frame);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    process(ctx, frame);
+  }
+
+  private static boolean isCopyInput(ByteBuf frame) {
+    byte type = frame.getByte(frame.readerIndex());
+    return type == 'd' || type == 'c' || type == 'f';
+  }
+
+  private void process(ChannelHandlerContext ctx, ByteBuf frame) {
+    if (frame.getByte(frame.readerIndex()) == 'Q'
+        && !session.inFlight.isEmpty()
+        && writeLimited()) {
+      // A write under maxRowsAffected may need Warden's own BEGIN, which depends on the
+      // transaction state once everything before it has finished: wait until then.
+      session.waitingForIdle = true;
+      session.held.addFirst(frame);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
     boolean forward = false;
     try {
       forward = relay(FrontendMessage.decode(frame));
     } finally {
       if (forward) {
         session.backend.write(frame, session.backend.voidPromise());
+        if (flushAfterForward) {
+          // The guarded Execute's result must come back before the client's Sync is let through.
+          session.backend.write(new Flush(), session.backend.voidPromise());
+        }
       } else {
         frame.release();
       }
+      flushAfterForward = false;
     }
     if (terminating) {
       session.backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       ctx.close();
     }
+  }
+
+  /** Lets held messages through once the guard that held them has ended (on the event loop). */
+  private void releaseHeld() {
+    while (!session.holding() && !session.held.isEmpty() && ctx.channel().isActive()) {
+      process(ctx, session.held.poll());
+    }
+    if (!session.holding()) {
+      ctx.channel().config().setAutoRead(session.backend.isWritable());
+    }
+    session.backend.flush();
+  }
+
+  private boolean writeLimited() {
+    return context
+            .pipeline()
+            .sessionLimits(session.context.roles(), session.context.connection())
+            .maxRowsAffected()
+        > 0;
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    session.held.forEach(ByteBuf::release);
+    session.held.clear();
+    ctx.fireChannelInactive();
   }
 
   /** Handles one message; true when its frame goes on to the database. */
@@ -87,7 +154,24 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(admission, true);
           yield false;
         }
-        expect(InFlight.query(admission));
+        InFlight entry = InFlight.query(admission);
+        Limits limits = limits(admission);
+        entry.rowLimit = limits.maxRowsReturned();
+        if (limits.maxRowsAffected() > 0
+            && writes(admission.statement())
+            && session.transactionStatus != TransactionStatus.FAILED
+            && !session.discardingUntilSync) {
+          entry.guarded = true;
+          entry.writeLimit = limits.maxRowsAffected();
+          if (session.transactionStatus == TransactionStatus.IDLE) {
+            // Autocommit: Warden opens the transaction itself, to be able to roll the write back.
+            session.backend.write(new Query("BEGIN"), session.backend.voidPromise());
+            expect(InFlight.internalQuery(false, false));
+            entry.wrapped = true;
+          }
+          session.guard = entry;
+        }
+        expect(entry);
         yield true;
       }
       case Parse m -> {
@@ -118,7 +202,20 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(admission, false);
           yield false;
         }
-        expect(InFlight.execute(admission));
+        InFlight entry = InFlight.execute(admission);
+        entry.portal = m.portal();
+        entry.rowsBefore = session.portalRows.getOrDefault(m.portal(), 0L);
+        Limits limits = limits(admission);
+        entry.rowLimit = limits.maxRowsReturned();
+        if (limits.maxRowsAffected() > 0
+            && writes(admission.statement())
+            && !session.discardingUntilSync) {
+          entry.guarded = true;
+          entry.writeLimit = limits.maxRowsAffected();
+          session.guard = entry;
+          flushAfterForward = true;
+        }
+        expect(entry);
         yield true;
       }
       case Close m -> {
@@ -153,6 +250,19 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           throw new ProtocolViolation("password message after authentication");
       case SaslResponse m -> throw new ProtocolViolation("password message after authentication");
     };
+  }
+
+  private static Limits limits(Admission admission) {
+    return admission.decision() instanceof Decision.Allow allow ? allow.limits() : Limits.NONE;
+  }
+
+  private static boolean writes(Statement statement) {
+    for (var part : statement.parts()) {
+      if (!part.writes().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Admission admit(Statement statement) {

@@ -33,7 +33,18 @@ final class InFlight {
      */
     DENIAL,
     /** A refusal answered by Warden itself, once every earlier response has gone out. */
-    REFUSAL
+    REFUSAL,
+    /**
+     * A Query Warden sends on its own (BEGIN, COMMIT, ROLLBACK, or a failing stand-in around a
+     * write under a row limit). Its responses are not the client's: only what {@link #relayErrors}
+     * and {@link #relayReady} say goes through.
+     */
+    INTERNAL_QUERY,
+    /**
+     * A Parse Warden sends on its own to fail the transaction after a write exceeded its limit; its
+     * error is the server's echo of a refusal the client already has, and is dropped.
+     */
+    INTERNAL_FAILURE
   }
 
   static final InFlight DESCRIBE_STATEMENT =
@@ -57,6 +68,40 @@ final class InFlight {
 
   /** Rows returned so far, for QUERY and EXECUTE. Touched on the event loop only. */
   long rows;
+
+  /** Rows of the current statement of a Query (each statement has its own row limit). */
+  long statementRows;
+
+  /** The policy's maxRowsReturned and maxRowsAffected for this statement; 0 for none. */
+  long rowLimit;
+
+  long writeLimit;
+
+  /** Rows delivered by earlier Executes of the same portal (fetch-size batches). */
+  long rowsBefore;
+
+  /** The portal an EXECUTE runs. */
+  String portal;
+
+  /** Rows past the policy's maxRowsReturned are dropped (QUERY and EXECUTE). */
+  boolean truncated;
+
+  /**
+   * A write under the policy's maxRowsAffected: Warden holds the client's next messages until it
+   * has seen the command tag's count, and rolls the write back when the count is over.
+   */
+  boolean guarded;
+
+  /** A guarded simple Query that Warden wrapped in its own BEGIN (the session was idle). */
+  boolean wrapped;
+
+  /** A guarded statement exceeded its limit: its remaining responses are dropped. */
+  boolean overLimit;
+
+  /** For INTERNAL_QUERY: whether its ErrorResponse and its ReadyForQuery reach the client. */
+  boolean relayErrors;
+
+  boolean relayReady;
 
   /** The SQLSTATE of the error that ended a QUERY, or null. */
   String errorSqlState;
@@ -116,6 +161,26 @@ final class InFlight {
 
   static InFlight close(Target target, String name) {
     return new InFlight(Kind.CLOSE, name, target, null, null, null);
+  }
+
+  /** Warden's own Query; see {@link Kind#INTERNAL_QUERY}. */
+  static InFlight internalQuery(boolean relayErrors, boolean relayReady) {
+    InFlight entry = new InFlight(Kind.INTERNAL_QUERY, null, null, null, null, null);
+    entry.relayErrors = relayErrors;
+    entry.relayReady = relayReady;
+    return entry;
+  }
+
+  static InFlight internalFailure() {
+    return new InFlight(Kind.INTERNAL_FAILURE, null, null, null, null, null);
+  }
+
+  /** The policy's limits for this statement (none unless it was allowed with limits). */
+  dev.warden.core.policy.Limits limits() {
+    return admission != null
+            && admission.decision() instanceof dev.warden.core.policy.Decision.Allow allow
+        ? allow.limits()
+        : dev.warden.core.policy.Limits.NONE;
   }
 
   static InFlight refusal(ErrorResponse error) {

@@ -3,6 +3,7 @@ package dev.warden.gateway.postgres;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.protocol.postgres.message.ErrorResponse;
+import dev.warden.protocol.postgres.message.NoticeResponse;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
@@ -25,6 +26,7 @@ public final class PostgresErrors {
       case BACKEND_UNAVAILABLE -> "08006";
       case STARTUP_TIMEOUT -> "08006";
       case IDLE_TIMEOUT -> "57P05";
+      case LIMIT_EXCEEDED -> "54000";
       case INTERNAL -> "XX000";
     };
   }
@@ -32,6 +34,19 @@ public final class PostgresErrors {
   /** An ERROR the session survives. */
   public static ErrorResponse error(WardenException e) {
     return ErrorResponse.of("ERROR", sqlState(e.code()), "warden: " + e.getMessage(), e.hint());
+  }
+
+  /** A WARNING notice (SQLSTATE 01000): the statement went on, the client should know. */
+  public static NoticeResponse warning(String message, String hint) {
+    java.util.Map<Character, String> fields = new java.util.LinkedHashMap<>();
+    fields.put('S', "WARNING");
+    fields.put('V', "WARNING");
+    fields.put('C', "01000");
+    fields.put('M', "warden: " + message);
+    if (hint != null) {
+      fields.put('H', hint);
+    }
+    return new NoticeResponse(fields);
   }
 
   /** A FATAL error: the session ends after it. */

@@ -35,6 +35,31 @@ final class Session {
    */
   String defaultSchema;
 
+  /**
+   * While a guarded write (one under maxRowsAffected) is out, the client's further messages wait
+   * here, in order, until Warden has seen its row count and committed or rolled it back.
+   */
+  final ArrayDeque<io.netty.buffer.ByteBuf> held = new ArrayDeque<>();
+
+  /** The guarded statement the held messages wait for; null when nothing is held. */
+  InFlight guard;
+
+  /**
+   * Set when a guarded simple Query arrived while other statements were still out: it waits in
+   * {@link #held} until the database is idle, so Warden knows whether it must open a transaction.
+   */
+  boolean waitingForIdle;
+
+  /** Rows already delivered from suspended portals (fetch-size batches), by portal name. */
+  final Map<String, Long> portalRows = new HashMap<>();
+
+  /** Lets the held messages through; set by the client-side handler, run on the event loop. */
+  Runnable release;
+
+  boolean holding() {
+    return guard != null || waitingForIdle;
+  }
+
   /** SQL-level prepared statements (PREPARE name AS …) the server confirmed, by name. */
   private final Map<String, dev.warden.core.sql.StatementPart> sqlPrepared = new HashMap<>();
 
@@ -125,7 +150,8 @@ final class Session {
                       functions,
                       prepared.operations(),
                       prepared.settings(),
-                      p.name());
+                      p.name(),
+                      prepared.dataModifications());
                 })
             .toList();
     return new Statement(statement.text(), statement.statementClass(), parts, statement.error());

@@ -113,6 +113,10 @@ final class GatewayFixture implements AutoCloseable {
     return gateway.postgresPort();
   }
 
+  int adminPort() {
+    return gateway.adminPort();
+  }
+
   Path caCertificate() {
     return dataDir.resolve("tls/ca.crt");
   }

@@ -100,7 +100,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           inner.functions(),
           inner.operations(),
           inner.settings(),
-          node.path("name").asText(null));
+          node.path("name").asText(null),
+          inner.dataModifications());
     }
     Walk walk = new Walk();
     boolean executesInner = true;
@@ -136,7 +137,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         walk.functions,
         walk.operations,
         settings,
-        name);
+        name,
+        walk.dataModifications);
   }
 
   /**
@@ -286,12 +288,16 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     return parts.getFirst().statementClass();
   }
 
+  private static final Set<String> DATA_MODIFYING =
+      Set.of("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt");
+
   /** One walk over a statement's tree, with the CTE names in scope at each point. */
   private static final class Walk {
     final Set<TableRef> reads = new LinkedHashSet<>();
     final Set<TableRef> writes = new LinkedHashSet<>();
     final Set<String> functions = new LinkedHashSet<>();
     final Set<String> operations = new LinkedHashSet<>();
+    int dataModifications;
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
 
     void visit(String type, JsonNode node, boolean executes) {
@@ -362,6 +368,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           case "DeleteStmt" -> operations.add("DELETE");
           case "MergeStmt" -> operations.add("MERGE");
           default -> {}
+        }
+        if (DATA_MODIFYING.contains(type)) {
+          dataModifications++;
         }
       }
       if (WRITES_RELATION.contains(type) && node.has("relation")) {
