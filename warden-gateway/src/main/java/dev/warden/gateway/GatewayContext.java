@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
  * @param backendTls TLS contexts of the connections that use TLS, by connection name
  * @param blockingExecutor where work that may block (authentication) runs, off the event loop
  * @param scramCaches salted SCRAM passwords per connection, so logins skip the PBKDF2
+ * @param functionCatalogs each connection's functions and their volatility
  */
 public record GatewayContext(
     WardenConfig config,
@@ -32,7 +33,8 @@ public record GatewayContext(
     Transport transport,
     SecureRandom random,
     SessionRegistry sessions,
-    Map<String, SaltedPasswordCache> scramCaches) {
+    Map<String, SaltedPasswordCache> scramCaches,
+    FunctionCatalogs functionCatalogs) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);

@@ -3,6 +3,7 @@ package dev.warden.core.policy;
 import dev.warden.core.identity.Identity;
 import dev.warden.core.policy.Policy.Grant;
 import dev.warden.core.policy.Policy.Rule;
+import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
 import dev.warden.core.sql.StatementPart;
@@ -23,6 +24,31 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
   public static final String READ_ONLY_SESSION = "read-only-session";
   public static final String STATEMENT_TIMEOUT = "statement-timeout";
   public static final String MAX_ROWS_AFFECTED = "max-rows-affected";
+  public static final String VOLATILE_FUNCTION = "volatile-function";
+  public static final String OPAQUE_FUNCTION = "opaque-function";
+
+  /**
+   * Built-in functions that read what their arguments name: a query as text, a table, a schema or
+   * the whole database (query_to_xml, table_to_xml, …). Several are merely STABLE, so volatility
+   * alone would let them through; the objects they read are invisible to the analysis.
+   */
+  private static final Set<String> OPAQUE_READERS =
+      Set.of(
+          "query_to_xml",
+          "query_to_xml_and_xmlschema",
+          "query_to_xmlschema",
+          "cursor_to_xml",
+          "cursor_to_xmlschema",
+          "table_to_xml",
+          "table_to_xml_and_xmlschema",
+          "table_to_xmlschema",
+          "schema_to_xml",
+          "schema_to_xml_and_xmlschema",
+          "schema_to_xmlschema",
+          "database_to_xml",
+          "database_to_xml_and_xmlschema",
+          "database_to_xmlschema",
+          "ts_stat");
 
   /** Settings that would let a read-only session write. */
   private static final Set<String> READ_ONLY_GUARDS =
@@ -33,14 +59,26 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   private final Policy policy;
   private final Globs globs = new Globs();
+  private final FunctionCatalog builtin = FunctionCatalog.builtin();
 
   public DeclarativePolicyEngine(Policy policy) {
     this.policy = policy;
   }
 
+  /** Decides with PostgreSQL 15's built-in functions as the catalog. */
   @Override
   public Decision decide(
       Identity identity, Set<String> roles, String connection, Statement statement) {
+    return decide(identity, roles, connection, statement, builtin);
+  }
+
+  @Override
+  public Decision decide(
+      Identity identity,
+      Set<String> roles,
+      String connection,
+      Statement statement,
+      FunctionCatalog functions) {
     if (statement.statementClass() == StatementClass.INVALID) {
       return new Decision.Deny(
           DEFAULT_DENY,
@@ -96,10 +134,71 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
         return result;
       }
     }
+    if (result != null) {
+      Decision possibleWrite = volatileFunctions(statement, functions);
+      if (possibleWrite != null) {
+        return possibleWrite;
+      }
+    }
     if (result instanceof Decision.Allow allow && allow.limits().maxRowsAffected() > 0) {
       return writeLimitCheckable(statement, allow);
     }
     return result == null ? new Decision.Allow("empty-statement", Limits.NONE) : result;
+  }
+
+  /**
+   * A volatile function may write whatever it likes, out of the analysis' sight (a function body is
+   * opaque): one that the policy does not list as safe is denied, whatever the grants say. So is a
+   * function the database's catalog does not know.
+   */
+  private Decision volatileFunctions(Statement statement, FunctionCatalog functions) {
+    for (StatementPart part : statement.parts()) {
+      for (String function : part.functions()) {
+        String bare = bare(function);
+        if (OPAQUE_READERS.contains(bare)) {
+          return new Decision.Deny(
+              OPAQUE_FUNCTION,
+              "function "
+                  + function
+                  + " reads the tables, schema or query it is given as an argument, which Warden"
+                  + " cannot check against the policy",
+              "select from the tables themselves");
+        }
+        if (!functions.mayWrite(function) || safeVolatile(function)) {
+          continue;
+        }
+        boolean unknown = functions.volatility(function) == FunctionCatalog.Volatility.UNKNOWN;
+        return new Decision.Deny(
+            VOLATILE_FUNCTION,
+            unknown
+                ? "function "
+                    + function
+                    + " is not in the database's catalog, so Warden cannot tell whether it writes"
+                : "function "
+                    + function
+                    + " is volatile (it may write), and the policy does not list it as safe",
+            unknown
+                ? "check the name; a function created moments ago is known within minutes"
+                : "if it only reads, an administrator can add it to volatileFunctions in the policy");
+      }
+    }
+    return null;
+  }
+
+  private static String bare(String function) {
+    return function.startsWith("pg_catalog.")
+        ? function.substring("pg_catalog.".length())
+        : function;
+  }
+
+  private boolean safeVolatile(String function) {
+    String bare = bare(function);
+    for (String glob : policy.volatileFunctions()) {
+      if (globs.matchesName(glob, function) || globs.matchesName(glob, bare)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -240,12 +339,26 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       boolean ok =
           any
               ? part.functions().stream()
-                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> globs.matchesName(g, f)))
+                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> functionMatches(g, f)))
               : part.functions().stream()
-                  .allMatch(f -> rule.functions().stream().anyMatch(g -> globs.matchesName(g, f)));
+                  .allMatch(f -> rule.functions().stream().anyMatch(g -> functionMatches(g, f)));
       return ok;
     }
     return true;
+  }
+
+  /**
+   * A function glob without a schema ({@code pg_read_file}) matches the function however it is
+   * qualified ({@code pg_catalog.pg_read_file}); one with a schema matches that schema only.
+   */
+  private boolean functionMatches(String glob, String function) {
+    if (globs.matchesName(glob, function)) {
+      return true;
+    }
+    int dot = function.lastIndexOf('.');
+    return glob.indexOf('.') < 0
+        && dot >= 0
+        && globs.matchesName(glob, function.substring(dot + 1));
   }
 
   /**

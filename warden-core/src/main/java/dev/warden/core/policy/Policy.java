@@ -9,10 +9,45 @@ import java.util.Set;
  * A declarative policy: grants per role and connection. What no grant allows is denied.
  *
  * @param grants each applies to the listed roles on the listed connections ({@code *} = any)
+ * @param volatileFunctions volatile functions known not to write (globs, bare or {@code
+ *     schema.name}); any other volatile function, or one the database does not know, is denied as a
+ *     possible write
  */
-public record Policy(List<Grant> grants) {
+public record Policy(List<Grant> grants, List<String> volatileFunctions) {
+  /**
+   * Volatile functions that only read, allowed when a policy does not list its own: they change
+   * nothing in the database (random numbers, clocks, a sleep bounded by the statement timeout,
+   * sizes, replication positions).
+   */
+  public static final List<String> DEFAULT_VOLATILE_FUNCTIONS =
+      List.of(
+          "random",
+          "clock_timestamp",
+          "timeofday",
+          "gen_random_uuid",
+          "uuid_generate_v4",
+          "pg_sleep",
+          "pg_relation_size",
+          "pg_total_relation_size",
+          "pg_table_size",
+          "pg_indexes_size",
+          "pg_database_size",
+          "pg_tablespace_size",
+          "pg_is_in_recovery",
+          "pg_current_wal_lsn",
+          "pg_last_wal_receive_lsn",
+          "pg_last_wal_replay_lsn",
+          "pg_last_xact_replay_timestamp",
+          "pg_partition_ancestors",
+          "pg_partition_tree");
+
   public Policy {
     grants = List.copyOf(grants);
+    volatileFunctions = List.copyOf(volatileFunctions);
+  }
+
+  public Policy(List<Grant> grants) {
+    this(grants, DEFAULT_VOLATILE_FUNCTIONS);
   }
 
   /** What some roles may do on some connections. */

@@ -45,7 +45,7 @@ public final class PolicyParser {
     if (root == null || !root.isObject()) {
       throw new PolicyException("$: a policy is a JSON object");
     }
-    only(root, "$", Set.of("version", "grants"));
+    only(root, "$", Set.of("version", "grants", "volatileFunctions"));
     if (!root.path("version").isInt() || root.path("version").asInt() != 1) {
       throw new PolicyException("$.version: must be 1");
     }
@@ -57,6 +57,10 @@ public final class PolicyParser {
     List<Grant> out = new ArrayList<>();
     for (int i = 0; i < grants.size(); i++) {
       out.add(grant(grants.get(i), "$.grants[" + i + "]", ids));
+    }
+    if (root.has("volatileFunctions")) {
+      return new Policy(
+          out, List.copyOf(names(root.path("volatileFunctions"), "$.volatileFunctions", false)));
     }
     return new Policy(out);
   }

@@ -1,6 +1,7 @@
 package dev.warden.core.policy;
 
 import dev.warden.core.identity.Identity;
+import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.Statement;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -108,6 +109,16 @@ public final class PolicyVersions implements PolicyEngine {
   public Decision decide(
       Identity identity, Set<String> roles, String connection, Statement statement) {
     return current.engine().decide(identity, roles, connection, statement);
+  }
+
+  @Override
+  public Decision decide(
+      Identity identity,
+      Set<String> roles,
+      String connection,
+      Statement statement,
+      FunctionCatalog functions) {
+    return current.engine().decide(identity, roles, connection, statement, functions);
   }
 
   @Override

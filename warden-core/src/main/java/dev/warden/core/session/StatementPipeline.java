@@ -25,15 +25,25 @@ public final class StatementPipeline {
     this.clock = clock;
   }
 
+  /** Whether statements are analysed at all (false when no policy is configured). */
+  public boolean analyzesStatements() {
+    return !(analyzer instanceof dev.warden.core.sql.UnanalyzedSqlAnalyzer);
+  }
+
   /** Analyses a statement (e.g. at Parse) without deciding it. */
   public Statement analyze(String sql) {
     return analyzer.analyze(sql);
   }
 
   /** Decides an analysed statement and records the decision before returning it. */
-  public Admission admit(SessionContext session, long statementId, Statement statement) {
+  public Admission admit(
+      SessionContext session,
+      long statementId,
+      Statement statement,
+      dev.warden.core.sql.FunctionCatalog functions) {
     Decision decision =
-        policy.decide(session.identity(), session.roles(), session.connection(), statement);
+        policy.decide(
+            session.identity(), session.roles(), session.connection(), statement, functions);
     audit.append(
         new AuditEvent.StatementDecided(
             clock.instant(), session, statementId, statement, decision));

@@ -38,21 +38,26 @@ public record Statement(
                     .allMatch(t -> t.schema() != null))) {
       return this;
     }
-    List<StatementPart> resolved =
-        parts.stream()
-            .map(
-                p ->
-                    new StatementPart(
-                        p.verb(),
-                        p.statementClass(),
-                        qualify(p.reads(), schema),
-                        qualify(p.writes(), schema),
-                        p.functions(),
-                        p.operations(),
-                        p.settings(),
-                        p.name(),
-                        p.dataModifications()))
-            .toList();
+    // Once a part may have changed the search path, later parts of the same string resolve
+    // against a path Warden does not know: their unqualified names stay unresolved.
+    List<StatementPart> resolved = new java.util.ArrayList<>(parts.size());
+    String current = schema;
+    for (StatementPart p : parts) {
+      resolved.add(
+          new StatementPart(
+              p.verb(),
+              p.statementClass(),
+              qualify(p.reads(), current),
+              qualify(p.writes(), current),
+              p.functions(),
+              p.operations(),
+              p.settings(),
+              p.name(),
+              p.dataModifications()));
+      if (p.mayChangeSearchPath()) {
+        current = null;
+      }
+    }
     return new Statement(text, statementClass, resolved, error);
   }
 

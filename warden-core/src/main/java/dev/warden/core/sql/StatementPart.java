@@ -35,6 +35,19 @@ public record StatementPart(
     settings = Set.copyOf(settings);
   }
 
+  /**
+   * Whether running this part may change the session's search path: SET or RESET of it (or of
+   * everything), DISCARD, set_config, and code Warden cannot see into (DO, CALL).
+   */
+  public boolean mayChangeSearchPath() {
+    return settings.contains("search_path")
+        || settings.contains("ALL")
+        || verb.equals("DISCARD")
+        || verb.equals("DO")
+        || verb.equals("CALL")
+        || functions.stream().anyMatch(f -> f.equals("set_config") || f.endsWith(".set_config"));
+  }
+
   private static final Set<String> COUNTED_VERBS = Set.of("INSERT", "UPDATE", "DELETE", "MERGE");
 
   /**
@@ -51,6 +64,6 @@ public record StatementPart(
       return dataModifications == 1;
     }
     return dataModifications == 0
-        && (verb.equals("COPY") || verb.equals("SELECT") || verb.equals("CREATE TABLE AS"));
+        && (verb.equals("COPY") || verb.equals("SELECT INTO") || verb.equals("CREATE TABLE AS"));
   }
 }

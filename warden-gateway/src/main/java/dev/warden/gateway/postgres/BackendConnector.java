@@ -47,7 +47,11 @@ final class BackendConnector {
                             startupParameters,
                             promise,
                             context.random(),
-                            context.scramCaches().get(connection.name())));
+                            context.scramCaches().get(connection.name()),
+                            context.pipeline().analyzesStatements()
+                                    && context.functionCatalogs().claimLoad(connection.name())
+                                ? context.functionCatalogs()
+                                : null));
               }
             })
         .connect(connection.host(), connection.port())

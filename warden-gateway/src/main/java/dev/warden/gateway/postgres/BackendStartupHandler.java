@@ -2,6 +2,8 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.sql.FunctionCatalog;
+import dev.warden.gateway.FunctionCatalogs;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.message.AuthenticationCleartextPassword;
 import dev.warden.protocol.postgres.message.AuthenticationMd5Password;
@@ -60,6 +62,20 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   static final String SEARCH_PATH_QUERY =
       "SELECT pg_catalog.array_to_string(pg_catalog.current_schemas(false), ',')";
 
+  /**
+   * Every function of the database and its volatility, read with the search path when this
+   * connection's catalog is missing or old.
+   */
+  static final String FUNCTIONS_QUERY =
+      "SELECT n.nspname, p.proname, p.provolatile FROM pg_catalog.pg_proc p"
+          + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace";
+
+  /** Where to put the function catalog read; null when this session need not read it. */
+  private final FunctionCatalogs catalogs;
+
+  private final FunctionCatalog.Builder functions = new FunctionCatalog.Builder();
+  private int resultSets;
+
   private ScramSha256Client scram;
   private boolean probed;
   private List<String> searchPath = List.of();
@@ -71,7 +87,9 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       Map<String, String> startupParameters,
       Promise<BackendConnection> promise,
       SecureRandom random,
-      SaltedPasswordCache scramCache) {
+      SaltedPasswordCache scramCache,
+      FunctionCatalogs catalogs) {
+    this.catalogs = catalogs;
     this.connection = connection;
     this.startupParameters = startupParameters;
     this.promise = promise;
@@ -105,13 +123,16 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    BackendMessage message;
     ByteBuf frame = (ByteBuf) msg;
     try {
-      message = BackendMessage.decode(frame);
+      // DataRow values are slices of the frame: it is released only after they are read.
+      handle(ctx, BackendMessage.decode(frame));
     } finally {
       frame.release();
     }
+  }
+
+  private void handle(ChannelHandlerContext ctx, BackendMessage message) {
     switch (message) {
       case AuthenticationOk m -> authenticated = true;
       case AuthenticationCleartextPassword m -> {
@@ -155,15 +176,29 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
         if (!probed) {
           // Which schemas unqualified names resolve to, before the client may change it.
           probed = true;
-          ctx.writeAndFlush(new Query(SEARCH_PATH_QUERY));
+          ctx.writeAndFlush(
+              new Query(
+                  catalogs == null
+                      ? SEARCH_PATH_QUERY
+                      : SEARCH_PATH_QUERY + ";" + FUNCTIONS_QUERY));
           return;
+        }
+        if (catalogs != null) {
+          catalogs.loaded(connection.name(), functions);
         }
         ctx.channel().config().setAutoRead(false);
         promise.trySuccess(
             new BackendConnection(ctx.channel(), reported, key, m.status(), searchPath));
       }
-      case RowDescription m -> {}
+      case RowDescription m -> resultSets++;
       case CommandComplete m -> {}
+      case DataRow m when resultSets == 2 -> {
+        List<ByteBuf> values = m.values();
+        functions.add(
+            values.get(0).toString(java.nio.charset.StandardCharsets.UTF_8),
+            values.get(1).toString(java.nio.charset.StandardCharsets.UTF_8),
+            (char) values.get(2).getByte(values.get(2).readerIndex()));
+      }
       case DataRow m -> {
         ByteBuf value = m.values().isEmpty() ? null : m.values().getFirst();
         String schemas =

@@ -267,7 +267,13 @@ final class ClientRelayHandler extends ClientPhaseHandler {
 
   private Admission admit(Statement statement) {
     context.metrics().statement();
-    return context.pipeline().admit(session.context, session.nextStatementId(), statement);
+    return context
+        .pipeline()
+        .admit(
+            session.context,
+            session.nextStatementId(),
+            statement,
+            context.functionCatalogs().get(session.context.connection()));
   }
 
   /** Queues a message that expects a response, unless the database is discarding until Sync. */

@@ -86,12 +86,7 @@ final class Session {
   Statement resolve(Statement statement) {
     Statement resolved = inheritPrepared(statement.qualified(defaultSchema));
     for (var part : statement.parts()) {
-      if (part.settings().contains("search_path")
-          || part.settings().contains("ALL")
-          || part.verb().equals("DISCARD")
-          || part.verb().equals("DO")
-          || part.verb().equals("CALL")
-          || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
+      if (part.mayChangeSearchPath()) {
         defaultSchema = null;
       }
     }

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PolicyIT {
   static final String POLICY =
       """
-      {"version": 1, "grants": [{
+      {"version": 1, "volatileFunctions": ["random", "nextval"], "grants": [{
         "id": "agent-on-test", "roles": ["agent"], "connections": ["test"],
         "allow": [
           {"id": "agent.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
@@ -51,6 +51,7 @@ class PolicyIT {
       """;
 
   static GatewayFixture fixture;
+  static Path policyFile;
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,6 +67,7 @@ class PolicyIT {
     }
     Path policy = Files.createTempFile("warden-policy", ".json");
     Files.writeString(policy, POLICY);
+    policyFile = policy;
     fixture =
         GatewayFixture.start(
             Map.of(),
@@ -252,7 +254,8 @@ class PolicyIT {
             .as(escape)
             .satisfies(e -> assertThat(e.getMessage()).contains("read-only-session"));
       }
-      // A write the analysis cannot see (nextval is a function) is refused by the database.
+      // A write the analysis cannot see: this policy (wrongly) lists nextval as a safe volatile
+      // function, yet the read-only database session still refuses it.
       assertThatThrownBy(() -> s.executeQuery("SELECT nextval('public.policy_seq')"))
           .isInstanceOf(SQLException.class)
           .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
@@ -263,6 +266,60 @@ class PolicyIT {
       rs.next();
       assertThat(rs.getString(1)).as("a role that may write").isEqualTo("off");
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void volatileFunctionsNotListedAsSafeAreDeniedAsPossibleWrites(String mode) throws Exception {
+    try (Connection direct = direct();
+        Statement s = direct.createStatement()) {
+      s.execute(
+          "CREATE OR REPLACE FUNCTION public.policy_writes() RETURNS int LANGUAGE sql"
+              + " AS 'INSERT INTO public.policy_orders VALUES (99, ''sneaky'') RETURNING id'");
+      s.execute(
+          "CREATE OR REPLACE FUNCTION public.policy_reads() RETURNS bigint LANGUAGE sql STABLE"
+              + " AS 'SELECT count(*) FROM public.policy_orders'");
+    }
+    // The gateway reads each connection's pg_proc when a session starts and its copy is older
+    // than a few minutes; a fresh gateway has none yet, so this session reads it.
+    try (GatewayFixture fresh =
+            GatewayFixture.start(
+                Map.of(),
+                "policy: {file: \"" + policyFile + "\"}\n",
+                "  roles:\n    - {role: agent, match: {subject: agent}}\n",
+                new Slf4jAuditLog());
+        Connection c = fresh.connect("test", props(mode));
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeQuery("SELECT public.policy_writes()"))
+          .hasMessageContaining("denied by rule volatile-function")
+          .hasMessageContaining("function public.policy_writes is volatile (it may write)");
+      assertThatThrownBy(
+              () ->
+                  s.executeQuery(
+                      "SELECT * FROM public.policy_orders WHERE id = public.policy_writes()"))
+          .hasMessageContaining("denied by rule volatile-function");
+      // Simple protocol: Warden denies it. Extended: the server rejects the Parse (decided at
+      // Execute, it never gets that far); either way nothing runs.
+      assertThatThrownBy(() -> s.executeQuery("SELECT public.no_such_function()"))
+          .hasMessageMatching(
+              mode.equals("simple")
+                  ? "(?s).*function public.no_such_function is not in the database's catalog.*"
+                  : "(?s).*function public.no_such_function\\(\\) does not exist.*");
+      assertThatThrownBy(() -> s.executeQuery("SELECT pg_catalog.lo_import('/etc/passwd')"))
+          .hasMessageContaining("denied by rule volatile-function");
+      try (ResultSet rs = s.executeQuery("SELECT public.policy_reads(), random() < 2")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isZero();
+        assertThat(rs.getBoolean(2)).isTrue();
+      }
+    }
+    assertThat(orders()).isZero();
+  }
+
+  static Properties props(String mode) {
+    Properties props = new Properties();
+    props.setProperty("preferQueryMode", mode);
+    return props;
   }
 
   @ParameterizedTest

@@ -45,7 +45,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           "ClusterStmt",
           "ReindexStmt",
           "CreatePolicyStmt",
-          "AlterPolicyStmt");
+          "AlterPolicyStmt",
+          "RefreshMatViewStmt");
 
   private final PgQuery pgQuery;
   private final ObjectMapper json = new ObjectMapper();
@@ -178,7 +179,11 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
   private static StatementClass classify(
       String type, JsonNode node, Walk walk, boolean executesInner) {
     return switch (type) {
-      case "SelectStmt" -> walk.writes.isEmpty() ? StatementClass.READ : StatementClass.WRITE;
+      case "SelectStmt" ->
+          // SELECT INTO creates a table: a schema change, like CREATE TABLE AS.
+          node.has("intoClause")
+              ? StatementClass.DDL
+              : walk.writes.isEmpty() ? StatementClass.READ : StatementClass.WRITE;
       case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "TruncateStmt" ->
           StatementClass.WRITE;
       case "CreateTableAsStmt" -> StatementClass.DDL;

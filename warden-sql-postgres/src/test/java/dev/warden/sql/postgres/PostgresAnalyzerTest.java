@@ -45,7 +45,7 @@ class PostgresAnalyzerTest {
         row("WITH x AS (SELECT 1) SELECT * FROM public.x", "READ SELECT | public.x | "),
         row(
             "SELECT * INTO copy_of_customers FROM customers",
-            "WRITE SELECT INTO | customers | copy_of_customers"),
+            "DDL SELECT INTO | customers | copy_of_customers"),
         row("CREATE TABLE t2 AS SELECT * FROM customers", "DDL CREATE TABLE AS | customers | t2"),
         row("EXPLAIN DELETE FROM orders", "UTILITY EXPLAIN | orders | "),
         row("EXPLAIN ANALYZE DELETE FROM orders", "WRITE EXPLAIN |  | orders"),

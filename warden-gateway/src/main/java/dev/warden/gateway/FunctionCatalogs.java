@@ -1,0 +1,68 @@
+package dev.warden.gateway;
+
+import dev.warden.core.sql.FunctionCatalog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Each connection's function catalog (volatility from its pg_proc), read by a new backend session
+ * when the one held is older than {@link #MAX_AGE}, so functions created since are known within
+ * minutes. Until a connection's catalog is read, PostgreSQL's built-in functions are known and
+ * every other function is treated as possibly writing (fail closed).
+ */
+public final class FunctionCatalogs {
+  public static final Duration MAX_AGE = Duration.ofMinutes(5);
+
+  /** How long a claimed load may take before another session may try. */
+  private static final Duration LOAD_CLAIM = Duration.ofSeconds(30);
+
+  private final FunctionCatalog builtin = FunctionCatalog.builtin();
+  private final ConcurrentMap<String, FunctionCatalog> catalogs = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Instant> loading = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  public FunctionCatalogs(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The catalog to decide with on {@code connection}. */
+  public FunctionCatalog get(String connection) {
+    FunctionCatalog catalog = catalogs.get(connection);
+    return catalog == null ? builtin : catalog;
+  }
+
+  /**
+   * Whether the caller should read the catalog now: it is missing or old, and no other session is
+   * reading it. A true answer claims the load until {@link #loaded} (or the claim expires).
+   */
+  public boolean claimLoad(String connection) {
+    Instant now = clock.instant();
+    FunctionCatalog held = catalogs.get(connection);
+    if (held != null && held.loadedAt().plus(MAX_AGE).isAfter(now)) {
+      return false;
+    }
+    Instant[] claimed = {null};
+    loading.compute(
+        connection,
+        (name, since) -> {
+          if (since == null || since.plus(LOAD_CLAIM).isBefore(now)) {
+            claimed[0] = now;
+            return now;
+          }
+          return since;
+        });
+    return claimed[0] != null;
+  }
+
+  public void loaded(String connection, FunctionCatalog.Builder builder) {
+    catalogs.put(connection, builder.build(clock.instant()));
+    loading.remove(connection);
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+}
