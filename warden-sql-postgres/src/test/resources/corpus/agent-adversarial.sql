@@ -292,6 +292,22 @@ SELECT * FROM customers
 ==> Allow agent.session
 SET search_path = public
 
+# --- Settings that change how the server reads the text (no policy can allow these) ---
+==> Deny parser-settings
+SET standard_conforming_strings = off; SELECT 'a\'' ; DROP SCHEMA billing; --'
+==> Deny parser-settings
+SET standard_conforming_strings TO off
+==> Deny parser-settings
+SET client_encoding = 'SJIS'
+==> Deny parser-settings
+SET NAMES 'BIG5'
+==> Deny parser-settings
+SET backslash_quote = on
+==> Deny parser-settings
+RESET standard_conforming_strings
+==> Deny volatile-function
+SELECT set_config('standard_conforming_strings', 'off', false)
+
 # --- Prepared statements ---
 ==> Hold agent.hold-delete
 PREPARE p AS DELETE FROM public.orders WHERE id = $1

@@ -15,8 +15,8 @@ import dev.warden.gateway.postgres.ClientChannelInitializer;
 import dev.warden.gateway.tls.TlsContexts;
 import dev.warden.protocol.postgres.codec.MessageEncoder;
 import dev.warden.protocol.postgres.scram.SaltedPasswordCache;
+import dev.warden.sql.postgres.CachingAnalyzer;
 import dev.warden.sql.postgres.PgQuery;
-import dev.warden.sql.postgres.PostgresAnalyzer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -99,7 +99,10 @@ public final class Gateway implements AutoCloseable {
     }
     LOG.info("policy version 1 (sha256 {}) loaded from {}", policy.current().sha256(), origin);
     return new StatementPipeline(
-        new PostgresAnalyzer(PgQuery.load()), policy, audit, Clock.systemUTC());
+        new CachingAnalyzer(PgQuery.load(), CachingAnalyzer.DEFAULT_ENTRIES),
+        policy,
+        audit,
+        Clock.systemUTC());
   }
 
   /** Starts a gateway; it closes {@code identities} when it stops. */

@@ -9,8 +9,12 @@ import dev.warden.core.sql.StatementClass;
 import dev.warden.core.sql.StatementPart;
 import dev.warden.core.sql.TableRef;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Stream;
 
 /**
@@ -50,6 +54,17 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
           "database_to_xmlschema",
           "ts_stat");
 
+  public static final String PARSER_SETTINGS_RULE = "parser-settings";
+
+  /**
+   * Settings that change how the server reads statement text: with standard_conforming_strings off
+   * a backslash escapes a quote, and some client encodings hide quote or backslash bytes inside
+   * multi-byte characters. Changing either would let a string Warden parsed as a constant run as
+   * SQL, so no policy can allow it.
+   */
+  private static final List<String> PARSER_SETTINGS =
+      List.of("standard_conforming_strings", "client_encoding", "backslash_quote");
+
   /** Settings that would let a read-only session write. */
   private static final Set<String> READ_ONLY_GUARDS =
       Set.of("default_transaction_read_only", "transaction_read_only");
@@ -58,11 +73,22 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION);
 
   private final Policy policy;
-  private final Globs globs = new Globs();
   private final FunctionCatalog builtin = FunctionCatalog.builtin();
+
+  /** Every rule of the policy, compiled; read-only after construction. */
+  private final Map<Rule, CompiledRule> compiled = new IdentityHashMap<>();
+
+  private final Globs.Matcher[] safeVolatile;
 
   public DeclarativePolicyEngine(Policy policy) {
     this.policy = policy;
+    for (Grant grant : policy.grants()) {
+      Stream.of(grant.allow(), grant.hold(), grant.deny())
+          .flatMap(List::stream)
+          .forEach(rule -> compiled.put(rule, new CompiledRule(rule)));
+    }
+    safeVolatile =
+        policy.volatileFunctions().stream().map(Globs::name).toArray(Globs.Matcher[]::new);
   }
 
   /** Decides with PostgreSQL 15's built-in functions as the catalog. */
@@ -88,7 +114,8 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     if (statement.statementClass() == StatementClass.UNANALYZED) {
       return new Decision.Deny(DEFAULT_DENY, "the statement was not analysed", null);
     }
-    List<Grant> grants = grants(roles, connection);
+    Applicable applicable = applicable(roles, connection);
+    List<Grant> grants = applicable.grants();
     if (grants.isEmpty()) {
       return new Decision.Deny(
           DEFAULT_DENY,
@@ -98,7 +125,21 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               + connection,
           "ask an administrator for a grant");
     }
-    if (readOnly(grants)) {
+    for (StatementPart part : statement.parts()) {
+      for (String setting : PARSER_SETTINGS) {
+        if (part.settings().contains(setting)) {
+          return new Decision.Deny(
+              PARSER_SETTINGS_RULE,
+              "changing "
+                  + setting
+                  + " would make the database read statement text differently from Warden's parser",
+              "keep the session's "
+                  + setting
+                  + " (Warden runs every session with standard_conforming_strings on)");
+        }
+      }
+    }
+    if (applicable.readOnly()) {
       for (StatementPart part : statement.parts()) {
         if (part.settings().stream().anyMatch(READ_ONLY_GUARDS::contains)
             || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
@@ -109,7 +150,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
         }
       }
     }
-    if (!limits(grants).statementTimeout().isZero()) {
+    if (!applicable.limits().statementTimeout().isZero()) {
       for (StatementPart part : statement.parts()) {
         if (part.settings().contains("statement_timeout")
             || part.settings().contains("ALL")
@@ -193,8 +234,8 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   private boolean safeVolatile(String function) {
     String bare = bare(function);
-    for (String glob : policy.volatileFunctions()) {
-      if (globs.matchesName(glob, function) || globs.matchesName(glob, bare)) {
+    for (Globs.Matcher glob : safeVolatile) {
+      if (glob.matches(function) || glob.matches(bare)) {
         return true;
       }
     }
@@ -238,12 +279,12 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   @Override
   public boolean readOnly(Set<String> roles, String connection) {
-    return readOnly(grants(roles, connection));
+    return applicable(roles, connection).readOnly();
   }
 
   @Override
   public Limits limits(Set<String> roles, String connection) {
-    return limits(grants(roles, connection));
+    return applicable(roles, connection).limits();
   }
 
   /** The strictest of the limits of every grant that applies. */
@@ -255,11 +296,33 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     return limits;
   }
 
+  private record GrantKey(Set<String> roles, String connection) {}
+
+  /** The grants that apply to some roles on a connection, and what follows from them. */
+  private record Applicable(List<Grant> grants, boolean readOnly, Limits limits) {}
+
+  /** Per roles and connection, computed once: an engine's policy never changes. */
+  private final ConcurrentMap<GrantKey, Applicable> applicable = new ConcurrentHashMap<>();
+
+  private Applicable applicable(Set<String> roles, String connection) {
+    GrantKey key = new GrantKey(roles, connection);
+    Applicable found = applicable.get(key);
+    if (found == null) {
+      List<Grant> grants =
+          policy.grants().stream()
+              .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
+              .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
+              .toList();
+      found = new Applicable(grants, readOnly(grants), limits(grants));
+      if (applicable.size() < 10_000) {
+        applicable.put(key, found);
+      }
+    }
+    return found;
+  }
+
   private List<Grant> grants(Set<String> roles, String connection) {
-    return policy.grants().stream()
-        .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
-        .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
-        .toList();
+    return applicable(roles, connection).grants();
   }
 
   /** Read-only when every allow rule names classes, and only reading ones. */
@@ -310,76 +373,136 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
    * function condition, or every function called is covered).
    */
   private boolean matches(Rule rule, StatementPart part, boolean any) {
-    if (!rule.classes().isEmpty() && !rule.classes().contains(part.statementClass())) {
+    return compiled.get(rule).matches(part, any);
+  }
+
+  /**
+   * A rule with its globs compiled, so a decision compares strings instead of looking globs up.
+   * Deny and hold rules match when any operation, object or function they name is involved; an
+   * allow rule must cover all of them.
+   */
+  private static final class CompiledRule {
+    private final Set<StatementClass> classes;
+    private final Globs.Matcher[] verbs;
+    private final Globs.Matcher[] schemas;
+    private final Globs.Matcher[] tables;
+    private final boolean[] anySchema;
+    private final Globs.Matcher[] functions;
+    private final boolean[] bareFunction;
+
+    CompiledRule(Rule rule) {
+      classes = rule.classes();
+      verbs = rule.verbs().stream().map(Globs::word).toArray(Globs.Matcher[]::new);
+      int n = rule.objects().size();
+      schemas = new Globs.Matcher[n];
+      tables = new Globs.Matcher[n];
+      anySchema = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        String glob = rule.objects().get(i);
+        int dot = glob.indexOf('.');
+        String schema = dot < 0 ? "*" : glob.substring(0, dot);
+        schemas[i] = Globs.name(schema);
+        tables[i] = Globs.name(dot < 0 ? glob : glob.substring(dot + 1));
+        anySchema[i] = schema.equals("*");
+      }
+      functions = rule.functions().stream().map(Globs::name).toArray(Globs.Matcher[]::new);
+      bareFunction = new boolean[functions.length];
+      for (int i = 0; i < functions.length; i++) {
+        bareFunction[i] = rule.functions().get(i).indexOf('.') < 0;
+      }
+    }
+
+    boolean matches(StatementPart part, boolean any) {
+      if (!classes.isEmpty() && !classes.contains(part.statementClass())) {
+        return false;
+      }
+      if (verbs.length > 0 && !covers(part.operations(), any, this::verb)) {
+        return false;
+      }
+      if (schemas.length > 0
+          && !(any ? anyTable(part, this::covered) : allTables(part, this::covered))) {
+        return false;
+      }
+      return functions.length == 0 || covers(part.functions(), any, this::function);
+    }
+
+    private boolean verb(String operation) {
+      for (Globs.Matcher verb : verbs) {
+        if (verb.matches(operation)) {
+          return true;
+        }
+      }
       return false;
     }
-    if (!rule.verbs().isEmpty()) {
-      // Deny and hold rules match any operation the part performs; an allow rule must cover all.
-      boolean ok =
-          any
-              ? part.operations().stream()
-                  .anyMatch(op -> rule.verbs().stream().anyMatch(v -> globs.matchesWord(v, op)))
-              : part.operations().stream()
-                  .allMatch(op -> rule.verbs().stream().anyMatch(v -> globs.matchesWord(v, op)));
-      if (!ok) {
-        return false;
+
+    /**
+     * A table whose schema is not known (unqualified, not resolved through the search path) is only
+     * covered by a glob whose schema part is {@code *}: fail closed.
+     */
+    private boolean covered(TableRef table) {
+      for (int i = 0; i < schemas.length; i++) {
+        boolean schemaOk =
+            table.schema() == null ? anySchema[i] : schemas[i].matches(table.schema());
+        if (schemaOk && tables[i].matches(table.name())) {
+          return true;
+        }
       }
+      return false;
     }
-    List<TableRef> tables = Stream.concat(part.reads().stream(), part.writes().stream()).toList();
-    if (!rule.objects().isEmpty()) {
-      boolean ok =
-          any
-              ? tables.stream().anyMatch(t -> covered(rule.objects(), t))
-              : tables.stream().allMatch(t -> covered(rule.objects(), t));
-      if (!ok) {
-        return false;
+
+    /**
+     * A function glob without a schema ({@code pg_read_file}) matches the function however it is
+     * qualified ({@code pg_catalog.pg_read_file}); one with a schema matches that schema only.
+     */
+    private boolean function(String function) {
+      int dot = function.lastIndexOf('.');
+      for (int i = 0; i < functions.length; i++) {
+        if (functions[i].matches(function)
+            || (bareFunction[i] && dot >= 0 && functions[i].matches(function.substring(dot + 1)))) {
+          return true;
+        }
       }
+      return false;
     }
-    if (!rule.functions().isEmpty()) {
-      boolean ok =
-          any
-              ? part.functions().stream()
-                  .anyMatch(f -> rule.functions().stream().anyMatch(g -> functionMatches(g, f)))
-              : part.functions().stream()
-                  .allMatch(f -> rule.functions().stream().anyMatch(g -> functionMatches(g, f)));
-      return ok;
-    }
-    return true;
   }
 
-  /**
-   * A function glob without a schema ({@code pg_read_file}) matches the function however it is
-   * qualified ({@code pg_catalog.pg_read_file}); one with a schema matches that schema only.
-   */
-  private boolean functionMatches(String glob, String function) {
-    if (globs.matchesName(glob, function)) {
-      return true;
+  private static boolean covers(
+      Set<String> values, boolean any, java.util.function.Predicate<String> test) {
+    for (String value : values) {
+      if (test.test(value) == any) {
+        return any;
+      }
     }
-    int dot = function.lastIndexOf('.');
-    return glob.indexOf('.') < 0
-        && dot >= 0
-        && globs.matchesName(glob, function.substring(dot + 1));
+    return !any;
   }
 
-  /**
-   * An object glob is {@code schema.table}. A table whose schema is not known (unqualified, not yet
-   * resolved through the search path) is only covered by a glob whose schema part is {@code *}:
-   * fail closed.
-   */
-  private boolean covered(List<String> patterns, TableRef table) {
-    for (String glob : patterns) {
-      int dot = glob.indexOf('.');
-      String schemaGlob = dot < 0 ? "*" : glob.substring(0, dot);
-      String tableGlob = dot < 0 ? glob : glob.substring(dot + 1);
-      boolean schemaOk =
-          table.schema() == null
-              ? schemaGlob.equals("*")
-              : globs.matchesName(schemaGlob, table.schema());
-      if (schemaOk && globs.matchesName(tableGlob, table.name())) {
+  private static boolean anyTable(StatementPart part, java.util.function.Predicate<TableRef> test) {
+    for (TableRef t : part.reads()) {
+      if (test.test(t)) {
+        return true;
+      }
+    }
+    for (TableRef t : part.writes()) {
+      if (test.test(t)) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean allTables(
+      StatementPart part, java.util.function.Predicate<TableRef> test) {
+    for (TableRef t : part.reads()) {
+      if (!test.test(t)) {
+        return false;
+      }
+    }
+    for (TableRef t : part.writes()) {
+      if (!test.test(t)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Decision stricter(Decision a, Decision b) {

@@ -294,6 +294,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
       Authenticated authenticated, Connection connection) {
     java.util.Map<String, String> parameters =
         new java.util.LinkedHashMap<>(this.parameters.forwarded());
+    // The server must read string constants as libpg_query does, whatever the database's default.
+    parameters.put("standard_conforming_strings", "on");
     if (context.pipeline().readOnly(authenticated.roles(), connection.name())) {
       parameters.put("default_transaction_read_only", "on");
     }

@@ -316,6 +316,26 @@ class PolicyIT {
     assertThat(orders()).isZero();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void theServerReadsStringsAsTheParserDoesAndThatCannotBeChanged(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SHOW standard_conforming_strings")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("on");
+      }
+      assertThatThrownBy(() -> s.execute("SET standard_conforming_strings = off"))
+          .hasMessageContaining("denied by rule parser-settings");
+      // With it off, the server would read this as a string and then a DROP; Warden's parser
+      // reads one string either way, so nothing may turn it off.
+      try (ResultSet rs = s.executeQuery("SELECT 'a\\'' ; SELECT 1; --'")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("a\\' ; SELECT 1; --");
+      }
+    }
+  }
+
   static Properties props(String mode) {
     Properties props = new Properties();
     props.setProperty("preferQueryMode", mode);

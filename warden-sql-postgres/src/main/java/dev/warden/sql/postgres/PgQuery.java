@@ -48,6 +48,8 @@ public final class PgQuery {
           ADDRESS.withName("fingerprint_str"),
           ADDRESS.withName("stderr_buffer"),
           ADDRESS.withName("error"));
+  private static final StructLayout NORMALIZE_RESULT =
+      MemoryLayout.structLayout(ADDRESS.withName("normalized_query"), ADDRESS.withName("error"));
   private static final long ERROR_MESSAGE =
       ERROR.byteOffset(MemoryLayout.PathElement.groupElement("message"));
   private static final long ERROR_CURSOR =
@@ -57,6 +59,8 @@ public final class PgQuery {
   private final MethodHandle freeParse;
   private final MethodHandle fingerprint;
   private final MethodHandle freeFingerprint;
+  private final MethodHandle normalize;
+  private final MethodHandle freeNormalize;
 
   private PgQuery(SymbolLookup library) {
     Linker linker = Linker.nativeLinker();
@@ -74,6 +78,13 @@ public final class PgQuery {
         linker.downcallHandle(
             find(library, "pg_query_free_fingerprint_result"),
             FunctionDescriptor.ofVoid(FINGERPRINT_RESULT));
+    normalize =
+        linker.downcallHandle(
+            find(library, "pg_query_normalize"), FunctionDescriptor.of(NORMALIZE_RESULT, ADDRESS));
+    freeNormalize =
+        linker.downcallHandle(
+            find(library, "pg_query_free_normalize_result"),
+            FunctionDescriptor.ofVoid(NORMALIZE_RESULT));
   }
 
   /**
@@ -158,6 +169,31 @@ public final class PgQuery {
                     MemoryLayout.PathElement.groupElement("fingerprint_str"))));
       } finally {
         freeFingerprint.invokeExact(result);
+      }
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("libpg_query call failed", t);
+    }
+  }
+
+  /**
+   * The statement with every constant replaced by a numbered parameter ({@code WHERE id = 5}
+   * becomes {@code WHERE id = $1}), as PostgreSQL's pg_stat_statements shows it: equal for
+   * statements that differ only in literals. Null when the statement does not parse.
+   */
+  public String normalize(String sql) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment result =
+          (MemorySegment) normalize.invokeExact((SegmentAllocator) arena, arena.allocateFrom(sql));
+      try {
+        MemorySegment error =
+            result.get(
+                ADDRESS,
+                NORMALIZE_RESULT.byteOffset(MemoryLayout.PathElement.groupElement("error")));
+        return error.equals(MemorySegment.NULL) ? string(result.get(ADDRESS, 0)) : null;
+      } finally {
+        freeNormalize.invokeExact(result);
       }
     } catch (RuntimeException | Error e) {
       throw e;

@@ -279,6 +279,8 @@ class CorpusDifferentialIT {
       if (part.statementClass() == StatementClass.TRANSACTION
           || part.statementClass() == StatementClass.COPY
           || part.verb().equals("LOAD")
+          // pgJDBC closes its connection when the client encoding changes.
+          || part.settings().contains("client_encoding")
           || part.verb().equals("ALTER SYSTEM")
           || part.functions().stream()
               .map(f -> f.substring(f.lastIndexOf('.') + 1))
