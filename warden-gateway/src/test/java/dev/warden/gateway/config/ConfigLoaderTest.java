@@ -43,6 +43,28 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(10)));
     assertThat(config.connections()).isEmpty();
     assertThat(config.serviceKeys()).isEmpty();
+    assertThat(config.policy()).isEqualTo(WardenConfig.PolicySource.NONE);
+    assertThat(config.policy().reloadInterval()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aPolicyComesFromAFileOrInline() {
+    WardenConfig file = yaml("policy: {file: policy.json, reloadInterval: 500ms}\n");
+    assertThat(file.policy().file()).isEqualTo(Path.of("/etc/warden/policy.json"));
+    assertThat(file.policy().reloadInterval()).isEqualTo(Duration.ofMillis(500));
+    WardenConfig inline =
+        yaml(
+            "policy:\n  inline: {version: 1, grants: [{id: g, roles: [a], connections: [\"*\"]}]}\n");
+    assertThat(inline.policy().file()).isNull();
+    assertThat(inline.policy().inline())
+        .isEqualTo(
+            "{\"version\":1,\"grants\":[{\"id\":\"g\",\"roles\":[\"a\"],\"connections\":[\"*\"]}]}");
+    assertThatThrownBy(() -> yaml("policy: {file: p.json, inline: {version: 1}}\n"))
+        .hasMessageContaining("'policy' has both file and inline");
+    assertThatThrownBy(() -> yaml("policy: {inline: [1]}\n"))
+        .hasMessageContaining("'policy.inline' must be an object");
+    assertThatThrownBy(() -> yaml("policy: {file: p.json, reloadInterval: 0s}\n"))
+        .hasMessageContaining("'policy.reloadInterval' must be greater than zero");
   }
 
   @Test

@@ -265,6 +265,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
       case "DoStmt" -> "DO";
       case "CallStmt" -> "CALL";
       case "LockStmt" -> "LOCK";
+      case "DeclareCursorStmt" -> "DECLARE";
+      case "FetchStmt" -> node.path("ismove").asBoolean(false) ? "MOVE" : "FETCH";
+      case "ClosePortalStmt" -> "CLOSE";
       case "VacuumStmt" -> node.path("is_vacuumcmd").asBoolean(false) ? "VACUUM" : "ANALYZE";
       case "ListenStmt" -> "LISTEN";
       case "UnlistenStmt" -> "UNLISTEN";
