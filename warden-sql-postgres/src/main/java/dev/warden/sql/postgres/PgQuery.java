@@ -15,6 +15,9 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * libpg_query — PostgreSQL's parser extracted as a C library — called through the foreign-function
@@ -123,8 +126,73 @@ public final class PgQuery {
         .orElseThrow(() -> new IllegalStateException("libpg_query has no symbol " + name));
   }
 
+  /**
+   * Statements up to this many characters are parsed on the caller's thread. libpg_query's parser
+   * and output functions recurse once per level of the parse tree, and a level can take as little
+   * as one character ({@code ~~~~1}, {@code 1+1+1…}); at about 150 bytes of C stack per level, 2048
+   * levels fit easily in a thread's default 1 MiB stack.
+   */
+  static final int INLINE_CHARS = 2048;
+
+  /**
+   * Longer statements are parsed on a thread with this much stack (reserved address space,
+   * committed only as it is used): enough for the deepest tree a statement of the analyzer's
+   * maximum length can produce, so no input can overflow the native stack and take the process
+   * down.
+   */
+  static final long DEEP_STACK_BYTES = 512L * 1024 * 1024;
+
+  private volatile ExecutorService deepStack;
+
+  /** Runs a native call where its recursion cannot overflow the stack. */
+  private <T> T onSafeStack(String sql, java.util.function.Supplier<T> call) {
+    if (sql.length() <= INLINE_CHARS) {
+      return call.get();
+    }
+    try {
+      return deepStack().submit(call::get).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while parsing", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException("libpg_query call failed", e.getCause());
+    }
+  }
+
+  private ExecutorService deepStack() {
+    ExecutorService executor = deepStack;
+    if (executor == null) {
+      synchronized (this) {
+        executor = deepStack;
+        if (executor == null) {
+          int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+          executor =
+              Executors.newFixedThreadPool(
+                  threads,
+                  task -> {
+                    Thread t = new Thread(null, task, "warden-parser", DEEP_STACK_BYTES);
+                    t.setDaemon(true);
+                    return t;
+                  });
+          deepStack = executor;
+        }
+      }
+    }
+    return executor;
+  }
+
   /** Parses SQL with PostgreSQL's grammar into its JSON parse tree. */
   public ParseResult parse(String sql) {
+    if (sql.indexOf('\0') >= 0) {
+      // C would see the text up to the NUL only.
+      return new ParseResult(null, "the statement contains a NUL character", sql.indexOf('\0'));
+    }
+    return onSafeStack(sql, () -> parseHere(sql));
+  }
+
+  private ParseResult parseHere(String sql) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment result =
           (MemorySegment) parse.invokeExact((SegmentAllocator) arena, arena.allocateFrom(sql));
@@ -150,6 +218,10 @@ public final class PgQuery {
 
   /** PostgreSQL-compatible fingerprint: equal for statements that differ only in literals. */
   public String fingerprint(String sql) {
+    return sql.indexOf('\0') >= 0 ? null : onSafeStack(sql, () -> fingerprintHere(sql));
+  }
+
+  private String fingerprintHere(String sql) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment result =
           (MemorySegment)
@@ -183,6 +255,10 @@ public final class PgQuery {
    * statements that differ only in literals. Null when the statement does not parse.
    */
   public String normalize(String sql) {
+    return sql.indexOf('\0') >= 0 ? null : onSafeStack(sql, () -> normalizeHere(sql));
+  }
+
+  private String normalizeHere(String sql) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment result =
           (MemorySegment) normalize.invokeExact((SegmentAllocator) arena, arena.allocateFrom(sql));

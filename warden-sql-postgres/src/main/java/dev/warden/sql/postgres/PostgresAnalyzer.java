@@ -27,7 +27,12 @@ import java.util.Set;
  */
 public final class PostgresAnalyzer implements SqlAnalyzer {
   /** Statements longer than this are not parsed (and so not forwarded). */
-  public static final int MAX_STATEMENT_CHARS = 1024 * 1024;
+  /**
+   * Longer statements are denied. A statement's JSON parse tree can be a hundred times its length
+   * ({@code 1+1+1…}), so this bounds the memory and time one statement can cost; bulk loads belong
+   * in COPY, whose data is not parsed.
+   */
+  public static final int MAX_STATEMENT_CHARS = 256 * 1024;
 
   /** Node types that write the relation in their {@code relation} field. */
   private static final Set<String> WRITES_RELATION =
@@ -57,6 +62,10 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
 
   @Override
   public Statement analyze(String sql) {
+    if (sql.indexOf('\0') >= 0) {
+      // C sees the text up to the NUL only; the wire cannot carry one, so nothing legitimate does.
+      return Statement.invalid(sql, "the statement contains a NUL character");
+    }
     if (sql.length() > MAX_STATEMENT_CHARS) {
       return Statement.invalid(
           sql, "the statement is longer than " + MAX_STATEMENT_CHARS + " characters");
@@ -75,7 +84,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     try {
       tree = json.readTree(parsed.json());
     } catch (JsonProcessingException e) {
-      return Statement.invalid(sql, "the parse tree could not be read");
+      // Jackson refuses trees nested deeper than 1000 levels; so does Warden.
+      return Statement.invalid(
+          sql, "the statement is nested too deeply to analyse (over 1000 levels)");
     }
     List<StatementPart> parts = new ArrayList<>();
     for (JsonNode raw : tree.path("stmts")) {
