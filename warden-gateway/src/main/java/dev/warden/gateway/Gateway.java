@@ -134,7 +134,7 @@ public final class Gateway implements AutoCloseable {
             random,
             new SessionRegistry(),
             scramCaches(config),
-            new FunctionCatalogs(Clock.systemUTC()));
+            new DatabaseCatalogs(Clock.systemUTC()));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).

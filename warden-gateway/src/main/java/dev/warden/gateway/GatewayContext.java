@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
  * @param backendTls TLS contexts of the connections that use TLS, by connection name
  * @param blockingExecutor where work that may block (authentication) runs, off the event loop
  * @param scramCaches salted SCRAM passwords per connection, so logins skip the PBKDF2
- * @param functionCatalogs each connection's functions and their volatility
+ * @param catalogs each connection's functions and their volatility
  */
 public record GatewayContext(
     WardenConfig config,
@@ -34,7 +34,7 @@ public record GatewayContext(
     SecureRandom random,
     SessionRegistry sessions,
     Map<String, SaltedPasswordCache> scramCaches,
-    FunctionCatalogs functionCatalogs) {
+    DatabaseCatalogs catalogs) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);

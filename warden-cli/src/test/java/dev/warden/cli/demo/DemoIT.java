@@ -84,16 +84,24 @@ class DemoIT {
     try (Connection owner = direct();
         Statement direct = owner.createStatement()) {
       assertThat(count(direct, "internal.api_keys")).isEqualTo(10);
+      try (ResultSet rs = direct.executeQuery("SELECT card_number, ssn FROM customers")) {
+        while (rs.next()) {
+          assertThat(ShopData.isLuhnValid(rs.getString(1))).as(rs.getString(1)).isTrue();
+          assertThat(rs.getString(2)).matches("\\d{3}-\\d{2}-\\d{4}");
+        }
+      }
     }
     try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
         Statement s = c.createStatement()) {
       assertThat(count(s, "public.customers")).isEqualTo(1000);
       assertThat(count(s, "public.orders")).isEqualTo(10_000);
       assertThat(count(s, "billing.invoices")).isEqualTo(2000);
-      try (ResultSet rs = s.executeQuery("SELECT card_number, ssn FROM customers")) {
+      // The sample policy masks them for the agent (its maxRowsReturned cuts at 1000 rows).
+      try (ResultSet rs = s.executeQuery("SELECT card_number, ssn, email FROM customers")) {
         while (rs.next()) {
-          assertThat(ShopData.isLuhnValid(rs.getString(1))).as(rs.getString(1)).isTrue();
-          assertThat(rs.getString(2)).matches("\\d{3}-\\d{2}-\\d{4}");
+          assertThat(rs.getString(1)).matches("\\*{12}\\d{4}");
+          assertThat(rs.getString(2)).isEqualTo("[REDACTED]");
+          assertThat(rs.getString(3)).matches(".\\*\\*\\*@.+");
         }
       }
       try (ResultSet rs =

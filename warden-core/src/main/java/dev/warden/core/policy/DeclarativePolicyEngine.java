@@ -287,6 +287,11 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     return applicable(roles, connection).limits();
   }
 
+  @Override
+  public Masking masking(Set<String> roles, String connection) {
+    return applicable(roles, connection).masking();
+  }
+
   /** The strictest of the limits of every grant that applies. */
   private static Limits limits(List<Grant> grants) {
     Limits limits = Limits.NONE;
@@ -299,7 +304,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
   private record GrantKey(Set<String> roles, String connection) {}
 
   /** The grants that apply to some roles on a connection, and what follows from them. */
-  private record Applicable(List<Grant> grants, boolean readOnly, Limits limits) {}
+  private record Applicable(List<Grant> grants, boolean readOnly, Limits limits, Masking masking) {}
 
   /** Per roles and connection, computed once: an engine's policy never changes. */
   private final ConcurrentMap<GrantKey, Applicable> applicable = new ConcurrentHashMap<>();
@@ -313,7 +318,16 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               .filter(g -> g.roles().contains("*") || g.roles().stream().anyMatch(roles::contains))
               .filter(g -> g.connections().contains("*") || g.connections().contains(connection))
               .toList();
-      found = new Applicable(grants, readOnly(grants), limits(grants));
+      found =
+          new Applicable(
+              grants,
+              readOnly(grants),
+              limits(grants),
+              new Masking(
+                  grants.stream().flatMap(g -> g.masks().stream()).toList(),
+                  grants.stream()
+                      .flatMap(g -> g.classifiers().stream())
+                      .collect(java.util.stream.Collectors.toSet())));
       if (applicable.size() < 10_000) {
         applicable.put(key, found);
       }

@@ -1,5 +1,7 @@
 package dev.warden.core.policy;
 
+import dev.warden.core.mask.DataClass;
+import dev.warden.core.mask.MaskStrategy;
 import dev.warden.core.sql.StatementClass;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +52,12 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
     this(grants, DEFAULT_VOLATILE_FUNCTIONS);
   }
 
-  /** What some roles may do on some connections. */
+  /**
+   * What some roles may do on some connections, and which values they only see masked.
+   *
+   * @param masks columns whose values these roles get masked
+   * @param classifiers kinds of value masked wherever they appear in text these roles read
+   */
   public record Grant(
       String id,
       Set<String> roles,
@@ -58,13 +65,38 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
       List<Rule> allow,
       List<Rule> hold,
       List<Rule> deny,
-      Limits limits) {
+      Limits limits,
+      List<MaskRule> masks,
+      Set<DataClass> classifiers) {
     public Grant {
       roles = Set.copyOf(roles);
       connections = Set.copyOf(connections);
       allow = List.copyOf(allow);
       hold = List.copyOf(hold);
       deny = List.copyOf(deny);
+      masks = List.copyOf(masks);
+      classifiers = Set.copyOf(classifiers);
+    }
+
+    public Grant(
+        String id,
+        Set<String> roles,
+        Set<String> connections,
+        List<Rule> allow,
+        List<Rule> hold,
+        List<Rule> deny,
+        Limits limits) {
+      this(id, roles, connections, allow, hold, deny, limits, List.of(), Set.of());
+    }
+  }
+
+  /**
+   * Masks the columns matching {@code columns}: globs of {@code column}, {@code table.column} or
+   * {@code schema.table.column} ({@code *.card_number} is every table's card_number).
+   */
+  public record MaskRule(String id, List<String> columns, MaskStrategy strategy) {
+    public MaskRule {
+      columns = List.copyOf(columns);
     }
   }
 

@@ -38,4 +38,9 @@ public interface PolicyEngine {
   default Limits limits(Set<String> roles, String connection) {
     return Limits.NONE;
   }
+
+  /** What these roles see masked on this connection. */
+  default Masking masking(Set<String> roles, String connection) {
+    return Masking.NONE;
+  }
 }

@@ -3,13 +3,17 @@ package dev.warden.core.policy;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.mask.DataClass;
+import dev.warden.core.mask.MaskStrategy;
 import dev.warden.core.policy.Policy.Grant;
+import dev.warden.core.policy.Policy.MaskRule;
 import dev.warden.core.policy.Policy.Rule;
 import dev.warden.core.sql.StatementClass;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -34,6 +38,26 @@ public final class PolicyParser {
       Set.of("READ", "WRITE", "DDL", "DCL", "TRANSACTION", "SESSION", "COPY", "UTILITY");
 
   private final ObjectMapper json = new ObjectMapper();
+  private final byte[] tokenKey;
+
+  /**
+   * A parser whose {@code token} masks use a random key: tokens are stable for this parser only.
+   * The gateway passes its persistent key instead.
+   */
+  public PolicyParser() {
+    this(randomKey());
+  }
+
+  /** A parser whose {@code token} masks are keyed by {@code tokenKey} (at least 16 bytes). */
+  public PolicyParser(byte[] tokenKey) {
+    this.tokenKey = tokenKey.clone();
+  }
+
+  private static byte[] randomKey() {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    return key;
+  }
 
   public Policy parse(String text) {
     JsonNode root;
@@ -85,7 +109,19 @@ public final class PolicyParser {
 
   private Grant grant(JsonNode node, String path, Set<String> ids) {
     object(node, path);
-    only(node, path, Set.of("id", "roles", "connections", "allow", "hold", "deny", "limits"));
+    only(
+        node,
+        path,
+        Set.of(
+            "id",
+            "roles",
+            "connections",
+            "allow",
+            "hold",
+            "deny",
+            "limits",
+            "masks",
+            "classifiers"));
     String id = id(node, path, ids);
     Set<String> roles = names(node.path("roles"), path + ".roles", true);
     Set<String> connections = names(node.path("connections"), path + ".connections", true);
@@ -105,7 +141,83 @@ public final class PolicyParser {
               count(l.path("maxRowsAffected"), path + ".limits.maxRowsAffected"),
               statementTimeout == null ? Duration.ZERO : statementTimeout);
     }
-    return new Grant(id, roles, connections, allow, hold, deny, limits);
+    List<MaskRule> masks = new ArrayList<>();
+    JsonNode m = node.path("masks");
+    if (!m.isMissingNode()) {
+      if (!m.isArray()) {
+        throw new PolicyException(path + ".masks: must be an array of mask rules");
+      }
+      for (int i = 0; i < m.size(); i++) {
+        masks.add(mask(m.get(i), path + ".masks[" + i + "]", ids));
+      }
+    }
+    Set<DataClass> classifiers = EnumSet.noneOf(DataClass.class);
+    int i = 0;
+    for (String c : names(node.path("classifiers"), path + ".classifiers", false)) {
+      try {
+        classifiers.add(DataClass.valueOf(c.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException(
+            path
+                + ".classifiers["
+                + i
+                + "]: unknown data class '"
+                + c
+                + "' (one of CARD_NUMBER, SSN, EMAIL, IBAN)");
+      }
+      i++;
+    }
+    return new Grant(id, roles, connections, allow, hold, deny, limits, masks, classifiers);
+  }
+
+  private MaskRule mask(JsonNode node, String path, Set<String> ids) {
+    object(node, path);
+    only(node, path, Set.of("id", "columns", "strategy", "keep", "constant"));
+    String id = id(node, path, ids);
+    List<String> columns = List.copyOf(names(node.path("columns"), path + ".columns", true));
+    for (int i = 0; i < columns.size(); i++) {
+      if (columns.get(i).split("\\.", -1).length > 3) {
+        throw new PolicyException(
+            path
+                + ".columns["
+                + i
+                + "]: a column glob is column, table.column or schema.table.column");
+      }
+    }
+    JsonNode strategy = node.path("strategy");
+    if (!strategy.isTextual()) {
+      throw new PolicyException(
+          path
+              + ".strategy: required; one of redact, keep-last, partial-email, token, null, constant");
+    }
+    MaskStrategy masker =
+        switch (strategy.asText()) {
+          case "redact" -> new MaskStrategy.Redact();
+          case "keep-last" -> {
+            JsonNode keep = node.path("keep");
+            int n = keep.isMissingNode() ? 4 : keep.asInt(-1);
+            if (!keep.isMissingNode() && (!keep.isInt() || n < 0 || n > 8)) {
+              throw new PolicyException(path + ".keep: must be a whole number from 0 to 8");
+            }
+            yield new MaskStrategy.KeepLast(n);
+          }
+          case "partial-email" -> new MaskStrategy.PartialEmail();
+          case "token" -> new MaskStrategy.Token(tokenKey);
+          case "null" -> new MaskStrategy.Nullify();
+          case "constant" -> {
+            if (!node.path("constant").isTextual()) {
+              throw new PolicyException(path + ".constant: required with strategy constant");
+            }
+            yield new MaskStrategy.Constant(node.path("constant").asText());
+          }
+          default ->
+              throw new PolicyException(
+                  path
+                      + ".strategy: unknown strategy '"
+                      + strategy.asText()
+                      + "' (one of redact, keep-last, partial-email, token, null, constant)");
+        };
+    return new MaskRule(id, columns, masker);
   }
 
   private List<Rule> rules(JsonNode node, String path, Set<String> ids) {

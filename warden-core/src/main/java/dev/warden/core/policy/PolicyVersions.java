@@ -131,6 +131,11 @@ public final class PolicyVersions implements PolicyEngine {
     return current.engine().limits(roles, connection);
   }
 
+  @Override
+  public Masking masking(Set<String> roles, String connection) {
+    return current.engine().masking(roles, connection);
+  }
+
   static String sha256(String text) {
     try {
       return HexFormat.of()

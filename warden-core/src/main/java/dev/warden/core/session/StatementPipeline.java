@@ -61,6 +61,11 @@ public final class StatementPipeline {
     return policy.limits(roles, connection);
   }
 
+  /** What sessions of these roles on this connection see masked. */
+  public dev.warden.core.policy.Masking masking(java.util.Set<String> roles, String connection) {
+    return policy.masking(roles, connection);
+  }
+
   /** The policy engine (to reload it, or to show its versions). */
   public PolicyEngine policy() {
     return policy;

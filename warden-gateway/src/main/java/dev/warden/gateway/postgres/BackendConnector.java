@@ -49,8 +49,8 @@ final class BackendConnector {
                             context.random(),
                             context.scramCaches().get(connection.name()),
                             context.pipeline().analyzesStatements()
-                                    && context.functionCatalogs().claimLoad(connection.name())
-                                ? context.functionCatalogs()
+                                    && context.catalogs().claimLoad(connection.name())
+                                ? context.catalogs()
                                 : null));
               }
             })

@@ -11,6 +11,7 @@ import dev.warden.protocol.postgres.message.FrontendMessage;
 import dev.warden.protocol.postgres.message.Parse;
 import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.RowDescription;
 import dev.warden.protocol.postgres.message.Target;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,6 +41,8 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   /** What goes to the client instead of a message that is not relayed as it is. */
   private final List<Object> substitutes = new ArrayList<>(2);
 
+  private io.netty.buffer.ByteBufAllocator allocator;
+
   /** Set when a guard ended during this read; the held client messages go after its output. */
   private boolean releaseDue;
 
@@ -50,6 +53,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    allocator = ctx.alloc();
     int chunkStart = in.readerIndex();
     int position = chunkStart;
     int end = in.writerIndex();
@@ -127,12 +131,28 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         }
         h.rows++;
         h.statementRows++;
-        return true;
+        return h.masking == null || mask(type, h, in, offset, length);
       }
       case 'T' -> {
         InFlight h = expectHead(type, Kind.QUERY, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
         if (h.kind != Kind.QUERY) {
           session.inFlight.poll();
+        }
+        if (h.masking != null) {
+          MaskPlan plan =
+              MaskPlan.of(
+                  (RowDescription) BackendMessage.decode(in.slice(offset, length)),
+                  h.masking,
+                  context.catalogs().columns(session.context.connection()));
+          if (h.kind == Kind.QUERY) {
+            h.plan = plan;
+            h.planResolved = true;
+          } else if (h.kind == Kind.DESCRIBE_PORTAL) {
+            session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
+          } else {
+            session.statementDescriptions.put(
+                h.name, (RowDescription) BackendMessage.decode(in.slice(offset, length)));
+          }
         }
         return true;
       }
@@ -143,19 +163,38 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         return suspended(expectHead(type, Kind.EXECUTE));
       }
       case 'G', 'H', 'W', 'c' -> {
-        expectHead(type, Kind.QUERY, Kind.EXECUTE);
+        InFlight h = expectHead(type, Kind.QUERY, Kind.EXECUTE);
+        if (type == 'H' && h.masking != null) {
+          // COPY TO STDOUT: text lines are scanned by the classifiers; binary cannot be.
+          h.binaryCopy = in.getByte(offset + 5) == 1;
+        }
         return true;
       }
       case '1' -> {
         InFlight parse = expectHead(type, Kind.PARSE);
         session.inFlight.poll();
         session.preparedStatements.put(parse.name, parse.statement);
+        session.statementDescriptions.remove(parse.name);
         return true;
       }
       case '2' -> {
         InFlight bind = expectHead(type, Kind.BIND);
         session.inFlight.poll();
         session.portalRows.remove(bind.name);
+        session.portalPlans.remove(bind.name);
+        if (bind.masking != null) {
+          // The statement's description and the formats the Bind asked for: the portal's plan,
+          // for clients that describe the statement once and not each portal.
+          RowDescription described = session.statementDescriptions.get(bind.boundStatement);
+          if (described != null) {
+            MaskPlan plan =
+                MaskPlan.of(
+                    withFormats(described, bind.resultFormats),
+                    bind.masking,
+                    context.catalogs().columns(session.context.connection()));
+            session.portalPlans.put(bind.name, plan == null ? MaskPlan.NONE : plan);
+          }
+        }
         if (bind.statement == null) {
           session.portals.remove(bind.name);
         } else {
@@ -168,8 +207,12 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         session.inFlight.poll();
         (close.target == Target.STATEMENT ? session.preparedStatements : session.portals)
             .remove(close.name);
+        if (close.target == Target.STATEMENT) {
+          session.statementDescriptions.remove(close.name);
+        }
         if (close.target == Target.PORTAL) {
           session.portalRows.remove(close.name);
+          session.portalPlans.remove(close.name);
         }
         return true;
       }
@@ -178,8 +221,13 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         return true;
       }
       case 'n' -> {
-        expectHead(type, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
+        InFlight h = expectHead(type, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
         session.inFlight.poll();
+        if (h.kind == Kind.DESCRIBE_PORTAL && h.masking != null) {
+          session.portalPlans.put(h.name, MaskPlan.NONE);
+        } else if (h.masking != null) {
+          session.statementDescriptions.put(h.name, new RowDescription(List.of()));
+        }
         return true;
       }
       case 'Z' -> {
@@ -225,7 +273,17 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
    */
   private boolean completed(char type, InFlight h, ByteBuf in, int offset, int length) {
     boolean relay = true;
-    if (type == 'C' && h.truncated) {
+    if (type == 'C' && h.binaryCopy) {
+      relay = false;
+      h.binaryCopy = false;
+      h.errorSqlState = PostgresErrors.sqlState(ErrorCode.FEATURE_NOT_SUPPORTED);
+      substitutes.add(
+          PostgresErrors.error(
+              new WardenException(
+                  ErrorCode.FEATURE_NOT_SUPPORTED,
+                  "COPY in binary format cannot be masked; no rows were sent",
+                  "use COPY … TO STDOUT in text or CSV format, or SELECT")));
+    } else if (type == 'C' && h.truncated) {
       relay = false;
       truncatedResult(h, ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag());
     } else if (type == 'C' && h.guarded) {
@@ -247,6 +305,68 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       }
     }
     return relay;
+  }
+
+  /**
+   * Masks one row (or COPY line) of a statement whose session sees masked values; false when the
+   * message was replaced (by {@link #substitutes}) or dropped.
+   */
+  private boolean mask(char type, InFlight h, ByteBuf in, int offset, int length) {
+    if (type == 'd') {
+      if (h.binaryCopy) {
+        return false;
+      }
+      String line = in.toString(offset + 5, length - 5, java.nio.charset.StandardCharsets.UTF_8);
+      String scrubbed = h.masking.classifiers().scrub(line);
+      if (scrubbed == line) {
+        return true;
+      }
+      ByteBuf out = allocator.buffer(length + 16);
+      out.writeByte('d').writeInt(0);
+      int written = out.writeCharSequence(scrubbed, java.nio.charset.StandardCharsets.UTF_8);
+      out.setInt(1, written + 4);
+      substitutes.add(out);
+      return false;
+    }
+    MaskPlan plan = h.plan;
+    if (h.kind == Kind.EXECUTE && !h.planResolved) {
+      plan = session.portalPlans.get(h.portal);
+      if (plan == null) {
+        // No Describe seen for this portal: nothing says where its columns come from.
+        plan = MaskPlan.unknown(in.getUnsignedShort(offset + 5));
+      }
+      h.plan = plan;
+      h.planResolved = true;
+    }
+    if (plan == null || plan == MaskPlan.NONE) {
+      return true;
+    }
+    ByteBuf rewritten = plan.rewrite(in.slice(offset, length), allocator);
+    if (rewritten == null) {
+      return true;
+    }
+    substitutes.add(rewritten);
+    return false;
+  }
+
+  /** A statement's description with the result formats a Bind chose (0, 1 or one per column). */
+  private static RowDescription withFormats(RowDescription described, List<Integer> formats) {
+    List<RowDescription.Field> fields = new ArrayList<>(described.fields().size());
+    for (int i = 0; i < described.fields().size(); i++) {
+      RowDescription.Field f = described.fields().get(i);
+      int format =
+          formats.isEmpty() ? 0 : formats.size() == 1 ? formats.getFirst() : formats.get(i);
+      fields.add(
+          new RowDescription.Field(
+              f.name(),
+              f.tableOid(),
+              f.columnNumber(),
+              f.typeOid(),
+              f.typeSize(),
+              f.typeModifier(),
+              (short) format));
+    }
+    return new RowDescription(fields);
   }
 
   /** PortalSuspended: an Execute with a row count stops; the portal may be executed again. */
@@ -389,6 +509,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     if (session.transactionStatus == ReadyForQuery.TransactionStatus.IDLE) {
       session.portals.remove("");
       session.portalRows.remove("");
+      session.portalPlans.remove("");
     }
     if (session.inFlight.isEmpty() && session.waitingForIdle) {
       session.waitingForIdle = false;

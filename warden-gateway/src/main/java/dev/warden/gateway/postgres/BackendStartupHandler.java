@@ -3,7 +3,8 @@ package dev.warden.gateway.postgres;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.sql.FunctionCatalog;
-import dev.warden.gateway.FunctionCatalogs;
+import dev.warden.gateway.ColumnCatalog;
+import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.message.AuthenticationCleartextPassword;
 import dev.warden.protocol.postgres.message.AuthenticationMd5Password;
@@ -70,8 +71,19 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       "SELECT n.nspname, p.proname, p.provolatile FROM pg_catalog.pg_proc p"
           + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace";
 
+  /** Every column of every table, view and materialized view outside the system schemas. */
+  static final String COLUMNS_QUERY =
+      "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname FROM pg_catalog.pg_attribute a"
+          + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+          + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f')"
+          + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+          + " AND n.nspname NOT LIKE 'pg\\_toast%'";
+
+  private final ColumnCatalog.Builder columns = new ColumnCatalog.Builder();
+
   /** Where to put the function catalog read; null when this session need not read it. */
-  private final FunctionCatalogs catalogs;
+  private final DatabaseCatalogs catalogs;
 
   private final FunctionCatalog.Builder functions = new FunctionCatalog.Builder();
   private int resultSets;
@@ -88,7 +100,7 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       Promise<BackendConnection> promise,
       SecureRandom random,
       SaltedPasswordCache scramCache,
-      FunctionCatalogs catalogs) {
+      DatabaseCatalogs catalogs) {
     this.catalogs = catalogs;
     this.connection = connection;
     this.startupParameters = startupParameters;
@@ -180,11 +192,11 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
               new Query(
                   catalogs == null
                       ? SEARCH_PATH_QUERY
-                      : SEARCH_PATH_QUERY + ";" + FUNCTIONS_QUERY));
+                      : SEARCH_PATH_QUERY + ";" + FUNCTIONS_QUERY + ";" + COLUMNS_QUERY));
           return;
         }
         if (catalogs != null) {
-          catalogs.loaded(connection.name(), functions);
+          catalogs.loaded(connection.name(), functions, columns);
         }
         ctx.channel().config().setAutoRead(false);
         promise.trySuccess(
@@ -192,6 +204,15 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       }
       case RowDescription m -> resultSets++;
       case CommandComplete m -> {}
+      case DataRow m when resultSets == 3 -> {
+        List<ByteBuf> values = m.values();
+        columns.add(
+            Integer.parseUnsignedInt(text(values.get(0))),
+            Integer.parseInt(text(values.get(1))),
+            text(values.get(2)),
+            text(values.get(3)),
+            text(values.get(4)));
+      }
       case DataRow m when resultSets == 2 -> {
         List<ByteBuf> values = m.values();
         functions.add(
@@ -211,6 +232,10 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
                   + message.getClass().getSimpleName()
                   + " from the database during startup");
     }
+  }
+
+  private static String text(ByteBuf value) {
+    return value.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private ScramSha256Client scram() {

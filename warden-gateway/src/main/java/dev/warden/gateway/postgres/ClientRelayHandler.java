@@ -149,12 +149,14 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Admission admission = admit(session.resolve(context.pipeline().analyze(m.sql())));
+        Admission admission =
+            refuseMaskedCopy(admit(session.resolve(context.pipeline().analyze(m.sql()))));
         if (!admission.allowed()) {
           deny(admission, true);
           yield false;
         }
         InFlight entry = InFlight.query(admission);
+        entry.masking = masking();
         Limits limits = limits(admission);
         entry.rowLimit = limits.maxRowsReturned();
         if (limits.maxRowsAffected() > 0
@@ -185,24 +187,32 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Bind m -> {
-        expect(InFlight.bind(m.portal(), session.preparedStatement(m.statement())));
+        InFlight bind = InFlight.bind(m.portal(), session.preparedStatement(m.statement()));
+        bind.masking = masking();
+        if (bind.masking != null) {
+          bind.boundStatement = m.statement();
+          bind.resultFormats = m.resultFormats();
+        }
+        expect(bind);
         yield true;
       }
       case Describe m -> {
         expect(
             m.target() == Target.STATEMENT
-                ? InFlight.DESCRIBE_STATEMENT
-                : InFlight.DESCRIBE_PORTAL);
+                ? InFlight.describeStatement(m.name(), masking())
+                : InFlight.describePortal(m.name(), masking()));
         yield true;
       }
       case Execute m -> {
         Statement statement = session.portal(m.portal());
-        Admission admission = admit(statement == null ? UNKNOWN_PORTAL : statement);
+        Admission admission =
+            refuseMaskedCopy(admit(statement == null ? UNKNOWN_PORTAL : statement));
         if (!admission.allowed()) {
           deny(admission, false);
           yield false;
         }
         InFlight entry = InFlight.execute(admission);
+        entry.masking = masking();
         entry.portal = m.portal();
         entry.rowsBefore = session.portalRows.getOrDefault(m.portal(), 0L);
         Limits limits = limits(admission);
@@ -265,6 +275,62 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return false;
   }
 
+  /** What this session sees masked, or null when nothing is (results then pass untouched). */
+  private dev.warden.core.policy.Masking masking() {
+    dev.warden.core.policy.Masking masking =
+        context.pipeline().masking(session.context.roles(), session.context.connection());
+    return masking.active() ? masking : null;
+  }
+
+  /**
+   * COPY TO STDOUT sends lines, not rows with a description: Warden can run the classifiers over
+   * them, but cannot tell which field is a masked column. A COPY reading a table with masked
+   * columns is therefore refused; SELECT masks them.
+   */
+  private Admission refuseMaskedCopy(Admission admission) {
+    dev.warden.core.policy.Masking masking = masking();
+    if (!admission.allowed() || masking == null) {
+      return admission;
+    }
+    var columns = context.catalogs().columns(session.context.connection());
+    for (var part : admission.statement().parts()) {
+      if (!part.operations().contains("COPY TO STDOUT")) {
+        continue;
+      }
+      for (var table : part.reads()) {
+        for (var column :
+            columns.columnsOf(table.schema() == null ? "" : table.schema(), table.name())) {
+          var mask = masking.column(column.schema(), column.table(), column.name());
+          if (mask != null) {
+            Decision.Deny deny =
+                new Decision.Deny(
+                    "masked-copy",
+                    "COPY TO STDOUT of "
+                        + table
+                        + " would send column "
+                        + column.name()
+                        + ", which rule "
+                        + mask.rule()
+                        + " masks",
+                    "select the rows instead: SELECT masks the column");
+            context
+                .pipeline()
+                .audit()
+                .append(
+                    new dev.warden.core.audit.AuditEvent.StatementDecided(
+                        context.pipeline().clock().instant(),
+                        session.context,
+                        admission.statementId(),
+                        admission.statement(),
+                        deny));
+            return new Admission(admission.statementId(), admission.statement(), deny);
+          }
+        }
+      }
+    }
+    return admission;
+  }
+
   private Admission admit(Statement statement) {
     context.metrics().statement();
     return context
@@ -273,7 +339,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.context,
             session.nextStatementId(),
             statement,
-            context.functionCatalogs().get(session.context.connection()));
+            context.catalogs().get(session.context.connection()));
   }
 
   /** Queues a message that expects a response, unless the database is discarding until Sync. */

@@ -47,10 +47,6 @@ final class InFlight {
     INTERNAL_FAILURE
   }
 
-  static final InFlight DESCRIBE_STATEMENT =
-      new InFlight(Kind.DESCRIBE_STATEMENT, null, null, null, null, null);
-  static final InFlight DESCRIBE_PORTAL =
-      new InFlight(Kind.DESCRIBE_PORTAL, null, null, null, null, null);
   static final InFlight SYNC = new InFlight(Kind.SYNC, null, null, null, null, null);
 
   final Kind kind;
@@ -97,6 +93,22 @@ final class InFlight {
 
   /** A guarded statement exceeded its limit: its remaining responses are dropped. */
   boolean overLimit;
+
+  /** What the session sees masked, when anything (QUERY, EXECUTE, DESCRIBE_PORTAL); else null. */
+  dev.warden.core.policy.Masking masking;
+
+  /** The current result's mask plan (QUERY: per statement; EXECUTE: from its portal). */
+  MaskPlan plan;
+
+  boolean planResolved;
+
+  /** For BIND under masking: the prepared statement bound and the result formats asked for. */
+  String boundStatement;
+
+  java.util.List<Integer> resultFormats;
+
+  /** COPY TO STDOUT in binary format under masking: its data is dropped and it ends in error. */
+  boolean binaryCopy;
 
   /** For INTERNAL_QUERY: whether its ErrorResponse and its ReadyForQuery reach the client. */
   boolean relayErrors;
@@ -153,6 +165,19 @@ final class InFlight {
 
   static InFlight bind(String portal, Statement statement) {
     return new InFlight(Kind.BIND, portal, Target.PORTAL, statement, null, null);
+  }
+
+  static InFlight describeStatement(String statement, dev.warden.core.policy.Masking masking) {
+    InFlight entry =
+        new InFlight(Kind.DESCRIBE_STATEMENT, statement, Target.STATEMENT, null, null, null);
+    entry.masking = masking;
+    return entry;
+  }
+
+  static InFlight describePortal(String portal, dev.warden.core.policy.Masking masking) {
+    InFlight entry = new InFlight(Kind.DESCRIBE_PORTAL, portal, Target.PORTAL, null, null, null);
+    entry.masking = masking;
+    return entry;
   }
 
   static InFlight execute(Admission admission) {

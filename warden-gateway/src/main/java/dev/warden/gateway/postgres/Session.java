@@ -50,6 +50,13 @@ final class Session {
    */
   boolean waitingForIdle;
 
+  /** Result descriptions of described prepared statements, kept while masking is active. */
+  final Map<String, dev.warden.protocol.postgres.message.RowDescription> statementDescriptions =
+      new HashMap<>();
+
+  /** Mask plans of described portals (MaskPlan.NONE: described, nothing to mask). */
+  final Map<String, MaskPlan> portalPlans = new HashMap<>();
+
   /** Rows already delivered from suspended portals (fetch-size batches), by portal name. */
   final Map<String, Long> portalRows = new HashMap<>();
 

@@ -8,12 +8,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Each connection's function catalog (volatility from its pg_proc), read by a new backend session
- * when the one held is older than {@link #MAX_AGE}, so functions created since are known within
- * minutes. Until a connection's catalog is read, PostgreSQL's built-in functions are known and
- * every other function is treated as possibly writing (fail closed).
+ * Each connection's catalogs: its functions (volatility from pg_proc) and its tables' columns (from
+ * pg_attribute, to resolve where a result column comes from). A new backend session reads them when
+ * the ones held are older than {@link #MAX_AGE}, so objects created since are known within minutes.
+ * Until a connection's catalogs are read, PostgreSQL's built-in functions are known and every other
+ * function is treated as possibly writing (fail closed), and no column is known (results are then
+ * masked by the content classifiers only).
  */
-public final class FunctionCatalogs {
+public final class DatabaseCatalogs {
   public static final Duration MAX_AGE = Duration.ofMinutes(5);
 
   /** How long a claimed load may take before another session may try. */
@@ -21,10 +23,11 @@ public final class FunctionCatalogs {
 
   private final FunctionCatalog builtin = FunctionCatalog.builtin();
   private final ConcurrentMap<String, FunctionCatalog> catalogs = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ColumnCatalog> columns = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Instant> loading = new ConcurrentHashMap<>();
   private final Clock clock;
 
-  public FunctionCatalogs(Clock clock) {
+  public DatabaseCatalogs(Clock clock) {
     this.clock = clock;
   }
 
@@ -57,9 +60,17 @@ public final class FunctionCatalogs {
     return claimed[0] != null;
   }
 
-  public void loaded(String connection, FunctionCatalog.Builder builder) {
-    catalogs.put(connection, builder.build(clock.instant()));
+  public void loaded(
+      String connection, FunctionCatalog.Builder functions, ColumnCatalog.Builder columns) {
+    catalogs.put(connection, functions.build(clock.instant()));
+    this.columns.put(connection, columns.build());
     loading.remove(connection);
+  }
+
+  /** The columns of {@code connection}'s tables, as last read. */
+  public ColumnCatalog columns(String connection) {
+    ColumnCatalog catalog = columns.get(connection);
+    return catalog == null ? ColumnCatalog.EMPTY : catalog;
   }
 
   public Clock clock() {

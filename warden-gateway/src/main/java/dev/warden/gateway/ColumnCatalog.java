@@ -1,0 +1,60 @@
+package dev.warden.gateway;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The columns of a database's tables and views, by table OID and attribute number, as a
+ * RowDescription reports a result column's origin. Read from pg_attribute with the function
+ * catalog.
+ */
+public final class ColumnCatalog {
+  public static final ColumnCatalog EMPTY = new ColumnCatalog(Map.of());
+
+  /** A base column: where a result column's values come from. */
+  public record Column(String schema, String table, String name) {}
+
+  private final Map<Long, Column> columns;
+  private final Map<String, java.util.List<Column>> byTable;
+
+  private ColumnCatalog(Map<Long, Column> columns) {
+    this.columns = columns;
+    Map<String, java.util.List<Column>> tables = new HashMap<>();
+    for (Column c : columns.values()) {
+      tables.computeIfAbsent(c.schema() + "." + c.table(), k -> new java.util.ArrayList<>()).add(c);
+    }
+    this.byTable = tables;
+  }
+
+  /** The columns of a table, or an empty list when it is not known. */
+  public java.util.List<Column> columnsOf(String schema, String table) {
+    return byTable.getOrDefault(schema + "." + table, java.util.List.of());
+  }
+
+  /** The column, or null when the table is not known (created after the catalog was read). */
+  public Column column(int tableOid, int attnum) {
+    return columns.get(key(tableOid, attnum));
+  }
+
+  public int size() {
+    return columns.size();
+  }
+
+  private static long key(int tableOid, int attnum) {
+    return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
+  }
+
+  /** Collects pg_attribute rows. */
+  public static final class Builder {
+    private final Map<Long, Column> columns = new HashMap<>();
+
+    public Builder add(int tableOid, int attnum, String schema, String table, String column) {
+      columns.put(key(tableOid, attnum), new Column(schema, table, column));
+      return this;
+    }
+
+    public ColumnCatalog build() {
+      return new ColumnCatalog(Map.copyOf(columns));
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.core.mask.Classifiers;
+import dev.warden.core.mask.MaskStrategy;
+import dev.warden.core.policy.Masking;
+import dev.warden.gateway.ColumnCatalog;
+import dev.warden.protocol.postgres.message.RowDescription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * How the columns of one result are masked, built from its RowDescription: a column that comes from
+ * a masked base column (by the table OID and attribute number the server reports, resolved through
+ * the connection's column catalog) gets its rule's strategy; every other column is scanned by the
+ * content classifiers. A masked value is always valid for its column: text columns get the mask as
+ * text, any other type gets NULL (or the policy's constant, in text format).
+ *
+ * <p>Rows are rewritten one at a time and only when something in them changes; a row with nothing
+ * to mask goes on as the bytes the server sent.
+ */
+final class MaskPlan {
+  private static final int PASS = 0;
+  private static final int MASK = 1;
+  private static final int CLASSIFY = 2;
+  private static final int NULLIFY = 3;
+
+  /** text, varchar, bpchar, name: types whose text and binary forms are the same UTF-8. */
+  private static final int[] TEXT_TYPES = {25, 1043, 1042, 19};
+
+  private static final int INT4 = 23;
+  private static final int INT8 = 20;
+
+  /** A described result with nothing to mask. */
+  static final MaskPlan NONE =
+      new MaskPlan(
+          new int[0],
+          new MaskStrategy[0],
+          new boolean[0],
+          new boolean[0],
+          new int[0],
+          new Classifiers(java.util.Set.of()));
+
+  private final int[] actions;
+  private final MaskStrategy[] strategies;
+  private final boolean[] textType;
+  private final boolean[] binary;
+  private final int[] types;
+  private final Classifiers classifiers;
+
+  private MaskPlan(
+      int[] actions,
+      MaskStrategy[] strategies,
+      boolean[] textType,
+      boolean[] binary,
+      int[] types,
+      Classifiers classifiers) {
+    this.actions = actions;
+    this.strategies = strategies;
+    this.textType = textType;
+    this.binary = binary;
+    this.types = types;
+    this.classifiers = classifiers;
+  }
+
+  /** The plan for a result, or null when nothing in it can need masking. */
+  static MaskPlan of(RowDescription description, Masking masking, ColumnCatalog catalog) {
+    if (!masking.active()) {
+      return null;
+    }
+    List<RowDescription.Field> fields = description.fields();
+    int n = fields.size();
+    int[] actions = new int[n];
+    MaskStrategy[] strategies = new MaskStrategy[n];
+    boolean[] textType = new boolean[n];
+    boolean[] binary = new boolean[n];
+    int[] types = new int[n];
+    boolean any = false;
+    for (int i = 0; i < n; i++) {
+      RowDescription.Field f = fields.get(i);
+      types[i] = f.typeOid();
+      textType[i] = isText(f.typeOid());
+      binary[i] = f.format() == 1;
+      Masking.ColumnMask mask = null;
+      if (f.tableOid() != 0) {
+        ColumnCatalog.Column column = catalog.column(f.tableOid(), f.columnNumber());
+        if (column != null) {
+          mask = masking.column(column.schema(), column.table(), column.name());
+        }
+      }
+      if (mask != null) {
+        actions[i] = MASK;
+        strategies[i] = mask.strategy();
+        any = true;
+      } else if (masking.classifiers().enabled()) {
+        actions[i] = CLASSIFY;
+        any = true;
+      }
+    }
+    return any
+        ? new MaskPlan(actions, strategies, textType, binary, types, masking.classifiers())
+        : null;
+  }
+
+  /**
+   * For rows whose description Warden did not see (an Execute with no Describe): every column is
+   * NULL, since nothing says where its values come from. Fail closed.
+   */
+  static MaskPlan unknown(int columns) {
+    int[] actions = new int[columns];
+    java.util.Arrays.fill(actions, NULLIFY);
+    return new MaskPlan(
+        actions,
+        new MaskStrategy[columns],
+        new boolean[columns],
+        new boolean[columns],
+        new int[columns],
+        new Classifiers(java.util.Set.of()));
+  }
+
+  int columns() {
+    return actions.length;
+  }
+
+  private static boolean isText(int type) {
+    for (int t : TEXT_TYPES) {
+      if (t == type) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The masked DataRow for {@code frame} (a whole message: type, length, body), or null when the
+   * row goes on unchanged. A row whose column count differs from the plan's is masked entirely.
+   */
+  ByteBuf rewrite(ByteBuf frame, ByteBufAllocator alloc) {
+    int base = frame.readerIndex() + 5;
+    int count = frame.getUnsignedShort(base);
+    if (count != actions.length) {
+      return unknown(count).rewrite(frame, alloc);
+    }
+    String[] replaced = null;
+    boolean[] nulled = null;
+    int position = base + 2;
+    int[] offsets = new int[count];
+    int[] lengths = new int[count];
+    for (int i = 0; i < count; i++) {
+      int length = frame.getInt(position);
+      position += 4;
+      offsets[i] = position;
+      lengths[i] = length;
+      if (length >= 0) {
+        position += length;
+      }
+      if (length < 0 || actions[i] == PASS) {
+        continue;
+      }
+      String value = null;
+      boolean toNull = false;
+      switch (actions[i]) {
+        case NULLIFY -> toNull = true;
+        case MASK -> {
+          MaskStrategy strategy = strategies[i];
+          boolean textForm = textType[i] || !binary[i];
+          String original =
+              textForm ? frame.toString(offsets[i], length, StandardCharsets.UTF_8) : "";
+          String masked = strategy.mask(original);
+          if (masked == null || (strategy.producesText() && !textType[i]) || (!textForm)) {
+            toNull = true;
+          } else {
+            value = masked;
+          }
+        }
+        case CLASSIFY -> {
+          String text = textForClassifier(frame, offsets[i], length, i);
+          if (text != null) {
+            String scrubbed = classifiers.scrub(text);
+            if (scrubbed != text) {
+              if (textType[i]) {
+                value = scrubbed;
+              } else {
+                toNull = true;
+              }
+            }
+          }
+        }
+        default -> {}
+      }
+      if (value != null || toNull) {
+        if (replaced == null) {
+          replaced = new String[count];
+          nulled = new boolean[count];
+        }
+        replaced[i] = value;
+        nulled[i] = toNull;
+      }
+    }
+    if (replaced == null) {
+      return null;
+    }
+    ByteBuf out = alloc.buffer(frame.readableBytes() + 16);
+    out.writeByte('D');
+    int lengthIndex = out.writerIndex();
+    out.writeInt(0);
+    out.writeShort(count);
+    for (int i = 0; i < count; i++) {
+      if (nulled[i]) {
+        out.writeInt(-1);
+      } else if (replaced[i] != null) {
+        int at = out.writerIndex();
+        out.writeInt(0);
+        int written = out.writeCharSequence(replaced[i], StandardCharsets.UTF_8);
+        out.setInt(at, written);
+      } else {
+        out.writeInt(lengths[i]);
+        if (lengths[i] > 0) {
+          out.writeBytes(frame, offsets[i], lengths[i]);
+        }
+      }
+    }
+    out.setInt(lengthIndex, out.writerIndex() - lengthIndex);
+    return out;
+  }
+
+  /**
+   * The text the classifiers read for a cell, or null when it cannot hold a finding: no digit, no
+   * '@' and no non-ASCII byte (checked on the bytes, without decoding). Binary int4/int8 are read
+   * as their decimal text; other binary non-text values are not classified.
+   */
+  private String textForClassifier(ByteBuf frame, int offset, int length, int column) {
+    if (binary[column] && !textType[column]) {
+      return switch (types[column]) {
+        case INT8 -> length == 8 ? Long.toString(frame.getLong(offset)) : null;
+        case INT4 -> length == 4 ? Integer.toString(frame.getInt(offset)) : null;
+        default -> null;
+      };
+    }
+    for (int k = 0; k < length; k++) {
+      byte b = frame.getByte(offset + k);
+      if ((b >= '0' && b <= '9') || b == '@' || b < 0) {
+        return frame.toString(offset, length, StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,252 @@
+package dev.warden.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warden.core.audit.Slf4jAuditLog;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.core.BaseConnection;
+
+/**
+ * Masking through the gateway (issue 5, first part: masks by result-column origin and the content
+ * classifiers). A column the server reports as coming from a masked base column — directly, via
+ * {@code *}, through subqueries and CTEs — is masked by its rule; a computed value that still holds
+ * a card number, SSN or e-mail is caught by the classifiers; ordinary columns are untouched; a role
+ * without masks sees the data as it is. pgJDBC simple, extended and binary transfer, and psql.
+ */
+class MaskingIT {
+  static final String CARD = "4111111111111111";
+  static final String CARD_2 = "5500 0000 0000 0004";
+  static final String SSN = "123-45-6789";
+  static final String EMAIL = "jane.doe@example.com";
+
+  static final String POLICY =
+      """
+      {"version": 1, "grants": [{
+        "id": "agent-on-test", "roles": ["agent"], "connections": ["test"],
+        "allow": [
+          {"id": "agent.read", "classes": ["READ"], "verbs": ["SELECT"], "objects": ["public.*"]},
+          {"id": "agent.copy", "classes": ["COPY"], "verbs": ["COPY", "COPY TO STDOUT", "SELECT"], "objects": ["public.*"]},
+          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]}
+        ],
+        "masks": [
+          {"id": "mask.card", "columns": ["*.card_number"], "strategy": "keep-last", "keep": 4},
+          {"id": "mask.ssn", "columns": ["public.*.ssn"], "strategy": "redact"},
+          {"id": "mask.email", "columns": ["mask_customers.email"], "strategy": "partial-email"},
+          {"id": "mask.vip", "columns": ["mask_customers.vip"], "strategy": "null"}
+        ],
+        "classifiers": ["CARD_NUMBER", "SSN", "EMAIL"]
+      }, {
+        "id": "owner-on-test", "roles": ["owner"], "connections": ["test"],
+        "allow": [{"id": "owner.read", "classes": ["READ"], "verbs": ["SELECT"], "objects": ["public.*"]},
+                  {"id": "owner.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]}]
+      }]}
+      """;
+
+  static GatewayFixture fixture;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Connection direct = direct();
+        Statement s = direct.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS public.mask_customers, public.mask_notes");
+      s.execute(
+          "CREATE TABLE public.mask_customers (id int PRIMARY KEY, full_name text, email text,"
+              + " card_number text, ssn varchar(11), vip boolean)");
+      s.execute(
+          "INSERT INTO public.mask_customers VALUES (1, 'Jane Doe', '"
+              + EMAIL
+              + "', '"
+              + CARD
+              + "', '"
+              + SSN
+              + "', true), (2, 'John Roe', 'john@example.org', '"
+              + CARD_2
+              + "', '234-56-7890', false)");
+      s.execute("CREATE TABLE public.mask_notes (id int, note text)");
+      s.execute(
+          "INSERT INTO public.mask_notes VALUES (1, 'paid with "
+              + CARD
+              + ", thanks'), (2, 'no payment data')");
+    }
+    Path policy = Files.createTempFile("warden-policy", ".json");
+    Files.writeString(policy, POLICY);
+    fixture =
+        GatewayFixture.start(
+            Map.of(),
+            "policy: {file: \"" + policy + "\"}\n",
+            "  roles:\n"
+                + "    - {role: agent, match: {subject: agent}}\n"
+                + "    - {role: owner, match: {subject: restricted}}\n",
+            new Slf4jAuditLog());
+  }
+
+  @AfterAll
+  static void stop() {
+    fixture.close();
+  }
+
+  static Connection direct() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://%s:%d/%s"
+            .formatted(GatewayFixture.PG_HOST, GatewayFixture.PG_PORT, GatewayFixture.PG_DATABASE),
+        GatewayFixture.PG_USER,
+        "");
+  }
+
+  static Connection connect(String mode) throws SQLException {
+    Properties props = new Properties();
+    if (mode.equals("binary")) {
+      props.setProperty("preferQueryMode", "extended");
+      props.setProperty("prepareThreshold", "-1");
+      props.setProperty("binaryTransfer", "true");
+    } else {
+      props.setProperty("preferQueryMode", mode);
+    }
+    return fixture.connect("test", props);
+  }
+
+  /** Every value of a result, as strings, row by row. */
+  static List<List<String>> rows(Statement s, String sql) throws SQLException {
+    List<List<String>> rows = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(sql)) {
+      ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          row.add(rs.getString(i));
+        }
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
+
+  static void assertNoRawValue(Object output) {
+    String text = String.valueOf(output);
+    for (String raw : List.of(CARD, CARD_2, CARD_2.replace(" ", ""), SSN, "234-56-7890", EMAIL)) {
+      assertThat(text).doesNotContain(raw);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended", "binary"})
+  void maskedColumnsAreMaskedWhateverTheShapeOfTheQuery(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      assertThat(
+              rows(
+                  s,
+                  "SELECT id, full_name, email, card_number, ssn, vip FROM public.mask_customers"
+                      + " ORDER BY id"))
+          .containsExactly(
+              List.of("1", "Jane Doe", "j***@example.com", "************1111", "[REDACTED]", "null")
+                  .stream()
+                  .map(v -> v.equals("null") ? null : v)
+                  .toList(),
+              java.util.Arrays.asList(
+                  "2", "John Roe", "j***@example.org", "**** **** **** 0004", "[REDACTED]", null));
+      for (String sql :
+          List.of(
+              "SELECT * FROM public.mask_customers",
+              "SELECT c.* FROM public.mask_customers c",
+              "SELECT x.card_number AS a, x.ssn AS b FROM (SELECT * FROM public.mask_customers) x",
+              "WITH k AS (SELECT card_number, email FROM public.mask_customers) SELECT * FROM k",
+              "SELECT card_number FROM public.mask_customers UNION ALL SELECT note FROM public.mask_notes",
+              "SELECT lower(card_number), card_number || '', 'ssn: ' || ssn, upper(email)"
+                  + " FROM public.mask_customers",
+              "SELECT string_agg(card_number, ',') FROM public.mask_customers",
+              "SELECT note FROM public.mask_notes")) {
+        List<List<String>> result = rows(s, sql);
+        assertThat(result).as(sql).isNotEmpty();
+        assertNoRawValue(result);
+      }
+      // Ordinary columns and rows without regulated data are untouched.
+      assertThat(rows(s, "SELECT id, full_name FROM public.mask_customers ORDER BY id"))
+          .containsExactly(List.of("1", "Jane Doe"), List.of("2", "John Roe"));
+      assertThat(rows(s, "SELECT note FROM public.mask_notes WHERE id = 2"))
+          .containsExactly(List.of("no payment data"));
+      assertThat(rows(s, "SELECT note FROM public.mask_notes WHERE id = 1"))
+          .containsExactly(List.of("paid with ************1111, thanks"));
+    }
+  }
+
+  @Test
+  void aRoleWithoutMasksSeesTheData() throws Exception {
+    Properties props = new Properties();
+    props.setProperty("password", fixture.restrictedKey);
+    try (Connection c = fixture.connect("test", props);
+        Statement s = c.createStatement()) {
+      assertThat(rows(s, "SELECT card_number FROM public.mask_customers WHERE id = 1"))
+          .containsExactly(List.of(CARD));
+    }
+  }
+
+  @Test
+  void copyOfATableWithMaskedColumnsIsRefusedAndOtherCopiesAreClassified() throws Exception {
+    try (Connection c = connect("extended")) {
+      CopyManager copy = new CopyManager(c.unwrap(BaseConnection.class));
+      assertThatThrownBy(
+              () -> copy.copyOut("COPY public.mask_customers TO STDOUT", new StringWriter()))
+          .hasMessageContaining("denied by rule masked-copy")
+          .hasMessageContaining("COPY TO STDOUT of public.mask_customers would send column");
+      assertThatThrownBy(
+              () ->
+                  copy.copyOut(
+                      "COPY (SELECT full_name FROM public.mask_customers) TO STDOUT",
+                      new StringWriter()))
+          .hasMessageContaining("masked-copy");
+      StringWriter notes = new StringWriter();
+      copy.copyOut("COPY public.mask_notes TO STDOUT (FORMAT csv)", notes);
+      assertThat(notes.toString()).contains("************1111").contains("no payment data");
+      assertNoRawValue(notes);
+      assertThatThrownBy(
+              () ->
+                  copy.copyOut(
+                      "COPY public.mask_notes TO STDOUT (FORMAT binary)",
+                      new java.io.ByteArrayOutputStream()))
+          .hasMessageContaining("COPY in binary format cannot be masked");
+    }
+  }
+
+  @Test
+  void psqlSeesMaskedValues() throws Exception {
+    Processes.Result result =
+        Processes.run(
+            List.of(
+                "psql",
+                "-X",
+                "-At",
+                fixture.libpqConnInfo("test"),
+                "-c",
+                "SELECT * FROM public.mask_customers ORDER BY id",
+                "-c",
+                "SELECT note FROM public.mask_notes ORDER BY id"),
+            Map.of("PGPASSWORD", fixture.agentKey),
+            Duration.ofSeconds(30));
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout())
+        .contains("1|Jane Doe|j***@example.com|************1111|[REDACTED]|")
+        .contains("paid with ************1111, thanks");
+    assertNoRawValue(result.stdout());
+  }
+}
