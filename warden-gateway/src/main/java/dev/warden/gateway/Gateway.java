@@ -93,7 +93,9 @@ public final class Gateway implements AutoCloseable {
     PolicyVersions policy;
     try {
       String text = source.file() != null ? Files.readString(source.file()) : source.inline();
-      policy = new PolicyVersions(new PolicyParser(), Clock.systemUTC(), text, origin);
+      policy =
+          new PolicyVersions(
+              new PolicyParser(maskTokenKey(config.dataDir())), Clock.systemUTC(), text, origin);
     } catch (PolicyException e) {
       throw new IOException("policy " + origin + ": " + e.getMessage(), e);
     }
@@ -103,6 +105,34 @@ public final class Gateway implements AutoCloseable {
         policy,
         audit,
         Clock.systemUTC());
+  }
+
+  /**
+   * The key of {@code token} masks, kept in the data directory so a value's token stays the same
+   * across restarts (joins on tokens keep working). Created once, readable by the owner only.
+   */
+  static byte[] maskTokenKey(java.nio.file.Path dataDir) throws IOException {
+    java.nio.file.Path file = dataDir.resolve("mask-token.key");
+    if (Files.exists(file)) {
+      byte[] key = Files.readAllBytes(file);
+      if (key.length < 32) {
+        throw new IOException(file + " holds " + key.length + " bytes; a mask token key needs 32");
+      }
+      return key;
+    }
+    Files.createDirectories(dataDir);
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    java.nio.file.Path temporary = Files.createTempFile(dataDir, "mask-token", ".tmp");
+    try {
+      java.nio.file.Files.setPosixFilePermissions(
+          temporary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the data directory's own permissions protect it.
+    }
+    Files.write(temporary, key);
+    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return key;
   }
 
   /** Starts a gateway; it closes {@code identities} when it stops. */

@@ -42,6 +42,19 @@ public final class Classifiers {
     return cards || ssns || emails || ibans;
   }
 
+  /**
+   * Whether a cell with these counts could hold a finding, so a caller can skip decoding it: a card
+   * number needs 13 digits, an SSN 9, an IBAN 15 characters with digits, an e-mail an '@';
+   * non-ASCII text may hold digits of other scripts, so it is always scanned.
+   */
+  public boolean mayMatch(int asciiDigits, boolean at, boolean nonAscii, int length) {
+    return nonAscii
+        || (cards && asciiDigits >= CARD_MIN)
+        || (ssns && asciiDigits >= 9)
+        || (ibans && asciiDigits >= 2 && length >= 15)
+        || (emails && at);
+  }
+
   /** The text with every finding masked; the same instance when there was nothing to mask. */
   public String scrub(String text) {
     if (!enabled() || !interesting(text)) {

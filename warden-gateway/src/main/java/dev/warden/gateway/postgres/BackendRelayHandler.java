@@ -43,6 +43,29 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
 
   private io.netty.buffer.ByteBufAllocator allocator;
 
+  // The decode loop's state, shared with the masking of rows: the unchanged bytes not yet passed
+  // on start at chunkStart; masked rows of consecutive messages go into one batch buffer, the
+  // last thing in the output, so a masked result costs a few writes per read, not one per row.
+  private ByteBuf current;
+  private List<Object> output;
+  private int chunkStart;
+  private int position;
+  private ByteBuf batch;
+
+  /** Where the next masked row goes: the open batch, or a new one after what is pending. */
+  private ByteBuf rowTarget() {
+    if (batch != null && position == chunkStart) {
+      return batch;
+    }
+    if (position > chunkStart) {
+      output.add(current.retainedSlice(chunkStart, position - chunkStart));
+      chunkStart = position;
+    }
+    batch = allocator.buffer(16 * 1024);
+    output.add(batch);
+    return batch;
+  }
+
   /** Set when a guard ended during this read; the held client messages go after its output. */
   private boolean releaseDue;
 
@@ -54,8 +77,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     allocator = ctx.alloc();
-    int chunkStart = in.readerIndex();
-    int position = chunkStart;
+    current = in;
+    output = out;
+    batch = null;
+    chunkStart = in.readerIndex();
+    position = chunkStart;
     int end = in.writerIndex();
     while (end - position >= HEADER_BYTES) {
       long length = in.getUnsignedInt(position + 1);
@@ -68,12 +94,17 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       }
       char type = (char) (in.getByte(position) & 0xFF);
       if (!attribute(type, in, position, frameBytes)) {
-        // Dropped or replaced: what came before goes out as it is, then the substitutes.
+        // Dropped or replaced: what came before goes out as it is, then the substitutes (masked
+        // rows went into the batch already).
         if (position > chunkStart) {
           out.add(in.retainedSlice(chunkStart, position - chunkStart));
+          batch = null;
         }
-        out.addAll(substitutes);
-        substitutes.clear();
+        if (!substitutes.isEmpty()) {
+          out.addAll(substitutes);
+          substitutes.clear();
+          batch = null;
+        }
         chunkStart = position + frameBytes;
       }
       position += frameBytes;
@@ -81,11 +112,15 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         out.add(in.retainedSlice(chunkStart, position - chunkStart));
         chunkStart = position;
         answerRefusals(out);
+        batch = null;
       }
     }
     if (position > chunkStart) {
       out.add(in.retainedSlice(chunkStart, position - chunkStart));
     }
+    batch = null;
+    output = null;
+    current = null;
     in.readerIndex(position);
     if (releaseDue) {
       // After this read's output has gone to the client, let the held client messages through.
@@ -321,11 +356,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       if (scrubbed == line) {
         return true;
       }
-      ByteBuf out = allocator.buffer(length + 16);
+      ByteBuf out = rowTarget();
+      int start = out.writerIndex();
       out.writeByte('d').writeInt(0);
       int written = out.writeCharSequence(scrubbed, java.nio.charset.StandardCharsets.UTF_8);
-      out.setInt(1, written + 4);
-      substitutes.add(out);
+      out.setInt(start + 1, written + 4);
       return false;
     }
     MaskPlan plan = h.plan;
@@ -341,12 +376,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     if (plan == null || plan == MaskPlan.NONE) {
       return true;
     }
-    ByteBuf rewritten = plan.rewrite(in.slice(offset, length), allocator);
-    if (rewritten == null) {
-      return true;
-    }
-    substitutes.add(rewritten);
-    return false;
+    return !plan.rewrite(in.slice(offset, length), this::rowTarget);
   }
 
   /** A statement's description with the result formats a Bind chose (0, 1 or one per column). */

@@ -6,7 +6,6 @@ import dev.warden.core.policy.Masking;
 import dev.warden.gateway.ColumnCatalog;
 import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -133,14 +132,15 @@ final class MaskPlan {
   }
 
   /**
-   * The masked DataRow for {@code frame} (a whole message: type, length, body), or null when the
-   * row goes on unchanged. A row whose column count differs from the plan's is masked entirely.
+   * Writes the masked DataRow for {@code frame} (a whole message: type, length, body) into the
+   * buffer {@code target} supplies, and says so; false (nothing written) when the row goes on
+   * unchanged. A row whose column count differs from the plan's is masked entirely.
    */
-  ByteBuf rewrite(ByteBuf frame, ByteBufAllocator alloc) {
+  boolean rewrite(ByteBuf frame, java.util.function.Supplier<ByteBuf> target) {
     int base = frame.readerIndex() + 5;
     int count = frame.getUnsignedShort(base);
     if (count != actions.length) {
-      return unknown(count).rewrite(frame, alloc);
+      return unknown(count).rewrite(frame, target);
     }
     String[] replaced = null;
     boolean[] nulled = null;
@@ -199,9 +199,9 @@ final class MaskPlan {
       }
     }
     if (replaced == null) {
-      return null;
+      return false;
     }
-    ByteBuf out = alloc.buffer(frame.readableBytes() + 16);
+    ByteBuf out = target.get();
     out.writeByte('D');
     int lengthIndex = out.writerIndex();
     out.writeInt(0);
@@ -222,13 +222,13 @@ final class MaskPlan {
       }
     }
     out.setInt(lengthIndex, out.writerIndex() - lengthIndex);
-    return out;
+    return true;
   }
 
   /**
-   * The text the classifiers read for a cell, or null when it cannot hold a finding: no digit, no
-   * '@' and no non-ASCII byte (checked on the bytes, without decoding). Binary int4/int8 are read
-   * as their decimal text; other binary non-text values are not classified.
+   * The text the classifiers read for a cell, or null when it cannot hold a finding (counted on the
+   * bytes, without decoding: see {@link Classifiers#mayMatch}). Binary int4/int8 are read as their
+   * decimal text; other binary non-text values are not classified.
    */
   private String textForClassifier(ByteBuf frame, int offset, int length, int column) {
     if (binary[column] && !textType[column]) {
@@ -238,12 +238,21 @@ final class MaskPlan {
         default -> null;
       };
     }
+    int digits = 0;
+    boolean at = false;
+    boolean nonAscii = false;
     for (int k = 0; k < length; k++) {
       byte b = frame.getByte(offset + k);
-      if ((b >= '0' && b <= '9') || b == '@' || b < 0) {
-        return frame.toString(offset, length, StandardCharsets.UTF_8);
+      if (b >= '0' && b <= '9') {
+        digits++;
+      } else if (b == '@') {
+        at = true;
+      } else if (b < 0) {
+        nonAscii = true;
       }
     }
-    return null;
+    return classifiers.mayMatch(digits, at, nonAscii, length)
+        ? frame.toString(offset, length, StandardCharsets.UTF_8)
+        : null;
   }
 }
