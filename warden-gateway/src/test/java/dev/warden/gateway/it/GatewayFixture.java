@@ -109,6 +109,12 @@ final class GatewayFixture implements AutoCloseable {
         Gateway.start(config, Identities.of(config, Clock.systemUTC()), pipeline, random));
   }
 
+  /** A connection straight to the test database, as its owner (to set up and check state). */
+  static Connection direct() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://%s:%d/%s".formatted(PG_HOST, PG_PORT, PG_DATABASE), PG_USER, "");
+  }
+
   int port() {
     return gateway.postgresPort();
   }

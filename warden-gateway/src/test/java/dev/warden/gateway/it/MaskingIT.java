@@ -8,7 +8,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -106,11 +105,7 @@ class MaskingIT {
   }
 
   static Connection direct() throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:postgresql://%s:%d/%s"
-            .formatted(GatewayFixture.PG_HOST, GatewayFixture.PG_PORT, GatewayFixture.PG_DATABASE),
-        GatewayFixture.PG_USER,
-        "");
+    return GatewayFixture.direct();
   }
 
   static Connection connect(String mode) throws SQLException {

@@ -7,7 +7,6 @@ import dev.warden.core.audit.Slf4jAuditLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -90,15 +89,7 @@ class PolicyIT {
   }
 
   static Connection direct() throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:postgresql://"
-            + GatewayFixture.PG_HOST
-            + ":"
-            + GatewayFixture.PG_PORT
-            + "/"
-            + GatewayFixture.PG_DATABASE,
-        GatewayFixture.PG_USER,
-        "");
+    return GatewayFixture.direct();
   }
 
   static long orders() throws SQLException {

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -95,11 +94,7 @@ class PolicyLimitsIT {
   }
 
   static Connection direct() throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:postgresql://%s:%d/%s"
-            .formatted(GatewayFixture.PG_HOST, GatewayFixture.PG_PORT, GatewayFixture.PG_DATABASE),
-        GatewayFixture.PG_USER,
-        "");
+    return GatewayFixture.direct();
   }
 
   static Connection connect(String mode) throws SQLException {
