@@ -16,6 +16,7 @@ public final class ColumnCatalog {
 
   private final Map<Long, Column> columns;
   private final Map<String, java.util.List<Column>> byTable;
+  private final Map<String, java.util.List<Column>> byName;
 
   private ColumnCatalog(Map<Long, Column> columns) {
     this.columns = columns;
@@ -24,10 +25,21 @@ public final class ColumnCatalog {
       tables.computeIfAbsent(c.schema() + "." + c.table(), k -> new java.util.ArrayList<>()).add(c);
     }
     this.byTable = tables;
+    Map<String, java.util.List<Column>> names = new HashMap<>();
+    for (Column c : columns.values()) {
+      names.computeIfAbsent(c.table(), k -> new java.util.ArrayList<>()).add(c);
+    }
+    this.byName = names;
   }
 
-  /** The columns of a table, or an empty list when it is not known. */
+  /**
+   * The columns of a table, or an empty list when it is not known. A null schema (a name not
+   * resolved through the search path) means the tables of that name in every schema.
+   */
   public java.util.List<Column> columnsOf(String schema, String table) {
+    if (schema == null) {
+      return byName.getOrDefault(table, java.util.List.of());
+    }
     return byTable.getOrDefault(schema + "." + table, java.util.List.of());
   }
 

@@ -17,8 +17,8 @@ import java.util.Set;
 public final class Masking {
   public static final Masking NONE = new Masking(List.of(), Set.of());
 
-  /** A column's mask and the rule it comes from. */
-  public record ColumnMask(String rule, MaskStrategy strategy) {}
+  /** A column's mask, the rule it comes from, and whether filtering on it is allowed. */
+  public record ColumnMask(String rule, MaskStrategy strategy, boolean allowFilter) {}
 
   private record Compiled(
       ColumnMask mask, Globs.Matcher schema, Globs.Matcher table, Globs.Matcher column) {}
@@ -33,7 +33,7 @@ public final class Masking {
         int n = parts.length;
         this.rules.add(
             new Compiled(
-                new ColumnMask(rule.id(), rule.strategy()),
+                new ColumnMask(rule.id(), rule.strategy(), rule.allowFilter()),
                 Globs.name(n == 3 ? parts[0] : "*"),
                 Globs.name(n >= 2 ? parts[n - 2] : "*"),
                 Globs.name(parts[n - 1])));

@@ -92,11 +92,18 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
 
   /**
    * Masks the columns matching {@code columns}: globs of {@code column}, {@code table.column} or
-   * {@code schema.table.column} ({@code *.card_number} is every table's card_number).
+   * {@code schema.table.column} ({@code *.card_number} is every table's card_number). With {@code
+   * allowFilter}, the columns may be used in WHERE, JOIN, GROUP BY, ORDER BY and the like
+   * (otherwise that is an oracle and denied).
    */
-  public record MaskRule(String id, List<String> columns, MaskStrategy strategy) {
+  public record MaskRule(
+      String id, List<String> columns, MaskStrategy strategy, boolean allowFilter) {
     public MaskRule {
       columns = List.copyOf(columns);
+    }
+
+    public MaskRule(String id, List<String> columns, MaskStrategy strategy) {
+      this(id, columns, strategy, false);
     }
   }
 

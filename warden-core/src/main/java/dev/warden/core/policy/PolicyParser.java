@@ -172,7 +172,11 @@ public final class PolicyParser {
 
   private MaskRule mask(JsonNode node, String path, Set<String> ids) {
     object(node, path);
-    only(node, path, Set.of("id", "columns", "strategy", "keep", "constant"));
+    only(node, path, Set.of("id", "columns", "strategy", "keep", "constant", "allowFilter"));
+    JsonNode allowFilter = node.path("allowFilter");
+    if (!allowFilter.isMissingNode() && !allowFilter.isBoolean()) {
+      throw new PolicyException(path + ".allowFilter: must be true or false");
+    }
     String id = id(node, path, ids);
     List<String> columns = List.copyOf(names(node.path("columns"), path + ".columns", true));
     for (int i = 0; i < columns.size(); i++) {
@@ -217,7 +221,7 @@ public final class PolicyParser {
                       + strategy.asText()
                       + "' (one of redact, keep-last, partial-email, token, null, constant)");
         };
-    return new MaskRule(id, columns, masker);
+    return new MaskRule(id, columns, masker, allowFilter.asBoolean(false));
   }
 
   private List<Rule> rules(JsonNode node, String path, Set<String> ids) {

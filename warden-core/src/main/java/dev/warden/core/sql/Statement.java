@@ -53,7 +53,8 @@ public record Statement(
               p.operations(),
               p.settings(),
               p.name(),
-              p.dataModifications()));
+              p.dataModifications(),
+              p.columns()));
       if (p.mayChangeSearchPath()) {
         current = null;
       }

@@ -15,6 +15,7 @@ import java.util.Set;
  *     ({@code WITH x AS (DELETE …) SELECT …} performs SELECT and DELETE)
  * @param dataModifications how many INSERT, UPDATE, DELETE and MERGE statements the part executes,
  *     nested ones included
+ * @param columns columns that shape the result, and values written into columns (for masking)
  */
 public record StatementPart(
     String verb,
@@ -25,7 +26,8 @@ public record StatementPart(
     Set<String> operations,
     Set<String> settings,
     String name,
-    int dataModifications) {
+    int dataModifications,
+    ColumnUses columns) {
 
   public StatementPart {
     reads = Set.copyOf(reads);
@@ -33,6 +35,30 @@ public record StatementPart(
     functions = Set.copyOf(functions);
     operations = Set.copyOf(operations);
     settings = Set.copyOf(settings);
+    columns = columns == null ? ColumnUses.NONE : columns;
+  }
+
+  public StatementPart(
+      String verb,
+      StatementClass statementClass,
+      Set<TableRef> reads,
+      Set<TableRef> writes,
+      Set<String> functions,
+      Set<String> operations,
+      Set<String> settings,
+      String name,
+      int dataModifications) {
+    this(
+        verb,
+        statementClass,
+        reads,
+        writes,
+        functions,
+        operations,
+        settings,
+        name,
+        dataModifications,
+        ColumnUses.NONE);
   }
 
   /**

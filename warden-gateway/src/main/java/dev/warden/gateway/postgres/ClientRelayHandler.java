@@ -150,7 +150,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return switch (message) {
       case Query m -> {
         Admission admission =
-            refuseMaskedCopy(admit(session.resolve(context.pipeline().analyze(m.sql()))));
+            refuseByMasking(
+                admit(session.resolve(context.pipeline().analyze(m.sql()))), java.util.Map.of());
         if (!admission.allowed()) {
           deny(admission, true);
           yield false;
@@ -189,6 +190,23 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       case Bind m -> {
         InFlight bind = InFlight.bind(m.portal(), session.preparedStatement(m.statement()));
         bind.masking = masking();
+        session.portalParameters.remove(m.portal());
+        if (bind.masking != null && bind.statement != null) {
+          // Values bound into written columns, to refuse a mask written back.
+          java.util.Map<Integer, String> written = new java.util.HashMap<>();
+          for (var part : bind.statement.parts()) {
+            for (var write : part.columns().writes()) {
+              int n = write.parameter();
+              if (n > 0 && n <= m.parameters().size() && m.parameters().get(n - 1) != null) {
+                written.put(
+                    n, m.parameters().get(n - 1).toString(java.nio.charset.StandardCharsets.UTF_8));
+              }
+            }
+          }
+          if (!written.isEmpty()) {
+            session.portalParameters.put(m.portal(), written);
+          }
+        }
         if (bind.masking != null) {
           bind.boundStatement = m.statement();
           bind.resultFormats = m.resultFormats();
@@ -206,7 +224,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       case Execute m -> {
         Statement statement = session.portal(m.portal());
         Admission admission =
-            refuseMaskedCopy(admit(statement == null ? UNKNOWN_PORTAL : statement));
+            refuseByMasking(
+                admit(statement == null ? UNKNOWN_PORTAL : statement),
+                session.portalParameters.getOrDefault(m.portal(), java.util.Map.of()));
         if (!admission.allowed()) {
           deny(admission, false);
           yield false;
@@ -283,52 +303,35 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /**
-   * COPY TO STDOUT sends lines, not rows with a description: Warden can run the classifiers over
-   * them, but cannot tell which field is a masked column. A COPY reading a table with masked
-   * columns is therefore refused; SELECT masks them.
+   * What masking forbids before a statement runs (oracles, values computed from masked columns,
+   * mask tokens written back, COPY of masked tables; see {@link MaskingGuard}). The denial is
+   * recorded like any other decision.
    */
-  private Admission refuseMaskedCopy(Admission admission) {
+  private Admission refuseByMasking(Admission admission, java.util.Map<Integer, String> params) {
     dev.warden.core.policy.Masking masking = masking();
     if (!admission.allowed() || masking == null) {
       return admission;
     }
-    var columns = context.catalogs().columns(session.context.connection());
-    for (var part : admission.statement().parts()) {
-      if (!part.operations().contains("COPY TO STDOUT")) {
-        continue;
-      }
-      for (var table : part.reads()) {
-        for (var column :
-            columns.columnsOf(table.schema() == null ? "" : table.schema(), table.name())) {
-          var mask = masking.column(column.schema(), column.table(), column.name());
-          if (mask != null) {
-            Decision.Deny deny =
-                new Decision.Deny(
-                    "masked-copy",
-                    "COPY TO STDOUT of "
-                        + table
-                        + " would send column "
-                        + column.name()
-                        + ", which rule "
-                        + mask.rule()
-                        + " masks",
-                    "select the rows instead: SELECT masks the column");
-            context
-                .pipeline()
-                .audit()
-                .append(
-                    new dev.warden.core.audit.AuditEvent.StatementDecided(
-                        context.pipeline().clock().instant(),
-                        session.context,
-                        admission.statementId(),
-                        admission.statement(),
-                        deny));
-            return new Admission(admission.statementId(), admission.statement(), deny);
-          }
-        }
-      }
+    Decision.Deny deny =
+        MaskingGuard.check(
+            admission.statement(),
+            masking,
+            context.catalogs().columns(session.context.connection()),
+            params);
+    if (deny == null) {
+      return admission;
     }
-    return admission;
+    context
+        .pipeline()
+        .audit()
+        .append(
+            new dev.warden.core.audit.AuditEvent.StatementDecided(
+                context.pipeline().clock().instant(),
+                session.context,
+                admission.statementId(),
+                admission.statement(),
+                deny));
+    return new Admission(admission.statementId(), admission.statement(), deny);
   }
 
   private Admission admit(Statement statement) {

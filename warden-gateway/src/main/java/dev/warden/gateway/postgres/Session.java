@@ -54,6 +54,9 @@ final class Session {
   final Map<String, dev.warden.protocol.postgres.message.RowDescription> statementDescriptions =
       new HashMap<>();
 
+  /** Values bound into written columns, by portal and parameter number (masking only). */
+  final Map<String, Map<Integer, String>> portalParameters = new HashMap<>();
+
   /** Mask plans of described portals (MaskPlan.NONE: described, nothing to mask). */
   final Map<String, MaskPlan> portalPlans = new HashMap<>();
 
@@ -153,7 +156,8 @@ final class Session {
                       prepared.operations(),
                       prepared.settings(),
                       p.name(),
-                      prepared.dataModifications());
+                      prepared.dataModifications(),
+                      prepared.columns());
                 })
             .toList();
     return new Statement(statement.text(), statement.statementClass(), parts, statement.error());

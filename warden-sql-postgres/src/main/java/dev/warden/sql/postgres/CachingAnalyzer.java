@@ -83,7 +83,9 @@ public final class CachingAnalyzer implements SqlAnalyzer {
       return false;
     }
     for (StatementPart part : statement.parts()) {
-      if (!LITERAL_FREE_VERBS.contains(part.verb()) || !part.settings().isEmpty()) {
+      if (!LITERAL_FREE_VERBS.contains(part.verb())
+          || !part.settings().isEmpty()
+          || part.columns().writesLiterals()) {
         return false;
       }
     }

@@ -3,6 +3,7 @@ package dev.warden.sql.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
@@ -113,7 +114,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           inner.operations(),
           inner.settings(),
           node.path("name").asText(null),
-          inner.dataModifications());
+          inner.dataModifications(),
+          inner.columns());
     }
     Walk walk = new Walk();
     boolean executesInner = true;
@@ -150,7 +152,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         walk.operations,
         settings,
         name,
-        walk.dataModifications);
+        walk.dataModifications,
+        walk.columnUses());
   }
 
   /**
@@ -319,22 +322,202 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     int dataModifications;
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
 
+    // Column uses, for masking: where a column shapes the result, feeds a computed value or a
+    // write, and what is written into which column.
+    final Set<String> shaping = new LinkedHashSet<>();
+    final Set<String> derived = new LinkedHashSet<>();
+    final List<ColumnUses.ColumnWrite> columnWrites = new ArrayList<>();
+    final Set<String> aliases = new LinkedHashSet<>();
+    private int shapingDepth;
+    private int derivedDepth;
+    private int feedDepth;
+
+    /** The column uses, with a whole-row reference (an alias used as a column) as {@code *}. */
+    ColumnUses columnUses() {
+      return new ColumnUses(wholeRows(shaping), wholeRows(derived), columnWrites);
+    }
+
+    private Set<String> wholeRows(Set<String> names) {
+      Set<String> out = new LinkedHashSet<>();
+      for (String name : names) {
+        out.add(aliases.contains(name) ? "*" : name);
+      }
+      return out;
+    }
+
+    /** Fields whose column references shape the result (an oracle when the column is masked). */
+    private static boolean shapes(String type, JsonNode node, String field) {
+      return switch (type) {
+        case "SelectStmt" ->
+            switch (field) {
+              case "whereClause",
+                  "groupClause",
+                  "havingClause",
+                  "sortClause",
+                  "windowClause",
+                  "distinctClause" ->
+                  true;
+              // UNION, INTERSECT and EXCEPT without ALL compare whole rows.
+              case "larg", "rarg" -> !node.path("all").asBoolean(false);
+              // Plain DISTINCT compares every output column.
+              case "targetList" -> node.has("distinctClause") && plainDistinct(node);
+              default -> false;
+            };
+        case "UpdateStmt", "DeleteStmt" -> field.equals("whereClause");
+        case "JoinExpr" -> field.equals("quals");
+        case "WindowDef" -> field.equals("partitionClause") || field.equals("orderClause");
+        case "FuncCall" ->
+            field.equals("agg_order") || field.equals("agg_filter") || field.equals("over");
+        case "CaseWhen" -> field.equals("expr");
+        default -> false;
+      };
+    }
+
+    private static boolean plainDistinct(JsonNode node) {
+      for (JsonNode item : node.path("distinctClause")) {
+        if (!item.isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Fields whose values feed a write or a new table: every column in them is derived. */
+    private static boolean feeds(String type, String field) {
+      if (field.equals("returningList")) {
+        return true;
+      }
+      return switch (type) {
+        case "InsertStmt" -> field.equals("selectStmt") || field.equals("onConflictClause");
+        case "CreateTableAsStmt", "ViewStmt" -> field.equals("query");
+        case "UpdateStmt" -> field.equals("targetList");
+        default -> false;
+      };
+    }
+
+    /** Records what INSERT … VALUES, UPDATE SET and ON CONFLICT DO UPDATE SET write. */
+    private void recordWrites(String type, JsonNode node) {
+      switch (type) {
+        case "UpdateStmt" -> {
+          for (JsonNode item : node.path("targetList")) {
+            JsonNode target = item.path("ResTarget");
+            columnWrites.add(write(target.path("name").asText("*"), target.path("val")));
+          }
+        }
+        case "InsertStmt" -> {
+          List<String> columns = new ArrayList<>();
+          for (JsonNode item : node.path("cols")) {
+            columns.add(item.path("ResTarget").path("name").asText("*"));
+          }
+          for (JsonNode values : node.path("selectStmt").path("SelectStmt").path("valuesLists")) {
+            int i = 0;
+            for (JsonNode value : values.path("List").path("items")) {
+              columnWrites.add(write(i < columns.size() ? columns.get(i) : "*", value));
+              i++;
+            }
+          }
+          if (!node.path("selectStmt").path("SelectStmt").has("valuesLists")) {
+            for (String column : columns.isEmpty() ? List.of("*") : columns) {
+              columnWrites.add(new ColumnUses.ColumnWrite(column, null, 0));
+            }
+          }
+          // ON CONFLICT … DO UPDATE SET
+          for (JsonNode item : node.path("onConflictClause").path("targetList")) {
+            JsonNode target = item.path("ResTarget");
+            columnWrites.add(write(target.path("name").asText("*"), target.path("val")));
+          }
+        }
+        default -> {}
+      }
+    }
+
+    private static ColumnUses.ColumnWrite write(String column, JsonNode value) {
+      JsonNode v = value;
+      while (v.has("TypeCast")) {
+        v = v.path("TypeCast").path("arg");
+      }
+      if (v.has("A_Const") && v.path("A_Const").has("sval")) {
+        return new ColumnUses.ColumnWrite(
+            column, v.path("A_Const").path("sval").path("sval").asText(""), 0);
+      }
+      if (v.has("ParamRef")) {
+        return new ColumnUses.ColumnWrite(column, null, v.path("ParamRef").path("number").asInt());
+      }
+      return new ColumnUses.ColumnWrite(column, null, 0);
+    }
+
+    private void columnRef(JsonNode node) {
+      JsonNode fields = node.path("fields");
+      JsonNode last = fields.isArray() && !fields.isEmpty() ? fields.get(fields.size() - 1) : null;
+      String name =
+          last == null || last.has("A_Star") ? "*" : last.path("String").path("sval").asText("*");
+      if (shapingDepth > 0) {
+        shaping.add(name);
+      }
+      if (derivedDepth > 0) {
+        derived.add(name);
+      }
+    }
+
+    /** A select list: an entry that is not a bare column reference computes from its columns. */
+    private void selectList(JsonNode targets, boolean executes) {
+      for (JsonNode item : targets) {
+        JsonNode val = item.path("ResTarget").path("val");
+        boolean bare = val.size() == 1 && val.has("ColumnRef");
+        if (!bare) {
+          derivedDepth++;
+        }
+        try {
+          child(item, executes);
+        } finally {
+          if (!bare) {
+            derivedDepth--;
+          }
+        }
+      }
+    }
+
     void visit(String type, JsonNode node, boolean executes) {
       Set<String> scope = cteNames(node);
       if (!scope.isEmpty()) {
         ctes.push(scope);
+        aliases.addAll(scope);
       }
       try {
         writtenRelations(type, node, executes);
+        recordWrites(type, node);
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> field = it.next();
           if (isWrittenField(type, node, field.getKey())) {
             continue;
           }
-          if (isTypedRangeVar(field.getKey(), field.getValue())) {
-            read(field.getValue());
-          } else {
-            child(field.getValue(), executes);
+          boolean shapes = shapes(type, node, field.getKey());
+          boolean feeds = feeds(type, field.getKey());
+          if (shapes) {
+            shapingDepth++;
+          }
+          if (feeds) {
+            derivedDepth++;
+            feedDepth++;
+          }
+          try {
+            if (isTypedRangeVar(field.getKey(), field.getValue())) {
+              read(field.getValue());
+            } else if (type.equals("SelectStmt")
+                && field.getKey().equals("targetList")
+                && feedDepth == 0) {
+              selectList(field.getValue(), executes);
+            } else {
+              child(field.getValue(), executes);
+            }
+          } finally {
+            if (shapes) {
+              shapingDepth--;
+            }
+            if (feeds) {
+              derivedDepth--;
+              feedDepth--;
+            }
           }
         }
       } finally {
@@ -365,6 +548,11 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     private void node(String type, JsonNode node, boolean executes) {
       switch (type) {
         case "RangeVar" -> read(node);
+        case "ColumnRef" -> columnRef(node);
+        case "RangeSubselect", "RangeFunction" -> {
+          aliases.add(node.path("alias").path("aliasname").asText(""));
+          visit(type, node, executes);
+        }
         case "FuncCall" -> {
           List<String> name = new ArrayList<>();
           for (JsonNode part : node.path("funcname")) {
@@ -457,6 +645,11 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
 
     private void read(JsonNode rangeVar) {
       TableRef ref = ref(rangeVar);
+      // A table's name or alias used as a column is a whole-row reference.
+      aliases.add(ref.name());
+      if (rangeVar.has("alias")) {
+        aliases.add(rangeVar.path("alias").path("aliasname").asText(""));
+      }
       if (ref.schema() == null && ctes.stream().anyMatch(scope -> scope.contains(ref.name()))) {
         return; // a CTE in scope, not a table
       }

@@ -20,15 +20,25 @@ class CachingAnalyzerTest {
 
   @Test
   void statementsDifferingOnlyInLiteralsShareTheirAnalysisButKeepTheirText() {
-    Statement a = analyzer.analyze("UPDATE public.orders SET status = 'paid' WHERE id = 1");
-    Statement b = analyzer.analyze("UPDATE public.orders SET status = 'new' WHERE id = 99");
+    Statement a = analyzer.analyze("SELECT * FROM public.orders WHERE status = 'paid' AND id = 1");
+    Statement b = analyzer.analyze("SELECT * FROM public.orders WHERE status = 'new' AND id = 99");
     assertThat(analyzer.normalizedHits()).isEqualTo(1);
-    assertThat(b.text()).isEqualTo("UPDATE public.orders SET status = 'new' WHERE id = 99");
+    assertThat(b.text()).isEqualTo("SELECT * FROM public.orders WHERE status = 'new' AND id = 99");
     assertThat(b.parts()).isEqualTo(a.parts());
     // A string constant hiding a statement is a constant like any other.
     Statement c =
-        analyzer.analyze("UPDATE public.orders SET status = 'x''; DROP TABLE t; --' WHERE id = 2");
+        analyzer.analyze(
+            "SELECT * FROM public.orders WHERE status = 'x''; DROP TABLE t; --' AND id = 2");
     assertThat(c.parts()).isEqualTo(a.parts());
+  }
+
+  @Test
+  void aStringWrittenIntoAColumnIsPartOfTheAnalysis() {
+    // It is checked against the mask tokens, so its statement is not shared by shape.
+    analyzer.analyze("UPDATE public.orders SET status = 'paid' WHERE id = 1");
+    Statement other = analyzer.analyze("UPDATE public.orders SET status = '****' WHERE id = 1");
+    assertThat(analyzer.normalizedHits()).isZero();
+    assertThat(other.parts().getFirst().columns().writes().getFirst().literal()).isEqualTo("****");
   }
 
   @Test
