@@ -291,10 +291,14 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           substitutes.add(replacement);
           return false;
         }
-        return head == null || head.kind != Kind.INTERNAL_FAILURE;
+        return (head == null || head.kind != Kind.INTERNAL_FAILURE)
+            && scrubbed(type, in, offset, length);
       }
-      case 'N', 'A', 'S' -> {
-        // Asynchronous: notices, notifications and parameter changes belong to no statement.
+      case 'N' -> {
+        // Asynchronous (like notifications and parameter changes): belongs to no statement.
+        return scrubbed(type, in, offset, length);
+      }
+      case 'A', 'S' -> {
         return true;
       }
       default -> throw desynchronised(type, "an unexpected message type");
@@ -398,6 +402,50 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     }
     return new RowDescription(fields);
   }
+
+  /**
+   * The texts of an error or notice (message, detail, hint, context, the query it quotes), for a
+   * session that sees masked values, with every card number, SSN, e-mail address and IBAN masked: a
+   * server error can echo a value ({@code Key (card_number)=(4111…) already exists}). True when the
+   * message goes on unchanged.
+   */
+  private boolean scrubbed(char type, ByteBuf in, int offset, int length) {
+    if (!context
+        .pipeline()
+        .masking(session.context.roles(), session.context.connection())
+        .active()) {
+      return true;
+    }
+    BackendMessage message = BackendMessage.decode(in.slice(offset, length));
+    java.util.Map<Character, String> fields =
+        message instanceof ErrorResponse e
+            ? e.fields()
+            : ((dev.warden.protocol.postgres.message.NoticeResponse) message).fields();
+    java.util.Map<Character, String> clean = new java.util.LinkedHashMap<>(fields);
+    boolean changed = false;
+    for (char key : new char[] {'M', 'D', 'H', 'W', 'q'}) {
+      String text = fields.get(key);
+      if (text != null) {
+        String scrubbed = ERROR_CLASSIFIERS.scrub(text);
+        if (scrubbed != text) {
+          clean.put(key, scrubbed);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) {
+      return true;
+    }
+    substitutes.add(
+        type == 'E'
+            ? new ErrorResponse(clean)
+            : new dev.warden.protocol.postgres.message.NoticeResponse(clean));
+    return false;
+  }
+
+  /** Error texts are rare and short: every classifier runs on them whenever masking is on. */
+  private static final dev.warden.core.mask.Classifiers ERROR_CLASSIFIERS =
+      dev.warden.core.mask.Classifiers.all();
 
   /** PortalSuspended: an Execute with a row count stops; the portal may be executed again. */
   private boolean suspended(InFlight h) {

@@ -268,6 +268,27 @@ class MaskingIT {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void errorTextsThatEchoValuesAreScrubbed(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      // The server quotes the value it could not convert: a card number, in the message.
+      assertThatThrownBy(
+              () -> s.executeQuery("SELECT note::int FROM public.mask_notes WHERE id = 1"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e -> {
+                assertThat(e.getMessage()).contains("invalid input syntax for type integer");
+                assertThat(e.getMessage()).contains("************1111");
+                assertNoRawValue(e.getMessage());
+              });
+      // The session goes on.
+      assertThat(rows(s, "SELECT id FROM public.mask_notes WHERE id = 2"))
+          .containsExactly(List.of("2"));
+    }
+  }
+
   @Test
   void aRoleWithoutMasksSeesTheData() throws Exception {
     Properties props = new Properties();
