@@ -15,14 +15,24 @@ import java.util.Set;
  *     select list or RETURNING, a value assigned by INSERT or UPDATE, the select list of INSERT …
  *     SELECT or CREATE TABLE AS
  * @param writes columns assigned a value (INSERT, UPDATE SET, ON CONFLICT DO UPDATE)
+ * @param outputs for a plain SELECT whose select list has no {@code *}: per output column, in
+ *     order, the columns its value is computed from (empty for a bare column reference, whose
+ *     origin the database reports itself); such computed outputs are not in {@code derived}, so
+ *     they can be masked as a whole instead of refused. Empty when not known.
  */
-public record ColumnUses(Set<String> shaping, Set<String> derived, List<ColumnWrite> writes) {
-  public static final ColumnUses NONE = new ColumnUses(Set.of(), Set.of(), List.of());
+public record ColumnUses(
+    Set<String> shaping, Set<String> derived, List<ColumnWrite> writes, List<Set<String>> outputs) {
+  public static final ColumnUses NONE = new ColumnUses(Set.of(), Set.of(), List.of(), List.of());
 
   public ColumnUses {
     shaping = Set.copyOf(shaping);
     derived = Set.copyOf(derived);
     writes = List.copyOf(writes);
+    outputs = outputs.stream().map(Set::copyOf).toList();
+  }
+
+  public ColumnUses(Set<String> shaping, Set<String> derived, List<ColumnWrite> writes) {
+    this(shaping, derived, writes, List.of());
   }
 
   /**

@@ -174,11 +174,19 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           session.inFlight.poll();
         }
         if (h.masking != null) {
+          var columns = context.catalogs().columns(session.context.connection());
+          var computed =
+              h.kind == Kind.QUERY
+                  ? h.outputMasks
+                  : h.kind == Kind.DESCRIBE_PORTAL
+                      ? MaskingGuard.outputMasks(session.portal(h.name), h.masking, columns)
+                      : java.util.Map.<Integer, dev.warden.core.policy.Masking.ColumnMask>of();
           MaskPlan plan =
               MaskPlan.of(
                   (RowDescription) BackendMessage.decode(in.slice(offset, length)),
                   h.masking,
-                  context.catalogs().columns(session.context.connection()));
+                  columns,
+                  computed);
           if (h.kind == Kind.QUERY) {
             h.plan = plan;
             h.planResolved = true;
@@ -222,11 +230,13 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           // for clients that describe the statement once and not each portal.
           RowDescription described = session.statementDescriptions.get(bind.boundStatement);
           if (described != null) {
+            var columns = context.catalogs().columns(session.context.connection());
             MaskPlan plan =
                 MaskPlan.of(
                     withFormats(described, bind.resultFormats),
                     bind.masking,
-                    context.catalogs().columns(session.context.connection()));
+                    columns,
+                    MaskingGuard.outputMasks(bind.statement, bind.masking, columns));
             session.portalPlans.put(bind.name, plan == null ? MaskPlan.NONE : plan);
           }
         }

@@ -158,6 +158,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         }
         InFlight entry = InFlight.query(admission);
         entry.masking = masking();
+        entry.outputMasks = outputMasks(entry.masking, admission.statement());
         Limits limits = limits(admission);
         entry.rowLimit = limits.maxRowsReturned();
         if (limits.maxRowsAffected() > 0
@@ -233,6 +234,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         }
         InFlight entry = InFlight.execute(admission);
         entry.masking = masking();
+        entry.outputMasks = outputMasks(entry.masking, admission.statement());
         entry.portal = m.portal();
         entry.rowsBefore = session.portalRows.getOrDefault(m.portal(), 0L);
         Limits limits = limits(admission);
@@ -300,6 +302,14 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     dev.warden.core.policy.Masking masking =
         context.pipeline().masking(session.context.roles(), session.context.connection());
     return masking.active() ? masking : null;
+  }
+
+  private java.util.Map<Integer, dev.warden.core.policy.Masking.ColumnMask> outputMasks(
+      dev.warden.core.policy.Masking masking, Statement statement) {
+    return masking == null
+        ? java.util.Map.of()
+        : MaskingGuard.outputMasks(
+            statement, masking, context.catalogs().columns(session.context.connection()));
   }
 
   /**

@@ -63,8 +63,22 @@ final class MaskPlan {
     this.classifiers = classifiers;
   }
 
-  /** The plan for a result, or null when nothing in it can need masking. */
+  /** A computed value derived from a masked column is masked as a whole. */
+  private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
+
   static MaskPlan of(RowDescription description, Masking masking, ColumnCatalog catalog) {
+    return of(description, masking, catalog, java.util.Map.of());
+  }
+
+  /**
+   * The plan for a result, or null when nothing in it can need masking. {@code computed}: output
+   * positions the analysis traced to masked columns (see {@link MaskingGuard#outputMasks}).
+   */
+  static MaskPlan of(
+      RowDescription description,
+      Masking masking,
+      ColumnCatalog catalog,
+      java.util.Map<Integer, Masking.ColumnMask> computed) {
     if (!masking.active()) {
       return null;
     }
@@ -91,6 +105,10 @@ final class MaskPlan {
       if (mask != null) {
         actions[i] = MASK;
         strategies[i] = mask.strategy();
+        any = true;
+      } else if (f.tableOid() == 0 && computed.containsKey(i)) {
+        actions[i] = MASK;
+        strategies[i] = WHOLE;
         any = true;
       } else if (masking.classifiers().enabled()) {
         actions[i] = CLASSIFY;

@@ -83,6 +83,21 @@ final class MaskingGuard {
               "select the column itself (it comes back masked), or compute from other columns");
         }
       }
+      if (statement.parts().size() > 1) {
+        // Outputs are masked as a whole only for a statement of one part (its results are the
+        // only results); in a string of several, a computed output is refused like any other.
+        for (var output : uses.outputs()) {
+          Masking.ColumnMask mask = maskOf(output, masked);
+          if (mask != null) {
+            return new Decision.Deny(
+                DERIVED,
+                "a value computed from a masked column (rule "
+                    + mask.rule()
+                    + ") in a string of several statements cannot be masked",
+                "send the statement on its own");
+          }
+        }
+      }
       for (ColumnUses.ColumnWrite write : uses.writes()) {
         boolean target = write.column().equals("*") || masked.containsKey(write.column());
         String value =
@@ -95,6 +110,47 @@ final class MaskingGuard {
                   + " looks like a mask; storing it would destroy the real value",
               "write the real value, or leave the column as it is");
         }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * For a statement of one part: the output columns computed from masked columns, by position, with
+   * the mask whose rule they fall under. Warden cannot mask a computed value column by column, so
+   * such an output is masked as a whole.
+   */
+  static Map<Integer, Masking.ColumnMask> outputMasks(
+      Statement statement, Masking masking, ColumnCatalog catalog) {
+    if (statement == null || statement.parts().size() != 1) {
+      return Map.of();
+    }
+    StatementPart part = statement.parts().getFirst();
+    if (part.columns().outputs().isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Masking.ColumnMask> masked = maskedColumns(part, masking, catalog);
+    Map<Integer, Masking.ColumnMask> outputs = new java.util.HashMap<>();
+    int i = 0;
+    for (var output : part.columns().outputs()) {
+      Masking.ColumnMask mask = maskOf(output, masked);
+      if (mask != null) {
+        outputs.put(i, mask);
+      }
+      i++;
+    }
+    return outputs;
+  }
+
+  private static Masking.ColumnMask maskOf(
+      java.util.Set<String> columns, Map<String, Masking.ColumnMask> masked) {
+    for (String name : columns) {
+      Masking.ColumnMask mask =
+          name.equals("*") && !masked.isEmpty()
+              ? masked.values().iterator().next()
+              : masked.get(name);
+      if (mask != null) {
+        return mask;
       }
     }
     return null;

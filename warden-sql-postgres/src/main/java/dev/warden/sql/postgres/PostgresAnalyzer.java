@@ -122,6 +122,11 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     if (type.equals("ExplainStmt")) {
       executesInner = hasOption(node.path("options"), "analyze");
     }
+    if (type.equals("SelectStmt")
+        && node.path("op").asText("SETOP_NONE").equals("SETOP_NONE")
+        && !node.has("intoClause")) {
+      walk.topSelect = node;
+    }
     walk.visit(type, node, executesInner);
     StatementClass statementClass = classify(type, node, walk, executesInner);
     String verb = verb(type, node);
@@ -332,9 +337,19 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     private int derivedDepth;
     private int feedDepth;
 
+    /** The statement's own SELECT, whose computed outputs are traced rather than refused. */
+    JsonNode topSelect;
+
+    final List<Set<String>> outputs = new ArrayList<>();
+    private Set<String> collecting;
+
     /** The column uses, with a whole-row reference (an alias used as a column) as {@code *}. */
     ColumnUses columnUses() {
-      return new ColumnUses(wholeRows(shaping), wholeRows(derived), columnWrites);
+      return new ColumnUses(
+          wholeRows(shaping),
+          wholeRows(derived),
+          columnWrites,
+          outputs.stream().map(this::wholeRows).toList());
     }
 
     private Set<String> wholeRows(Set<String> names) {
@@ -393,6 +408,17 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         case "UpdateStmt" -> field.equals("targetList");
         default -> false;
       };
+    }
+
+    private static boolean hasStar(JsonNode targets) {
+      for (JsonNode item : targets) {
+        for (JsonNode field : item.path("ResTarget").path("val").path("ColumnRef").path("fields")) {
+          if (field.has("A_Star")) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     /** Records what INSERT … VALUES, UPDATE SET and ON CONFLICT DO UPDATE SET write. */
@@ -457,10 +483,31 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
       if (derivedDepth > 0) {
         derived.add(name);
       }
+      if (collecting != null) {
+        collecting.add(name);
+      }
     }
 
     /** A select list: an entry that is not a bare column reference computes from its columns. */
-    private void selectList(JsonNode targets, boolean executes) {
+    private void selectList(JsonNode select, JsonNode targets, boolean executes) {
+      if (select == topSelect && derivedDepth == 0 && !hasStar(targets)) {
+        // The statement's own outputs: each one's columns, in order, so a computed output can be
+        // masked as a whole.
+        for (JsonNode item : targets) {
+          JsonNode val = item.path("ResTarget").path("val");
+          Set<String> columns = new LinkedHashSet<>();
+          boolean bare = val.size() == 1 && val.has("ColumnRef");
+          Set<String> outer = collecting;
+          collecting = bare ? outer : columns;
+          try {
+            child(item, executes);
+          } finally {
+            collecting = outer;
+          }
+          outputs.add(columns);
+        }
+        return;
+      }
       for (JsonNode item : targets) {
         JsonNode val = item.path("ResTarget").path("val");
         boolean bare = val.size() == 1 && val.has("ColumnRef");
@@ -506,7 +553,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
             } else if (type.equals("SelectStmt")
                 && field.getKey().equals("targetList")
                 && feedDepth == 0) {
-              selectList(field.getValue(), executes);
+              selectList(node, field.getValue(), executes);
             } else {
               child(field.getValue(), executes);
             }

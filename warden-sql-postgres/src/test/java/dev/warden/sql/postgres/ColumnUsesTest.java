@@ -23,17 +23,17 @@ class ColumnUsesTest {
       value = {
         "SELECT id FROM customers WHERE ssn LIKE '9%' | ssn | ",
         "SELECT c.id FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY c.card_number | customer_id,id,card_number | ",
-        "SELECT lower(card_number), id FROM customers | | card_number",
-        "SELECT row_to_json(c) FROM customers c | | *",
-        "SELECT customers::text FROM customers | | *",
+        "SELECT lower(card_number), id FROM customers | | ",
+        "SELECT row_to_json(c) FROM customers c | | ",
+        "SELECT customers::text FROM customers | | ",
         "SELECT DISTINCT email FROM customers | email | ",
         "SELECT DISTINCT ON (ssn) id FROM customers | ssn | ",
         "SELECT email FROM customers UNION SELECT email FROM other | email | ",
         "SELECT email FROM customers UNION ALL SELECT email FROM other | | ",
         "SELECT ssn, count(*) FROM customers GROUP BY ssn HAVING count(*) > 1 | ssn | ",
-        "SELECT id, rank() OVER (PARTITION BY email ORDER BY ssn) FROM customers | email,ssn | email,ssn",
-        "SELECT CASE WHEN ssn LIKE '9%' THEN 1 END FROM customers | ssn | ssn",
-        "SELECT string_agg(full_name, ',' ORDER BY card_number) FROM customers | card_number | full_name,card_number",
+        "SELECT id, rank() OVER (PARTITION BY email ORDER BY ssn) FROM customers | email,ssn | ",
+        "SELECT CASE WHEN ssn LIKE '9%' THEN 1 END FROM customers | ssn | ",
+        "SELECT string_agg(full_name, ',' ORDER BY card_number) FROM customers | card_number | ",
         "SELECT count(*) FROM customers | | ",
         "SELECT x FROM (SELECT upper(email) AS x FROM customers) s | | email",
         "UPDATE customers SET full_name = card_number WHERE id = 1 | id | card_number",
@@ -48,6 +48,24 @@ class ColumnUsesTest {
     assertThat(uses.derived())
         .containsExactlyInAnyOrderElementsOf(
             derived == null ? List.of() : List.of(derived.split(",")));
+  }
+
+  @Test
+  void theStatementsOwnOutputsAreTracedToTheirColumns() {
+    assertThat(
+            uses("SELECT id, lower(card_number), row_to_json(c), count(*) FROM customers c")
+                .outputs())
+        .containsExactly(
+            java.util.Set.of(),
+            java.util.Set.of("card_number"),
+            java.util.Set.of("*"),
+            java.util.Set.of());
+    assertThat(uses("SELECT (SELECT max(ssn) FROM customers) AS m").outputs())
+        .containsExactly(java.util.Set.of("ssn"));
+    // With * the positions are not known: computed outputs count as derived (refused when masked).
+    ColumnUses star = uses("SELECT *, lower(card_number) FROM customers");
+    assertThat(star.outputs()).isEmpty();
+    assertThat(star.derived()).containsExactly("card_number");
   }
 
   @Test
