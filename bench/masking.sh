@@ -99,7 +99,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 for mode in columns classifiers; do
   if [ "$mode" = columns ]; then start_warden '[]'; else start_warden '["CARD_NUMBER", "SSN"]'; fi
   psql -X -At -c "SELECT 1" "$warden" >/dev/null
-  seconds "$warden" >/dev/null # warm up the JIT on this path
+  seconds "$warden" >/dev/null # warm up the JIT on this path (twice: C2 needs it)
+  seconds "$warden" >/dev/null
   grep -q "4111111111111111" "$work/out.txt" && { echo "raw card number through Warden!" >&2; exit 1; }
   d=(); w=()
   for _ in $(seq 1 "$RUNS"); do

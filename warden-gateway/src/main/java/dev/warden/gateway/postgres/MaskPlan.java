@@ -42,6 +42,10 @@ final class MaskPlan {
           new Classifiers(java.util.Set.of()));
 
   private final int[] actions;
+  private final String[] replaced;
+  private final boolean[] nulled;
+  private final int[] offsets;
+  private final int[] lengths;
   private final MaskStrategy[] strategies;
   private final boolean[] textType;
   private final boolean[] binary;
@@ -56,6 +60,10 @@ final class MaskPlan {
       int[] types,
       Classifiers classifiers) {
     this.actions = actions;
+    this.replaced = new String[actions.length];
+    this.nulled = new boolean[actions.length];
+    this.offsets = new int[actions.length];
+    this.lengths = new int[actions.length];
     this.strategies = strategies;
     this.textType = textType;
     this.binary = binary;
@@ -136,6 +144,49 @@ final class MaskPlan {
         new Classifiers(java.util.Set.of()));
   }
 
+  /** Marks a cell masked by {@link #keepLast} while the row is written. */
+  private static final String KEEP_LAST_BYTES = new String("keep-last");
+
+  private static boolean ascii(ByteBuf frame, int offset, int length) {
+    for (int k = 0; k < length; k++) {
+      if (frame.getByte(offset + k) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean alnum(byte b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+  }
+
+  /** {@link MaskStrategy.KeepLast} on ASCII bytes, written straight into {@code out}. */
+  private static void keepLast(ByteBuf frame, int offset, int length, int n, ByteBuf out) {
+    int alnum = 0;
+    for (int k = 0; k < length; k++) {
+      if (alnum(frame.getByte(offset + k))) {
+        alnum++;
+      }
+    }
+    int keepFrom = alnum > n ? alnum - n : Integer.MAX_VALUE;
+    out.writeInt(length);
+    int seen = 0;
+    for (int k = 0; k < length; k++) {
+      byte b = frame.getByte(offset + k);
+      if (alnum(b)) {
+        out.writeByte(seen++ >= keepFrom ? b : '*');
+      } else {
+        out.writeByte(b);
+      }
+    }
+  }
+
+  private static boolean needsValue(MaskStrategy strategy) {
+    return !(strategy instanceof MaskStrategy.Redact
+        || strategy instanceof MaskStrategy.Nullify
+        || strategy instanceof MaskStrategy.Constant);
+  }
+
   int columns() {
     return actions.length;
   }
@@ -160,11 +211,15 @@ final class MaskPlan {
     if (count != actions.length) {
       return unknown(count).rewrite(frame, target);
     }
-    String[] replaced = null;
-    boolean[] nulled = null;
+    // Scratch space reused row after row: a plan belongs to one statement on one event loop.
+    String[] replaced = this.replaced;
+    boolean[] nulled = this.nulled;
+    int[] offsets = this.offsets;
+    int[] lengths = this.lengths;
+    java.util.Arrays.fill(replaced, null);
+    java.util.Arrays.fill(nulled, false);
+    boolean changed = false;
     int position = base + 2;
-    int[] offsets = new int[count];
-    int[] lengths = new int[count];
     for (int i = 0; i < count; i++) {
       int length = frame.getInt(position);
       position += 4;
@@ -183,8 +238,20 @@ final class MaskPlan {
         case MASK -> {
           MaskStrategy strategy = strategies[i];
           boolean textForm = textType[i] || !binary[i];
+          if (textType[i]
+              && strategy instanceof MaskStrategy.KeepLast
+              && ascii(frame, offsets[i], length)) {
+            // The common case (an ASCII card number kept to its last digits): masked byte by
+            // byte while the row is written, without decoding it to a String and back.
+            replaced[i] = KEEP_LAST_BYTES;
+            changed = true;
+            continue;
+          }
+          // Strategies that ignore the value (redact, null, constant) do not need it decoded.
           String original =
-              textForm ? frame.toString(offsets[i], length, StandardCharsets.UTF_8) : "";
+              textForm && needsValue(strategy)
+                  ? frame.toString(offsets[i], length, StandardCharsets.UTF_8)
+                  : "";
           String masked = strategy.mask(original);
           if (masked == null || (strategy.producesText() && !textType[i]) || (!textForm)) {
             toNull = true;
@@ -208,15 +275,12 @@ final class MaskPlan {
         default -> {}
       }
       if (value != null || toNull) {
-        if (replaced == null) {
-          replaced = new String[count];
-          nulled = new boolean[count];
-        }
         replaced[i] = value;
         nulled[i] = toNull;
+        changed = true;
       }
     }
-    if (replaced == null) {
+    if (!changed) {
       return false;
     }
     ByteBuf out = target.get();
@@ -227,6 +291,8 @@ final class MaskPlan {
     for (int i = 0; i < count; i++) {
       if (nulled[i]) {
         out.writeInt(-1);
+      } else if (replaced[i] == KEEP_LAST_BYTES) {
+        keepLast(frame, offsets[i], lengths[i], ((MaskStrategy.KeepLast) strategies[i]).n(), out);
       } else if (replaced[i] != null) {
         int at = out.writerIndex();
         out.writeInt(0);
