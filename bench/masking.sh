@@ -42,11 +42,10 @@ INSERT INTO mask_bench SELECT g, 'Customer ' || g, 'c' || g || '@example.com',
 ANALYZE mask_bench;
 SQL
 
-keys="$("$root/bin/warden" keys new --subject bench)"
-key="$(echo "$keys" | awk '/^key:/ {print $2}')"
-hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
+. "$root/bench/lib.sh"
+new_bench_key
 
-start_warden() { # classifiers-json
+start_masking_warden() { # classifiers-json
   cat >"$work/policy.json" <<JSON
 {"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
   "allow": [{"id": "bench.read", "classes": ["READ"], "verbs": ["SELECT"], "objects": ["public.*"]},
@@ -55,27 +54,7 @@ start_warden() { # classifiers-json
             {"id": "mask.ssn", "columns": ["*.ssn"], "strategy": "redact"}],
   "classifiers": $1}]}
 JSON
-  cat >"$work/warden.yaml" <<YAML
-policy: {file: $work/policy.json}
-listen:
-  postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
-  admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
-dataDir: $work/warden-data
-tls: {allowPlaintextOnLoopback: true}
-connections:
-  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER}
-identities:
-  serviceKeys:
-    - {subject: bench, keyHash: "$hash", connections: [$DB]}
-  roles: [{role: bench, match: {subject: bench}}]
-YAML
-  WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
-  warden_pid=$!
-  pids+=($warden_pid)
-  for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$WARDEN_ADMIN_PORT/health" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  start_warden "policy: {file: $work/policy.json}" "  roles: [{role: bench, match: {subject: bench}}]"
 }
 
 java_pid() { # the JVM under bin/warden
@@ -97,7 +76,7 @@ seconds() { # conninfo -> wall seconds of the full read
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 for mode in columns classifiers; do
-  if [ "$mode" = columns ]; then start_warden '[]'; else start_warden '["CARD_NUMBER", "SSN"]'; fi
+  if [ "$mode" = columns ]; then start_masking_warden '[]'; else start_masking_warden '["CARD_NUMBER", "SSN"]'; fi
   psql -X -At -c "SELECT 1" "$warden" >/dev/null
   seconds "$warden" >/dev/null # warm up the JIT on this path (twice: C2 needs it)
   seconds "$warden" >/dev/null

@@ -81,9 +81,8 @@ if [ ! -f "$root/warden-cli/target/warden-cli.jar" ]; then
   echo "Warden is not built: JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -q -DskipTests package" >&2
   exit 1
 fi
-keys="$("$root/bin/warden" keys new --subject bench)"
-key="$(echo "$keys" | awk '/^key:/ {print $2}')"
-hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
+. "$root/bench/lib.sh"
+new_bench_key
 policy_yaml=""
 roles_yaml=""
 if [ "${POLICY:-0}" = 1 ]; then
@@ -96,27 +95,7 @@ JSON
   policy_yaml="policy: {file: $work/policy.json}"
   roles_yaml="  roles: [{role: bench, match: {subject: bench}}]"
 fi
-cat >"$work/warden.yaml" <<YAML
-$policy_yaml
-listen:
-  postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
-  admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
-dataDir: $work/warden-data
-tls: {allowPlaintextOnLoopback: true}
-connections:
-  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER}
-identities:
-  serviceKeys:
-    - {subject: bench, keyHash: "$hash", connections: [$DB]}
-$roles_yaml
-YAML
-WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
-warden_pid=$!
-pids+=($warden_pid)
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$WARDEN_ADMIN_PORT/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_warden "$policy_yaml" "$roles_yaml"
 
 direct="host=$PGHOST port=$PGPORT dbname=$DB user=$PGUSER"
 pgbouncer="host=127.0.0.1 port=$BOUNCER_PORT dbname=$DB user=$PGUSER"

@@ -48,10 +48,6 @@ public final class ColumnCatalog {
     return columns.get(key(tableOid, attnum));
   }
 
-  public int size() {
-    return columns.size();
-  }
-
   private static long key(int tableOid, int attnum) {
     return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
   }

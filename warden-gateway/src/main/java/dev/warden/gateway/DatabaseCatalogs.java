@@ -72,8 +72,4 @@ public final class DatabaseCatalogs {
     ColumnCatalog catalog = columns.get(connection);
     return catalog == null ? ColumnCatalog.EMPTY : catalog;
   }
-
-  public Clock clock() {
-    return clock;
-  }
 }

@@ -335,10 +335,6 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     return found;
   }
 
-  private List<Grant> grants(Set<String> roles, String connection) {
-    return applicable(roles, connection).grants();
-  }
-
   /** Read-only when every allow rule names classes, and only reading ones. */
   private static boolean readOnly(List<Grant> grants) {
     return !grants.isEmpty()

@@ -31,10 +31,6 @@ public record ColumnUses(
     outputs = outputs.stream().map(Set::copyOf).toList();
   }
 
-  public ColumnUses(Set<String> shaping, Set<String> derived, List<ColumnWrite> writes) {
-    this(shaping, derived, writes, List.of());
-  }
-
   /**
    * A value written into a column: a string constant ({@code literal}), a bind parameter ({@code
    * parameter} &gt; 0, {@code $n}), or an expression (neither). Column {@code *} means every

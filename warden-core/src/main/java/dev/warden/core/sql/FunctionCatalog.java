@@ -78,10 +78,6 @@ public final class FunctionCatalog {
     return loadedAt;
   }
 
-  public int size() {
-    return functions.size();
-  }
-
   /** Collects pg_proc rows. */
   public static final class Builder {
     private final Map<String, Volatility> functions = new HashMap<>();

@@ -38,29 +38,6 @@ public record StatementPart(
     columns = columns == null ? ColumnUses.NONE : columns;
   }
 
-  public StatementPart(
-      String verb,
-      StatementClass statementClass,
-      Set<TableRef> reads,
-      Set<TableRef> writes,
-      Set<String> functions,
-      Set<String> operations,
-      Set<String> settings,
-      String name,
-      int dataModifications) {
-    this(
-        verb,
-        statementClass,
-        reads,
-        writes,
-        functions,
-        operations,
-        settings,
-        name,
-        dataModifications,
-        ColumnUses.NONE);
-  }
-
   /**
    * Whether running this part may change the session's search path: SET or RESET of it (or of
    * everything), DISCARD, set_config, and code Warden cannot see into (DO, CALL).

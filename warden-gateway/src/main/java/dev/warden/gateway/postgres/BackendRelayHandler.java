@@ -174,27 +174,25 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           session.inFlight.poll();
         }
         if (h.masking != null) {
+          RowDescription description =
+              (RowDescription) BackendMessage.decode(in.slice(offset, length));
           var columns = context.catalogs().columns(session.context.connection());
-          var computed =
-              h.kind == Kind.QUERY
-                  ? h.outputMasks
-                  : h.kind == Kind.DESCRIBE_PORTAL
-                      ? MaskingGuard.outputMasks(session.portal(h.name), h.masking, columns)
-                      : java.util.Map.<Integer, dev.warden.core.policy.Masking.ColumnMask>of();
-          MaskPlan plan =
-              MaskPlan.of(
-                  (RowDescription) BackendMessage.decode(in.slice(offset, length)),
-                  h.masking,
-                  columns,
-                  computed);
-          if (h.kind == Kind.QUERY) {
-            h.plan = plan;
-            h.planResolved = true;
-          } else if (h.kind == Kind.DESCRIBE_PORTAL) {
-            session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
-          } else {
-            session.statementDescriptions.put(
-                h.name, (RowDescription) BackendMessage.decode(in.slice(offset, length)));
+          switch (h.kind) {
+            case QUERY -> {
+              h.plan = MaskPlan.of(description, h.masking, columns, h.outputMasks);
+              h.planResolved = true;
+            }
+            case DESCRIBE_PORTAL -> {
+              MaskPlan plan =
+                  MaskPlan.of(
+                      description,
+                      h.masking,
+                      columns,
+                      MaskingGuard.outputMasks(session.portal(h.name), h.masking, columns));
+              session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
+            }
+            // A statement's description: the portals bound to it get their plans at Bind.
+            default -> session.statementDescriptions.put(h.name, description);
           }
         }
         return true;

@@ -149,16 +149,15 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Admission admission =
-            refuseByMasking(
-                admit(session.resolve(context.pipeline().analyze(m.sql()))), java.util.Map.of());
+        Guarded guarded = guard(admit(session.resolve(context.pipeline().analyze(m.sql()))), null);
+        Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, true);
           yield false;
         }
         InFlight entry = InFlight.query(admission);
-        entry.masking = masking();
-        entry.outputMasks = outputMasks(entry.masking, admission.statement());
+        entry.masking = guarded.masking();
+        entry.outputMasks = guarded.outputs();
         Limits limits = limits(admission);
         entry.rowLimit = limits.maxRowsReturned();
         if (limits.maxRowsAffected() > 0
@@ -224,17 +223,15 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       }
       case Execute m -> {
         Statement statement = session.portal(m.portal());
-        Admission admission =
-            refuseByMasking(
-                admit(statement == null ? UNKNOWN_PORTAL : statement),
-                session.portalParameters.getOrDefault(m.portal(), java.util.Map.of()));
+        Guarded guarded = guard(admit(statement == null ? UNKNOWN_PORTAL : statement), m.portal());
+        Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, false);
           yield false;
         }
         InFlight entry = InFlight.execute(admission);
-        entry.masking = masking();
-        entry.outputMasks = outputMasks(entry.masking, admission.statement());
+        entry.masking = guarded.masking();
+        entry.outputMasks = guarded.outputs();
         entry.portal = m.portal();
         entry.rowsBefore = session.portalRows.getOrDefault(m.portal(), 0L);
         Limits limits = limits(admission);
@@ -304,32 +301,35 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return masking.active() ? masking : null;
   }
 
-  private java.util.Map<Integer, dev.warden.core.policy.Masking.ColumnMask> outputMasks(
-      dev.warden.core.policy.Masking masking, Statement statement) {
-    return masking == null
-        ? java.util.Map.of()
-        : MaskingGuard.outputMasks(
-            statement, masking, context.catalogs().columns(session.context.connection()));
-  }
+  /**
+   * An admission after masking's own checks, with what its result needs: the session's masking
+   * (null when nothing is masked) and the outputs to mask as a whole.
+   */
+  private record Guarded(
+      Admission admission,
+      dev.warden.core.policy.Masking masking,
+      java.util.Map<Integer, dev.warden.core.policy.Masking.ColumnMask> outputs) {}
 
   /**
    * What masking forbids before a statement runs (oracles, values computed from masked columns,
-   * mask tokens written back, COPY of masked tables; see {@link MaskingGuard}). The denial is
-   * recorded like any other decision.
+   * mask tokens written back — by literal, or by the values bound to {@code portal} —, COPY of
+   * masked tables; see {@link MaskingGuard}). A denial is recorded like any other decision.
    */
-  private Admission refuseByMasking(Admission admission, java.util.Map<Integer, String> params) {
+  private Guarded guard(Admission admission, String portal) {
     dev.warden.core.policy.Masking masking = masking();
-    if (!admission.allowed() || masking == null) {
-      return admission;
+    if (masking == null || !admission.allowed()) {
+      return new Guarded(admission, masking, java.util.Map.of());
     }
-    Decision.Deny deny =
+    MaskingGuard.Verdict verdict =
         MaskingGuard.check(
             admission.statement(),
             masking,
             context.catalogs().columns(session.context.connection()),
-            params);
-    if (deny == null) {
-      return admission;
+            portal == null
+                ? java.util.Map.of()
+                : session.portalParameters.getOrDefault(portal, java.util.Map.of()));
+    if (verdict.deny() == null) {
+      return new Guarded(admission, masking, verdict.outputs());
     }
     context
         .pipeline()
@@ -340,8 +340,11 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                 session.context,
                 admission.statementId(),
                 admission.statement(),
-                deny));
-    return new Admission(admission.statementId(), admission.statement(), deny);
+                verdict.deny()));
+    return new Guarded(
+        new Admission(admission.statementId(), admission.statement(), verdict.deny()),
+        masking,
+        java.util.Map.of());
   }
 
   private Admission admit(Statement statement) {

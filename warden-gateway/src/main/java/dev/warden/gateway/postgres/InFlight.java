@@ -204,14 +204,6 @@ final class InFlight {
     return new InFlight(Kind.INTERNAL_FAILURE, null, null, null, null, null);
   }
 
-  /** The policy's limits for this statement (none unless it was allowed with limits). */
-  dev.warden.core.policy.Limits limits() {
-    return admission != null
-            && admission.decision() instanceof dev.warden.core.policy.Decision.Allow allow
-        ? allow.limits()
-        : dev.warden.core.policy.Limits.NONE;
-  }
-
   static InFlight refusal(ErrorResponse error) {
     return new InFlight(Kind.REFUSAL, null, null, null, null, error);
   }

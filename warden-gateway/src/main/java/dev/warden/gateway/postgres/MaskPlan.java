@@ -74,10 +74,6 @@ final class MaskPlan {
   /** A computed value derived from a masked column is masked as a whole. */
   private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
 
-  static MaskPlan of(RowDescription description, Masking masking, ColumnCatalog catalog) {
-    return of(description, masking, catalog, java.util.Map.of());
-  }
-
   /**
    * The plan for a result, or null when nothing in it can need masking. {@code computed}: output
    * positions the analysis traced to masked columns (see {@link MaskingGuard#outputMasks}).
@@ -185,10 +181,6 @@ final class MaskPlan {
     return !(strategy instanceof MaskStrategy.Redact
         || strategy instanceof MaskStrategy.Nullify
         || strategy instanceof MaskStrategy.Constant);
-  }
-
-  int columns() {
-    return actions.length;
   }
 
   private static boolean isText(int type) {

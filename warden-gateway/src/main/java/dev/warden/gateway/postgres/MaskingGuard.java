@@ -30,86 +30,107 @@ final class MaskingGuard {
   private MaskingGuard() {}
 
   /**
-   * The denial, or null when masking allows the statement. {@code parameters} are the text values
-   * of the bind parameters by number (empty for a simple Query).
+   * What masking says of a statement: the denial (null when it may run) and, for a statement of one
+   * part, the outputs to mask as a whole (see {@link #outputMasks}).
    */
-  static Decision.Deny check(
+  record Verdict(Decision.Deny deny, Map<Integer, Masking.ColumnMask> outputs) {}
+
+  /**
+   * Checks a statement. {@code parameters} are the text values of the bind parameters by number
+   * (empty for a simple Query).
+   */
+  static Verdict check(
       Statement statement,
       Masking masking,
       ColumnCatalog catalog,
       Map<Integer, String> parameters) {
+    Map<Integer, Masking.ColumnMask> outputs = Map.of();
     for (StatementPart part : statement.parts()) {
       Map<String, Masking.ColumnMask> masked = maskedColumns(part, masking, catalog);
       if (masked.isEmpty()) {
         continue;
       }
-      if (part.operations().contains("COPY TO STDOUT")) {
-        var first = masked.entrySet().iterator().next();
+      Decision.Deny deny = deny(statement, part, masked, parameters);
+      if (deny != null) {
+        return new Verdict(deny, Map.of());
+      }
+      if (statement.parts().size() == 1) {
+        outputs = outputs(part, masked);
+      }
+    }
+    return new Verdict(null, outputs);
+  }
+
+  private static Decision.Deny deny(
+      Statement statement,
+      StatementPart part,
+      Map<String, Masking.ColumnMask> masked,
+      Map<Integer, String> parameters) {
+    if (part.operations().contains("COPY TO STDOUT")) {
+      var first = masked.entrySet().iterator().next();
+      return new Decision.Deny(
+          COPY,
+          "COPY TO STDOUT would send column "
+              + first.getKey()
+              + ", which rule "
+              + first.getValue().rule()
+              + " masks",
+          "select the rows instead: SELECT masks the column");
+    }
+    ColumnUses uses = part.columns();
+    for (String name : uses.shaping()) {
+      Masking.ColumnMask mask = name.equals("*") ? anyFiltering(masked) : masked.get(name);
+      if (mask != null && !mask.allowFilter()) {
         return new Decision.Deny(
-            COPY,
-            "COPY TO STDOUT would send column "
-                + first.getKey()
-                + ", which rule "
-                + first.getValue().rule()
-                + " masks",
-            "select the rows instead: SELECT masks the column");
+            ORACLE,
+            "column "
+                + (name.equals("*") ? "of a whole row" : name)
+                + " is masked (rule "
+                + mask.rule()
+                + "); using it in WHERE, JOIN, GROUP BY, ORDER BY, DISTINCT, a window or a set"
+                + " operation would reveal it",
+            "filter, group and sort on other columns");
       }
-      ColumnUses uses = part.columns();
-      for (String name : uses.shaping()) {
-        Masking.ColumnMask mask = name.equals("*") ? anyFiltering(masked) : masked.get(name);
-        if (mask != null && !mask.allowFilter()) {
-          return new Decision.Deny(
-              ORACLE,
-              "column "
-                  + (name.equals("*") ? "of a whole row" : name)
-                  + " is masked (rule "
-                  + mask.rule()
-                  + "); using it in WHERE, JOIN, GROUP BY, ORDER BY, DISTINCT, a window or a set"
-                  + " operation would reveal it",
-              "filter, group and sort on other columns");
-        }
+    }
+    for (String name : uses.derived()) {
+      Masking.ColumnMask mask =
+          name.equals("*") ? masked.values().iterator().next() : masked.get(name);
+      if (mask != null) {
+        return new Decision.Deny(
+            DERIVED,
+            "a value computed from masked "
+                + (name.equals("*") ? "columns of a whole row" : "column " + name)
+                + " (rule "
+                + mask.rule()
+                + ") cannot be masked yet, nor copied elsewhere",
+            "select the column itself (it comes back masked), or compute from other columns");
       }
-      for (String name : uses.derived()) {
-        Masking.ColumnMask mask =
-            name.equals("*") ? masked.values().iterator().next() : masked.get(name);
+    }
+    if (statement.parts().size() > 1) {
+      // Outputs are masked as a whole only for a statement of one part (its results are the
+      // only results); in a string of several, a computed output is refused like any other.
+      for (var output : uses.outputs()) {
+        Masking.ColumnMask mask = maskOf(output, masked);
         if (mask != null) {
           return new Decision.Deny(
               DERIVED,
-              "a value computed from masked "
-                  + (name.equals("*") ? "columns of a whole row" : "column " + name)
-                  + " (rule "
+              "a value computed from a masked column (rule "
                   + mask.rule()
-                  + ") cannot be masked yet, nor copied elsewhere",
-              "select the column itself (it comes back masked), or compute from other columns");
+                  + ") in a string of several statements cannot be masked",
+              "send the statement on its own");
         }
       }
-      if (statement.parts().size() > 1) {
-        // Outputs are masked as a whole only for a statement of one part (its results are the
-        // only results); in a string of several, a computed output is refused like any other.
-        for (var output : uses.outputs()) {
-          Masking.ColumnMask mask = maskOf(output, masked);
-          if (mask != null) {
-            return new Decision.Deny(
-                DERIVED,
-                "a value computed from a masked column (rule "
-                    + mask.rule()
-                    + ") in a string of several statements cannot be masked",
-                "send the statement on its own");
-          }
-        }
-      }
-      for (ColumnUses.ColumnWrite write : uses.writes()) {
-        boolean target = write.column().equals("*") || masked.containsKey(write.column());
-        String value =
-            write.literal() != null ? write.literal() : parameters.get(write.parameter());
-        if (target && value != null && looksMasked(value)) {
-          return new Decision.Deny(
-              WRITE_BACK,
-              "the value written into "
-                  + (write.column().equals("*") ? "a masked column" : write.column())
-                  + " looks like a mask; storing it would destroy the real value",
-              "write the real value, or leave the column as it is");
-        }
+    }
+    for (ColumnUses.ColumnWrite write : uses.writes()) {
+      boolean target = write.column().equals("*") || masked.containsKey(write.column());
+      String value = write.literal() != null ? write.literal() : parameters.get(write.parameter());
+      if (target && value != null && looksMasked(value)) {
+        return new Decision.Deny(
+            WRITE_BACK,
+            "the value written into "
+                + (write.column().equals("*") ? "a masked column" : write.column())
+                + " looks like a mask; storing it would destroy the real value",
+            "write the real value, or leave the column as it is");
       }
     }
     return null;
@@ -126,10 +147,13 @@ final class MaskingGuard {
       return Map.of();
     }
     StatementPart part = statement.parts().getFirst();
-    if (part.columns().outputs().isEmpty()) {
-      return Map.of();
-    }
-    Map<String, Masking.ColumnMask> masked = maskedColumns(part, masking, catalog);
+    return part.columns().outputs().isEmpty()
+        ? Map.of()
+        : outputs(part, maskedColumns(part, masking, catalog));
+  }
+
+  private static Map<Integer, Masking.ColumnMask> outputs(
+      StatementPart part, Map<String, Masking.ColumnMask> masked) {
     Map<Integer, Masking.ColumnMask> outputs = new java.util.HashMap<>();
     int i = 0;
     for (var output : part.columns().outputs()) {

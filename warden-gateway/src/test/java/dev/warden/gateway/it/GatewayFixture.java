@@ -144,6 +144,27 @@ final class GatewayFixture implements AutoCloseable {
     return DriverManager.getConnection(jdbcUrl(database), props);
   }
 
+  /**
+   * pgJDBC properties for a protocol mode: {@code simple}, {@code extended}, or {@code binary}
+   * (extended, server-prepared from the first execution, binary results).
+   */
+  static Properties queryMode(String mode) {
+    Properties props = new Properties();
+    if (mode.equals("binary")) {
+      props.setProperty("preferQueryMode", "extended");
+      props.setProperty("prepareThreshold", "-1");
+      props.setProperty("binaryTransfer", "true");
+    } else {
+      props.setProperty("preferQueryMode", mode);
+    }
+    return props;
+  }
+
+  /** The agent on connection test, in a protocol mode (see {@link #queryMode}). */
+  Connection connectIn(String mode) throws SQLException {
+    return connect("test", queryMode(mode));
+  }
+
   /** A libpq connection string for psql, pgbench and friends (password via PGPASSWORD). */
   String libpqConnInfo(String database) {
     return "host=127.0.0.1 port=" + port() + " dbname=" + database + " user=agent sslmode=require";

@@ -109,15 +109,7 @@ class MaskingIT {
   }
 
   static Connection connect(String mode) throws SQLException {
-    Properties props = new Properties();
-    if (mode.equals("binary")) {
-      props.setProperty("preferQueryMode", "extended");
-      props.setProperty("prepareThreshold", "-1");
-      props.setProperty("binaryTransfer", "true");
-    } else {
-      props.setProperty("preferQueryMode", mode);
-    }
-    return fixture.connect("test", props);
+    return fixture.connectIn(mode);
   }
 
   /** Every value of a result, as strings, row by row. */

@@ -102,9 +102,7 @@ class PolicyIT {
   }
 
   static Connection connect(String mode) throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("preferQueryMode", mode);
-    return fixture.connect("test", props);
+    return fixture.connectIn(mode);
   }
 
   @ParameterizedTest
@@ -226,8 +224,7 @@ class PolicyIT {
   @ParameterizedTest
   @ValueSource(strings = {"simple", "extended"})
   void aReadOnlyRoleRunsOnAReadOnlyDatabaseSessionAndCannotTurnItOff(String mode) throws Exception {
-    Properties props = new Properties();
-    props.setProperty("preferQueryMode", mode);
+    Properties props = GatewayFixture.queryMode(mode);
     props.setProperty("password", fixture.restrictedKey);
     try (Connection c = fixture.connect("test", props);
         Statement s = c.createStatement()) {
@@ -279,7 +276,7 @@ class PolicyIT {
                 "policy: {file: \"" + policyFile + "\"}\n",
                 "  roles:\n    - {role: agent, match: {subject: agent}}\n",
                 new Slf4jAuditLog());
-        Connection c = fresh.connect("test", props(mode));
+        Connection c = fresh.connect("test", GatewayFixture.queryMode(mode));
         Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.executeQuery("SELECT public.policy_writes()"))
           .hasMessageContaining("denied by rule volatile-function")
@@ -325,12 +322,6 @@ class PolicyIT {
         assertThat(rs.getString(1)).isEqualTo("a\\' ; SELECT 1; --");
       }
     }
-  }
-
-  static Properties props(String mode) {
-    Properties props = new Properties();
-    props.setProperty("preferQueryMode", mode);
-    return props;
   }
 
   @ParameterizedTest

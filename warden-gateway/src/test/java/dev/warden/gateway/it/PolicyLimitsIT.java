@@ -20,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,9 +97,7 @@ class PolicyLimitsIT {
   }
 
   static Connection connect(String mode) throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("preferQueryMode", mode);
-    return fixture.connect("test", props);
+    return fixture.connectIn(mode);
   }
 
   /** Rows, and the sum of qty, as the database has them (not through Warden). */

@@ -1,0 +1,40 @@
+# Shared by the benchmark scripts (source it): a service key, and Warden on loopback in front of
+# database $DB. Expects root, work, DB, PGHOST, PGPORT, PGUSER, WARDEN_PORT, WARDEN_ADMIN_PORT and
+# an array pids (killed by the caller's cleanup).
+
+# Sets key (the client's password) and hash (for the configuration) of a new service key.
+new_bench_key() {
+  local keys
+  keys="$("$root/bin/warden" keys new --subject bench)"
+  key="$(echo "$keys" | awk '/^key:/ {print $2}')"
+  hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
+}
+
+# start_warden TOP-YAML IDENTITIES-YAML: writes $work/warden.yaml (TOP-YAML first, e.g. a policy;
+# IDENTITIES-YAML after the service key, e.g. roles), starts the gateway, waits until it is
+# healthy. Sets warden_pid.
+start_warden() {
+  cat >"$work/warden.yaml" <<YAML
+$1
+listen:
+  postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
+  admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
+dataDir: $work/warden-data
+tls: {allowPlaintextOnLoopback: true}
+connections:
+  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER}
+identities:
+  serviceKeys:
+    - {subject: bench, keyHash: "$hash", connections: [$DB]}
+$2
+YAML
+  WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &
+  warden_pid=$!
+  pids+=("$warden_pid")
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$WARDEN_ADMIN_PORT/health" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "Warden did not become healthy; see $work/warden.log" >&2
+  return 1
+}
