@@ -88,6 +88,34 @@ SELECT card_number FROM customers UNION SELECT card_number FROM billing.invoices
 SELECT ssn FROM customers INTERSECT SELECT ssn FROM customers
 SELECT ssn FROM customers EXCEPT SELECT '000-00-0000'
 SELECT full_name FROM customers UNION ALL SELECT ssn FROM customers
+# Lineage: computed values through subqueries, CTEs, set operations, VALUES, functions in FROM,
+# prepared statements, cursors and strings of several statements
+SELECT reverse(x) FROM (SELECT card_number x FROM customers) s
+WITH k AS (SELECT card_number x FROM customers) SELECT reverse(x) FROM k
+SELECT reverse(card_number) FROM customers UNION ALL SELECT 'a'
+SELECT reverse(ssn) FROM customers UNION ALL SELECT reverse(card_number) FROM customers
+SELECT card_number FROM customers UNION ALL SELECT 'x'
+SELECT ssn FROM customers UNION ALL SELECT full_name FROM customers
+SELECT * FROM customers UNION ALL SELECT * FROM customers
+SELECT * FROM customers UNION ALL SELECT * FROM billing.invoices
+WITH RECURSIVE k(n, c) AS (SELECT 1, card_number FROM customers UNION ALL SELECT n + 1, c FROM k WHERE n < 2) SELECT reverse(c) FROM k
+SELECT reverse(v) FROM unnest(ARRAY(SELECT ssn FROM customers)) v
+SELECT reverse(j->>'card_number') FROM (SELECT row_to_json(c) j FROM customers c) s
+SELECT reverse(s.ssn) FROM (SELECT * FROM customers) s
+SELECT reverse(t.x) FROM (VALUES ((SELECT max(card_number) FROM customers))) t(x)
+SELECT * FROM (SELECT reverse(card_number) FROM customers) s
+SELECT l.* FROM customers c, LATERAL (SELECT reverse(c.ssn) AS r) l
+SELECT (SELECT reverse(ssn) FROM customers c2 WHERE c2.id = c.id) FROM customers c
+SELECT reverse(x) FROM (SELECT card_number FROM customers UNION ALL SELECT card_number FROM billing.invoices) u(x)
+SELECT reverse(x) FROM (SELECT card_number FROM customers) AS s(x)
+SELECT reverse(m) FROM (SELECT max(card_number) AS m FROM customers GROUP BY id) s
+SELECT reverse(lower) FROM (SELECT lower(card_number) FROM customers) s
+SELECT reverse(s.lower) FROM (SELECT lower(ssn) FROM customers) s
+SELECT reverse(x::text) FROM (SELECT c AS x FROM customers c) s
+SELECT reverse(k.card_number) FROM customers JOIN (SELECT id, card_number FROM customers) k USING (id)
+PREPARE pq AS SELECT reverse(card_number) FROM customers; EXECUTE pq
+BEGIN; DECLARE k CURSOR FOR SELECT reverse(card_number) FROM customers; FETCH 2 FROM k
+SELECT 1; SELECT reverse(ssn) FROM customers
 # Predicates used as oracles
 SELECT id FROM customers WHERE ssn LIKE '9%'
 SELECT id FROM customers WHERE card_number LIKE '4%'
@@ -125,6 +153,10 @@ COPY (SELECT ssn FROM customers) TO STDOUT WITH (FORMAT csv)
 COPY billing.invoices TO STDOUT
 COPY (SELECT full_name FROM customers) TO STDOUT
 # Ordinary queries (must answer)
+SELECT s.full_name FROM (SELECT full_name, id FROM customers) s ORDER BY s.id LIMIT 5
+WITH k AS (SELECT id, full_name FROM customers) SELECT upper(full_name) FROM k ORDER BY id LIMIT 5
+SELECT * FROM orders ORDER BY id LIMIT 5
+SELECT full_name FROM customers WHERE id < 5 UNION ALL SELECT status FROM orders WHERE id < 5
 SELECT id, full_name FROM customers ORDER BY id LIMIT 20
 SELECT count(*) FROM customers
 SELECT count(*), sum(amount) FROM orders

@@ -81,7 +81,9 @@ public final class DemoCommand implements Callable<Integer> {
         credential: the database password stays inside Warden. The sample policy is enforced
         (policy.json in the data directory): the agent may read and write public and billing,
         but SELECT * FROM internal.api_keys is denied, DROP TABLE and DELETE wait for approval
-        (refused until approvals arrive), COPY TO PROGRAM is denied. Masking, approvals and the
+        (refused until approvals arrive), COPY TO PROGRAM is denied. Card numbers, SSNs and
+        e-mails come back masked, however the query is written (try
+        SELECT reverse(x) FROM (SELECT card_number AS x FROM customers) s). Approvals and the
         audit trail arrive in the next releases.
         Stop with Ctrl-C.
         """,

@@ -20,21 +20,27 @@ public final class ColumnCatalog {
 
   private ColumnCatalog(Map<Long, Column> columns) {
     this.columns = columns;
+    // In attribute order, so a table's columns are listed as SELECT * returns them.
+    java.util.List<Column> ordered =
+        columns.entrySet().stream()
+            .sorted(Map.Entry.comparingByKey())
+            .map(Map.Entry::getValue)
+            .toList();
     Map<String, java.util.List<Column>> tables = new HashMap<>();
-    for (Column c : columns.values()) {
+    for (Column c : ordered) {
       tables.computeIfAbsent(c.schema() + "." + c.table(), k -> new java.util.ArrayList<>()).add(c);
     }
     this.byTable = tables;
     Map<String, java.util.List<Column>> names = new HashMap<>();
-    for (Column c : columns.values()) {
+    for (Column c : ordered) {
       names.computeIfAbsent(c.table(), k -> new java.util.ArrayList<>()).add(c);
     }
     this.byName = names;
   }
 
   /**
-   * The columns of a table, or an empty list when it is not known. A null schema (a name not
-   * resolved through the search path) means the tables of that name in every schema.
+   * The columns of a table in attribute order, or an empty list when it is not known. A null schema
+   * (a name not resolved through the search path) means the tables of that name in every schema.
    */
   public java.util.List<Column> columnsOf(String schema, String table) {
     if (schema == null) {

@@ -49,10 +49,16 @@ public final class Masking {
     return !rules.isEmpty() || classifiers.enabled();
   }
 
-  /** The mask of a base column, or null when it is not masked. */
+  /**
+   * The mask of a base column, or null when it is not masked. A null schema or column stands for
+   * any (a table whose schema is not known; any column of the table): the first rule that could
+   * match.
+   */
   public ColumnMask column(String schema, String table, String column) {
     for (Compiled rule : rules) {
-      if (rule.schema.matches(schema) && rule.table.matches(table) && rule.column.matches(column)) {
+      if ((schema == null || rule.schema.matches(schema))
+          && rule.table.matches(table)
+          && (column == null || rule.column.matches(column))) {
         return rule.mask;
       }
     }

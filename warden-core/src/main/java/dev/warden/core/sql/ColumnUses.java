@@ -4,39 +4,61 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How a statement part uses columns, for masking: the columns that shape its result (WHERE, JOIN
- * conditions, GROUP BY, HAVING, ORDER BY, DISTINCT, window partitions and ordering, set operations
- * that compare rows) — an oracle when masked — and the values it writes into columns. Names are as
- * written, without qualifier ({@code c.ssn} is {@code ssn}); {@code *} stands for every column of
- * the tables read.
+ * How a statement part uses columns, for masking, as the lineage of every value back to the base
+ * columns it may come from ({@link ColumnOrigin}):
  *
- * @param shaping column names used where they shape the result
- * @param derived column names whose values feed a computed output or a write: an expression in a
- *     select list or RETURNING, a value assigned by INSERT or UPDATE, the select list of INSERT …
- *     SELECT or CREATE TABLE AS
- * @param writes columns assigned a value (INSERT, UPDATE SET, ON CONFLICT DO UPDATE)
- * @param outputs for a plain SELECT whose select list has no {@code *}: per output column, in
- *     order, the columns its value is computed from (empty for a bare column reference, whose
- *     origin the database reports itself); such computed outputs are not in {@code derived}, so
- *     they can be masked as a whole instead of refused. Empty when not known.
+ * @param shaping columns used where they shape the result: WHERE, JOIN conditions, GROUP BY,
+ *     HAVING, ORDER BY, DISTINCT, window partitions and ordering, aggregate ORDER BY and FILTER,
+ *     set operations that compare rows — anywhere in the statement, subqueries included. A masked
+ *     one is an oracle.
+ * @param derived columns whose values are copied somewhere other than the client: into a table
+ *     (INSERT … SELECT, UPDATE SET, CREATE TABLE AS, a view's definition), or into something Warden
+ *     cannot mask on the way out.
+ * @param writes values assigned to columns (INSERT, UPDATE SET, ON CONFLICT DO UPDATE, MERGE)
+ * @param outputs the statement's result columns, in order, each with the columns its value comes
+ *     from (SELECT, set operations, VALUES, RETURNING, the query of COPY or DECLARE, COPY of a
+ *     table). An entry may be a star of a base table whose columns only the catalog knows.
  */
 public record ColumnUses(
-    Set<String> shaping, Set<String> derived, List<ColumnWrite> writes, List<Set<String>> outputs) {
+    Set<ColumnOrigin> shaping,
+    Set<ColumnOrigin> derived,
+    List<ColumnWrite> writes,
+    List<Output> outputs) {
   public static final ColumnUses NONE = new ColumnUses(Set.of(), Set.of(), List.of(), List.of());
 
   public ColumnUses {
     shaping = Set.copyOf(shaping);
     derived = Set.copyOf(derived);
     writes = List.copyOf(writes);
-    outputs = outputs.stream().map(Set::copyOf).toList();
+    outputs = List.copyOf(outputs);
   }
 
   /**
-   * A value written into a column: a string constant ({@code literal}), a bind parameter ({@code
-   * parameter} &gt; 0, {@code $n}), or an expression (neither). Column {@code *} means every
-   * column, in table order (INSERT without a column list).
+   * One result column. {@code direct}: the value is a base column's own value, passed on unchanged
+   * (through aliases, subqueries, CTEs, set operations), so the column's own mask applies;
+   * otherwise it is computed and is masked as a whole. {@code star}: not one column but every
+   * column of this base table, in table order ({@code SELECT *} over a table), each its own origin.
    */
-  public record ColumnWrite(String column, String literal, int parameter) {}
+  public record Output(Set<ColumnOrigin> sources, boolean direct, TableRef star) {
+    public Output {
+      sources = Set.copyOf(sources);
+    }
+
+    public static Output of(Set<ColumnOrigin> sources, boolean direct) {
+      return new Output(sources, direct, null);
+    }
+
+    public static Output starOf(TableRef table) {
+      return new Output(Set.of(ColumnOrigin.of(table, "*")), true, table);
+    }
+  }
+
+  /**
+   * A value written into a column of {@code table}: a string constant ({@code literal}), a bind
+   * parameter ({@code parameter} &gt; 0, {@code $n}), or an expression (neither). Column {@code *}
+   * means every column, in table order (INSERT without a column list).
+   */
+  public record ColumnWrite(TableRef table, String column, String literal, int parameter) {}
 
   /** Whether a literal written matters to a decision (so the analysis depends on it). */
   public boolean writesLiterals() {

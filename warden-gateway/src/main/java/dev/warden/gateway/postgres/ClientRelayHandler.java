@@ -306,9 +306,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * (null when nothing is masked) and the outputs to mask as a whole.
    */
   private record Guarded(
-      Admission admission,
-      dev.warden.core.policy.Masking masking,
-      java.util.Map<Integer, dev.warden.core.policy.Masking.ColumnMask> outputs) {}
+      Admission admission, dev.warden.core.policy.Masking masking, OutputMasks outputs) {}
 
   /**
    * What masking forbids before a statement runs (oracles, values computed from masked columns,
@@ -318,7 +316,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private Guarded guard(Admission admission, String portal) {
     dev.warden.core.policy.Masking masking = masking();
     if (masking == null || !admission.allowed()) {
-      return new Guarded(admission, masking, java.util.Map.of());
+      return new Guarded(admission, masking, OutputMasks.NONE);
     }
     MaskingGuard.Verdict verdict =
         MaskingGuard.check(
@@ -344,7 +342,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return new Guarded(
         new Admission(admission.statementId(), admission.statement(), verdict.deny()),
         masking,
-        java.util.Map.of());
+        OutputMasks.NONE);
   }
 
   private Admission admit(Statement statement) {

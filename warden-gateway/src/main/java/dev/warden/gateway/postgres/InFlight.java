@@ -97,9 +97,8 @@ final class InFlight {
   /** What the session sees masked, when anything (QUERY, EXECUTE, DESCRIBE_PORTAL); else null. */
   dev.warden.core.policy.Masking masking;
 
-  /** Output positions computed from masked columns (single-statement results), masked whole. */
-  java.util.Map<Integer, dev.warden.core.policy.Masking.ColumnMask> outputMasks =
-      java.util.Map.of();
+  /** The masks the analysis traced to the result's columns. */
+  OutputMasks outputMasks = OutputMasks.NONE;
 
   /** The current result's mask plan (QUERY: per statement; EXECUTE: from its portal). */
   MaskPlan plan;

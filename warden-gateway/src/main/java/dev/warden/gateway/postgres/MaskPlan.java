@@ -71,18 +71,13 @@ final class MaskPlan {
     this.classifiers = classifiers;
   }
 
-  /** A computed value derived from a masked column is masked as a whole. */
-  private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
-
   /**
-   * The plan for a result, or null when nothing in it can need masking. {@code computed}: output
-   * positions the analysis traced to masked columns (see {@link MaskingGuard#outputMasks}).
+   * The plan for a result, or null when nothing in it can need masking. A column whose origin the
+   * server reports (a base column passed on unchanged) is masked by that column's rule; any other
+   * gets the mask the analysis traced to its position ({@link MaskingGuard#outputMasks}).
    */
   static MaskPlan of(
-      RowDescription description,
-      Masking masking,
-      ColumnCatalog catalog,
-      java.util.Map<Integer, Masking.ColumnMask> computed) {
+      RowDescription description, Masking masking, ColumnCatalog catalog, OutputMasks traced) {
     if (!masking.active()) {
       return null;
     }
@@ -99,20 +94,17 @@ final class MaskPlan {
       types[i] = f.typeOid();
       textType[i] = isText(f.typeOid());
       binary[i] = f.format() == 1;
-      Masking.ColumnMask mask = null;
-      if (f.tableOid() != 0) {
-        ColumnCatalog.Column column = catalog.column(f.tableOid(), f.columnNumber());
-        if (column != null) {
-          mask = masking.column(column.schema(), column.table(), column.name());
-        }
+      Masking.ColumnMask mask;
+      ColumnCatalog.Column column =
+          f.tableOid() == 0 ? null : catalog.column(f.tableOid(), f.columnNumber());
+      if (column != null) {
+        mask = masking.column(column.schema(), column.table(), column.name());
+      } else {
+        mask = traced.at(i, n);
       }
       if (mask != null) {
         actions[i] = MASK;
         strategies[i] = mask.strategy();
-        any = true;
-      } else if (f.tableOid() == 0 && computed.containsKey(i)) {
-        actions[i] = MASK;
-        strategies[i] = WHOLE;
         any = true;
       } else if (masking.classifiers().enabled()) {
         actions[i] = CLASSIFY;

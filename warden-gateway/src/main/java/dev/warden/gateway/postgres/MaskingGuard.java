@@ -1,39 +1,48 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.mask.MaskStrategy;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.Masking;
+import dev.warden.core.sql.ColumnOrigin;
 import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementPart;
 import dev.warden.core.sql.TableRef;
 import dev.warden.gateway.ColumnCatalog;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What masking forbids before a statement runs, for a session that sees masked columns: a masked
- * column that shapes the result (an oracle: {@code WHERE ssn LIKE '9%'}), a value computed from a
- * masked column (Warden cannot yet trace a computed output back to its columns, so it refuses
- * rather than guess), a mask written back over the real value, and COPY of a table with masked
- * columns. Column names are matched on the tables the statement reads and writes, without resolving
- * which table a name belongs to: a name masked in any of them counts (fail closed).
+ * What masking decides before a statement runs, for a session that sees masked columns, from the
+ * lineage the analyzer traced ({@link ColumnUses}) and the connection's column catalog: a masked
+ * column that shapes the result is an oracle ({@code WHERE ssn LIKE '9%'}); a masked value copied
+ * into a table, a mask written back over the real value, a cursor or a COPY over masked columns are
+ * refused; and every result column traced to masked columns gets its mask ({@link OutputMasks}).
+ *
+ * <p>An origin counts when the catalog confirms its table has that column; a table the catalog does
+ * not know (created since it was read) is matched by the mask rules' names alone, and an unresolved
+ * reference counts as every masked column of the statement's tables (fail closed).
  */
 final class MaskingGuard {
   public static final String ORACLE = "masked-oracle";
   public static final String DERIVED = "masked-derived";
   public static final String WRITE_BACK = "masked-write-back";
   public static final String COPY = "masked-copy";
+  public static final String CURSOR = "masked-cursor";
 
   private static final Pattern TOKEN = Pattern.compile("tok_[0-9a-f]{16}");
+  private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
+
+  /** Verbs whose results carry no lineage Warden can see (their rows come from elsewhere). */
+  private static final Set<String> OPAQUE_ROWS = Set.of("SHOW", "EXPLAIN", "FETCH", "CALL");
 
   private MaskingGuard() {}
 
-  /**
-   * What masking says of a statement: the denial (null when it may run) and, for a statement of one
-   * part, the outputs to mask as a whole (see {@link #outputMasks}).
-   */
-  record Verdict(Decision.Deny deny, Map<Integer, Masking.ColumnMask> outputs) {}
+  /** What masking says of a statement: the denial (null when it may run) and the output masks. */
+  record Verdict(Decision.Deny deny, OutputMasks outputs) {}
 
   /**
    * Checks a statement. {@code parameters} are the text values of the bind parameters by number
@@ -44,47 +53,70 @@ final class MaskingGuard {
       Masking masking,
       ColumnCatalog catalog,
       Map<Integer, String> parameters) {
-    Map<Integer, Masking.ColumnMask> outputs = Map.of();
+    OutputMasks outputs = OutputMasks.NONE;
+    StatementPart rows = rowsPart(statement);
     for (StatementPart part : statement.parts()) {
-      Map<String, Masking.ColumnMask> masked = maskedColumns(part, masking, catalog);
-      if (masked.isEmpty()) {
+      Resolver resolver = new Resolver(part, masking, catalog);
+      Decision.Deny deny = deny(part, resolver, parameters);
+      if (deny != null) {
+        return new Verdict(deny, OutputMasks.NONE);
+      }
+      OutputMasks masks = resolver.outputs(part.columns().outputs());
+      if (masks.fallback() == null) {
         continue;
       }
-      Decision.Deny deny = deny(statement, part, masked, parameters);
-      if (deny != null) {
-        return new Verdict(deny, Map.of());
+      if (part.verb().equals("DECLARE")) {
+        return new Verdict(
+            new Decision.Deny(
+                CURSOR,
+                "the cursor's rows would include masked column values (rule "
+                    + masks.fallback().rule()
+                    + "), and rows fetched from a cursor do not say which column they come from",
+                "select the rows directly; SELECT masks them"),
+            OutputMasks.NONE);
       }
-      if (statement.parts().size() == 1) {
-        outputs = outputs(part, masked);
+      if (part != rows) {
+        return new Verdict(
+            new Decision.Deny(
+                DERIVED,
+                "a result that includes masked values (rule "
+                    + masks.fallback().rule()
+                    + ") in a string of several statements that return rows cannot be masked",
+                "send the statement on its own"),
+            OutputMasks.NONE);
       }
+      outputs = masks;
     }
     return new Verdict(null, outputs);
   }
 
-  private static Decision.Deny deny(
-      Statement statement,
-      StatementPart part,
-      Map<String, Masking.ColumnMask> masked,
-      Map<Integer, String> parameters) {
-    if (part.operations().contains("COPY TO STDOUT")) {
-      var first = masked.entrySet().iterator().next();
-      return new Decision.Deny(
-          COPY,
-          "COPY TO STDOUT would send column "
-              + first.getKey()
-              + ", which rule "
-              + first.getValue().rule()
-              + " masks",
-          "select the rows instead: SELECT masks the column");
+  /**
+   * The one part of a string whose rows the client gets, or null when several may return rows
+   * (their results cannot then be told apart).
+   */
+  private static StatementPart rowsPart(Statement statement) {
+    StatementPart rows = null;
+    for (StatementPart part : statement.parts()) {
+      if (!part.columns().outputs().isEmpty() || OPAQUE_ROWS.contains(part.verb())) {
+        if (rows != null) {
+          return null;
+        }
+        rows = part;
+      }
     }
+    return rows;
+  }
+
+  private static Decision.Deny deny(
+      StatementPart part, Resolver resolver, Map<Integer, String> parameters) {
     ColumnUses uses = part.columns();
-    for (String name : uses.shaping()) {
-      Masking.ColumnMask mask = name.equals("*") ? anyFiltering(masked) : masked.get(name);
-      if (mask != null && !mask.allowFilter()) {
+    for (ColumnOrigin origin : uses.shaping()) {
+      Masking.ColumnMask mask = resolver.mask(origin, true);
+      if (mask != null) {
         return new Decision.Deny(
             ORACLE,
             "column "
-                + (name.equals("*") ? "of a whole row" : name)
+                + describe(origin)
                 + " is masked (rule "
                 + mask.rule()
                 + "); using it in WHERE, JOIN, GROUP BY, ORDER BY, DISTINCT, a window or a set"
@@ -92,39 +124,24 @@ final class MaskingGuard {
             "filter, group and sort on other columns");
       }
     }
-    for (String name : uses.derived()) {
-      Masking.ColumnMask mask =
-          name.equals("*") ? masked.values().iterator().next() : masked.get(name);
+    for (ColumnOrigin origin : uses.derived()) {
+      Masking.ColumnMask mask = resolver.mask(origin, false);
       if (mask != null) {
         return new Decision.Deny(
             DERIVED,
-            "a value computed from masked "
-                + (name.equals("*") ? "columns of a whole row" : "column " + name)
+            "the statement copies values of masked column "
+                + describe(origin)
                 + " (rule "
                 + mask.rule()
-                + ") cannot be masked yet, nor copied elsewhere",
-            "select the column itself (it comes back masked), or compute from other columns");
-      }
-    }
-    if (statement.parts().size() > 1) {
-      // Outputs are masked as a whole only for a statement of one part (its results are the
-      // only results); in a string of several, a computed output is refused like any other.
-      for (var output : uses.outputs()) {
-        Masking.ColumnMask mask = maskOf(output, masked);
-        if (mask != null) {
-          return new Decision.Deny(
-              DERIVED,
-              "a value computed from a masked column (rule "
-                  + mask.rule()
-                  + ") in a string of several statements cannot be masked",
-              "send the statement on its own");
-        }
+                + ") into a table or somewhere Warden cannot mask them",
+            "copy other columns; select the masked column to see it masked");
       }
     }
     for (ColumnUses.ColumnWrite write : uses.writes()) {
-      boolean target = write.column().equals("*") || masked.containsKey(write.column());
       String value = write.literal() != null ? write.literal() : parameters.get(write.parameter());
-      if (target && value != null && looksMasked(value)) {
+      if (value != null
+          && looksMasked(value)
+          && resolver.mask(ColumnOrigin.of(write.table(), write.column()), false) != null) {
         return new Decision.Deny(
             WRITE_BACK,
             "the value written into "
@@ -133,83 +150,199 @@ final class MaskingGuard {
             "write the real value, or leave the column as it is");
       }
     }
+    if (part.operations().contains("COPY TO STDOUT")) {
+      OutputMasks masks = resolver.outputs(uses.outputs());
+      if (masks.fallback() != null) {
+        return new Decision.Deny(
+            COPY,
+            "COPY TO STDOUT would send masked column values (rule " + masks.fallback().rule() + ")",
+            "select the rows instead: SELECT masks them");
+      }
+    }
     return null;
+  }
+
+  private static String describe(ColumnOrigin origin) {
+    return origin.table() == null
+        ? "(a reference Warden could not resolve)"
+        : origin.wholeRow() ? "of " + origin.table() + " (a whole row)" : origin.toString();
   }
 
   /**
-   * For a statement of one part: the output columns computed from masked columns, by position, with
-   * the mask whose rule they fall under. Warden cannot mask a computed value column by column, so
-   * such an output is masked as a whole.
+   * For a statement about to return rows (a portal's, described or bound): the output masks, or
+   * none when nothing in it is masked.
    */
-  static Map<Integer, Masking.ColumnMask> outputMasks(
-      Statement statement, Masking masking, ColumnCatalog catalog) {
-    if (statement == null || statement.parts().size() != 1) {
-      return Map.of();
+  static OutputMasks outputMasks(Statement statement, Masking masking, ColumnCatalog catalog) {
+    if (statement == null) {
+      return OutputMasks.NONE;
     }
-    StatementPart part = statement.parts().getFirst();
-    return part.columns().outputs().isEmpty()
-        ? Map.of()
-        : outputs(part, maskedColumns(part, masking, catalog));
-  }
-
-  private static Map<Integer, Masking.ColumnMask> outputs(
-      StatementPart part, Map<String, Masking.ColumnMask> masked) {
-    Map<Integer, Masking.ColumnMask> outputs = new java.util.HashMap<>();
-    int i = 0;
-    for (var output : part.columns().outputs()) {
-      Masking.ColumnMask mask = maskOf(output, masked);
-      if (mask != null) {
-        outputs.put(i, mask);
-      }
-      i++;
-    }
-    return outputs;
-  }
-
-  private static Masking.ColumnMask maskOf(
-      java.util.Set<String> columns, Map<String, Masking.ColumnMask> masked) {
-    for (String name : columns) {
-      Masking.ColumnMask mask =
-          name.equals("*") && !masked.isEmpty()
-              ? masked.values().iterator().next()
-              : masked.get(name);
-      if (mask != null) {
-        return mask;
-      }
-    }
-    return null;
+    StatementPart rows = rowsPart(statement);
+    return rows == null
+        ? OutputMasks.NONE
+        : new Resolver(rows, masking, catalog).outputs(rows.columns().outputs());
   }
 
   /** Whether a value is what a mask strategy produces. */
   static boolean looksMasked(String value) {
-    return value.equals(dev.warden.core.mask.MaskStrategy.Redact.TOKEN)
+    return value.equals(MaskStrategy.Redact.TOKEN)
         || value.contains("***")
         || TOKEN.matcher(value).matches();
   }
 
-  private static Masking.ColumnMask anyFiltering(Map<String, Masking.ColumnMask> masked) {
-    for (Masking.ColumnMask mask : masked.values()) {
-      if (!mask.allowFilter()) {
-        return mask;
-      }
-    }
-    return null;
-  }
+  /** Resolves a part's column origins to masks through the catalog. */
+  private static final class Resolver {
+    private final StatementPart part;
+    private final Masking masking;
+    private final ColumnCatalog catalog;
 
-  /** The masked columns, by name, of every table the part reads or writes. */
-  private static Map<String, Masking.ColumnMask> maskedColumns(
-      StatementPart part, Masking masking, ColumnCatalog catalog) {
-    Map<String, Masking.ColumnMask> masked = new LinkedHashMap<>();
-    for (var tables : java.util.List.of(part.reads(), part.writes())) {
-      for (TableRef table : tables) {
-        for (ColumnCatalog.Column column : catalog.columnsOf(table.schema(), table.name())) {
-          Masking.ColumnMask mask = masking.column(column.schema(), column.table(), column.name());
+    Resolver(StatementPart part, Masking masking, ColumnCatalog catalog) {
+      this.part = part;
+      this.masking = masking;
+      this.catalog = catalog;
+    }
+
+    /**
+     * The mask of an origin, or null when it is not masked; with {@code filtering}, only a mask
+     * that does not allow filtering.
+     */
+    Masking.ColumnMask mask(ColumnOrigin origin, boolean filtering) {
+      if (origin.table() == null) {
+        for (List<TableRef> tables :
+            List.of(List.copyOf(part.reads()), List.copyOf(part.writes()))) {
+          for (TableRef table : tables) {
+            Masking.ColumnMask mask = tableMask(table, filtering);
+            if (mask != null) {
+              return mask;
+            }
+          }
+        }
+        return null;
+      }
+      if (origin.wholeRow()) {
+        return tableMask(origin.table(), filtering);
+      }
+      List<ColumnCatalog.Column> columns =
+          catalog.columnsOf(origin.table().schema(), origin.table().name());
+      if (columns.isEmpty()) {
+        // A table the catalog does not know: the rules' names decide (schema unknown: any).
+        return admit(
+            masking.column(origin.table().schema(), origin.table().name(), origin.column()),
+            filtering);
+      }
+      for (ColumnCatalog.Column column : columns) {
+        if (column.name().equals(origin.column())) {
+          Masking.ColumnMask mask =
+              admit(masking.column(column.schema(), column.table(), column.name()), filtering);
           if (mask != null) {
-            masked.putIfAbsent(column.name(), mask);
+            return mask;
           }
         }
       }
+      return null;
     }
-    return masked;
+
+    private Masking.ColumnMask tableMask(TableRef table, boolean filtering) {
+      List<ColumnCatalog.Column> columns = catalog.columnsOf(table.schema(), table.name());
+      if (columns.isEmpty()) {
+        return admit(masking.column(table.schema(), table.name(), null), filtering);
+      }
+      for (ColumnCatalog.Column column : columns) {
+        Masking.ColumnMask mask =
+            admit(masking.column(column.schema(), column.table(), column.name()), filtering);
+        if (mask != null) {
+          return mask;
+        }
+      }
+      return null;
+    }
+
+    private static Masking.ColumnMask admit(Masking.ColumnMask mask, boolean filtering) {
+      return mask == null || (filtering && mask.allowFilter()) ? null : mask;
+    }
+
+    /** The masks of a list of outputs, stars expanded through the catalog. */
+    OutputMasks outputs(List<ColumnUses.Output> outputs) {
+      if (outputs.isEmpty()) {
+        return OutputMasks.NONE;
+      }
+      Map<Integer, Masking.ColumnMask> byPosition = new HashMap<>();
+      Masking.ColumnMask fallback = null;
+      int position = 0;
+      boolean known = true;
+      for (ColumnUses.Output output : outputs) {
+        if (output.star() != null) {
+          List<ColumnCatalog.Column> columns =
+              catalog.columnsOf(output.star().schema(), output.star().name());
+          if (columns.isEmpty() || !oneTable(columns)) {
+            known = false;
+            Masking.ColumnMask mask = wholeOf(output.sources());
+            fallback = fallback == null ? mask : fallback;
+            continue;
+          }
+          for (ColumnCatalog.Column column : columns) {
+            Masking.ColumnMask mask =
+                masking.column(column.schema(), column.table(), column.name());
+            if (mask != null) {
+              byPosition.put(position, mask);
+              fallback = fallback == null ? whole(mask) : fallback;
+            }
+            position++;
+          }
+          continue;
+        }
+        Masking.ColumnMask mask = maskOf(output);
+        if (mask != null) {
+          byPosition.put(position, mask);
+          fallback = fallback == null ? whole(mask) : fallback;
+        }
+        position++;
+      }
+      return new OutputMasks(byPosition, known ? position : -1, fallback);
+    }
+
+    /**
+     * An output's mask: the column's own when the output passes one masked column (or several with
+     * the same mask) on unchanged, else the whole value is masked.
+     */
+    private Masking.ColumnMask maskOf(ColumnUses.Output output) {
+      Masking.ColumnMask found = null;
+      boolean same = true;
+      for (ColumnOrigin origin : output.sources()) {
+        Masking.ColumnMask mask = mask(origin, false);
+        if (mask != null) {
+          same &= found == null || found.equals(mask);
+          found = found == null ? mask : found;
+          same &= !origin.wholeRow() && origin.table() != null;
+        }
+      }
+      if (found == null) {
+        return null;
+      }
+      return output.direct() && same ? found : whole(found);
+    }
+
+    private Masking.ColumnMask wholeOf(Set<ColumnOrigin> sources) {
+      for (ColumnOrigin origin : sources) {
+        Masking.ColumnMask mask = mask(origin, false);
+        if (mask != null) {
+          return whole(mask);
+        }
+      }
+      return null;
+    }
+
+    private static Masking.ColumnMask whole(Masking.ColumnMask mask) {
+      return new Masking.ColumnMask(mask.rule(), WHOLE, mask.allowFilter());
+    }
+
+    private static boolean oneTable(List<ColumnCatalog.Column> columns) {
+      ColumnCatalog.Column first = columns.getFirst();
+      for (ColumnCatalog.Column c : columns) {
+        if (!c.schema().equals(first.schema())) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.warden.sql.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
@@ -122,11 +121,6 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     if (type.equals("ExplainStmt")) {
       executesInner = hasOption(node.path("options"), "analyze");
     }
-    if (type.equals("SelectStmt")
-        && node.path("op").asText("SETOP_NONE").equals("SETOP_NONE")
-        && !node.has("intoClause")) {
-      walk.topSelect = node;
-    }
     walk.visit(type, node, executesInner);
     StatementClass statementClass = classify(type, node, walk, executesInner);
     String verb = verb(type, node);
@@ -158,7 +152,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         settings,
         name,
         walk.dataModifications,
-        walk.columnUses());
+        Lineage.of(type, node));
   }
 
   /**
@@ -327,244 +321,22 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     int dataModifications;
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
 
-    // Column uses, for masking: where a column shapes the result, feeds a computed value or a
-    // write, and what is written into which column.
-    final Set<String> shaping = new LinkedHashSet<>();
-    final Set<String> derived = new LinkedHashSet<>();
-    final List<ColumnUses.ColumnWrite> columnWrites = new ArrayList<>();
-    final Set<String> aliases = new LinkedHashSet<>();
-    private int shapingDepth;
-    private int derivedDepth;
-    private int feedDepth;
-
-    /** The statement's own SELECT, whose computed outputs are traced rather than refused. */
-    JsonNode topSelect;
-
-    final List<Set<String>> outputs = new ArrayList<>();
-    private Set<String> collecting;
-
-    /** The column uses, with a whole-row reference (an alias used as a column) as {@code *}. */
-    ColumnUses columnUses() {
-      return new ColumnUses(
-          wholeRows(shaping),
-          wholeRows(derived),
-          columnWrites,
-          outputs.stream().map(this::wholeRows).toList());
-    }
-
-    private Set<String> wholeRows(Set<String> names) {
-      Set<String> out = new LinkedHashSet<>();
-      for (String name : names) {
-        out.add(aliases.contains(name) ? "*" : name);
-      }
-      return out;
-    }
-
-    /** Fields whose column references shape the result (an oracle when the column is masked). */
-    private static boolean shapes(String type, JsonNode node, String field) {
-      return switch (type) {
-        case "SelectStmt" ->
-            switch (field) {
-              case "whereClause",
-                  "groupClause",
-                  "havingClause",
-                  "sortClause",
-                  "windowClause",
-                  "distinctClause" ->
-                  true;
-              // UNION, INTERSECT and EXCEPT without ALL compare whole rows.
-              case "larg", "rarg" -> !node.path("all").asBoolean(false);
-              // Plain DISTINCT compares every output column.
-              case "targetList" -> node.has("distinctClause") && plainDistinct(node);
-              default -> false;
-            };
-        case "UpdateStmt", "DeleteStmt" -> field.equals("whereClause");
-        case "JoinExpr" -> field.equals("quals");
-        case "WindowDef" -> field.equals("partitionClause") || field.equals("orderClause");
-        case "FuncCall" ->
-            field.equals("agg_order") || field.equals("agg_filter") || field.equals("over");
-        case "CaseWhen" -> field.equals("expr");
-        default -> false;
-      };
-    }
-
-    private static boolean plainDistinct(JsonNode node) {
-      for (JsonNode item : node.path("distinctClause")) {
-        if (!item.isEmpty()) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** Fields whose values feed a write or a new table: every column in them is derived. */
-    private static boolean feeds(String type, String field) {
-      if (field.equals("returningList")) {
-        return true;
-      }
-      return switch (type) {
-        case "InsertStmt" -> field.equals("selectStmt") || field.equals("onConflictClause");
-        case "CreateTableAsStmt", "ViewStmt" -> field.equals("query");
-        case "UpdateStmt" -> field.equals("targetList");
-        default -> false;
-      };
-    }
-
-    private static boolean hasStar(JsonNode targets) {
-      for (JsonNode item : targets) {
-        for (JsonNode field : item.path("ResTarget").path("val").path("ColumnRef").path("fields")) {
-          if (field.has("A_Star")) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
-
-    /** Records what INSERT … VALUES, UPDATE SET and ON CONFLICT DO UPDATE SET write. */
-    private void recordWrites(String type, JsonNode node) {
-      switch (type) {
-        case "UpdateStmt" -> {
-          for (JsonNode item : node.path("targetList")) {
-            JsonNode target = item.path("ResTarget");
-            columnWrites.add(write(target.path("name").asText("*"), target.path("val")));
-          }
-        }
-        case "InsertStmt" -> {
-          List<String> columns = new ArrayList<>();
-          for (JsonNode item : node.path("cols")) {
-            columns.add(item.path("ResTarget").path("name").asText("*"));
-          }
-          for (JsonNode values : node.path("selectStmt").path("SelectStmt").path("valuesLists")) {
-            int i = 0;
-            for (JsonNode value : values.path("List").path("items")) {
-              columnWrites.add(write(i < columns.size() ? columns.get(i) : "*", value));
-              i++;
-            }
-          }
-          if (!node.path("selectStmt").path("SelectStmt").has("valuesLists")) {
-            for (String column : columns.isEmpty() ? List.of("*") : columns) {
-              columnWrites.add(new ColumnUses.ColumnWrite(column, null, 0));
-            }
-          }
-          // ON CONFLICT … DO UPDATE SET
-          for (JsonNode item : node.path("onConflictClause").path("targetList")) {
-            JsonNode target = item.path("ResTarget");
-            columnWrites.add(write(target.path("name").asText("*"), target.path("val")));
-          }
-        }
-        default -> {}
-      }
-    }
-
-    private static ColumnUses.ColumnWrite write(String column, JsonNode value) {
-      JsonNode v = value;
-      while (v.has("TypeCast")) {
-        v = v.path("TypeCast").path("arg");
-      }
-      if (v.has("A_Const") && v.path("A_Const").has("sval")) {
-        return new ColumnUses.ColumnWrite(
-            column, v.path("A_Const").path("sval").path("sval").asText(""), 0);
-      }
-      if (v.has("ParamRef")) {
-        return new ColumnUses.ColumnWrite(column, null, v.path("ParamRef").path("number").asInt());
-      }
-      return new ColumnUses.ColumnWrite(column, null, 0);
-    }
-
-    private void columnRef(JsonNode node) {
-      JsonNode fields = node.path("fields");
-      JsonNode last = fields.isArray() && !fields.isEmpty() ? fields.get(fields.size() - 1) : null;
-      String name =
-          last == null || last.has("A_Star") ? "*" : last.path("String").path("sval").asText("*");
-      if (shapingDepth > 0) {
-        shaping.add(name);
-      }
-      if (derivedDepth > 0) {
-        derived.add(name);
-      }
-      if (collecting != null) {
-        collecting.add(name);
-      }
-    }
-
-    /** A select list: an entry that is not a bare column reference computes from its columns. */
-    private void selectList(JsonNode select, JsonNode targets, boolean executes) {
-      if (select == topSelect && derivedDepth == 0 && !hasStar(targets)) {
-        // The statement's own outputs: each one's columns, in order, so a computed output can be
-        // masked as a whole.
-        for (JsonNode item : targets) {
-          JsonNode val = item.path("ResTarget").path("val");
-          Set<String> columns = new LinkedHashSet<>();
-          boolean bare = val.size() == 1 && val.has("ColumnRef");
-          Set<String> outer = collecting;
-          collecting = bare ? outer : columns;
-          try {
-            child(item, executes);
-          } finally {
-            collecting = outer;
-          }
-          outputs.add(columns);
-        }
-        return;
-      }
-      for (JsonNode item : targets) {
-        JsonNode val = item.path("ResTarget").path("val");
-        boolean bare = val.size() == 1 && val.has("ColumnRef");
-        if (!bare) {
-          derivedDepth++;
-        }
-        try {
-          child(item, executes);
-        } finally {
-          if (!bare) {
-            derivedDepth--;
-          }
-        }
-      }
-    }
-
     void visit(String type, JsonNode node, boolean executes) {
       Set<String> scope = cteNames(node);
       if (!scope.isEmpty()) {
         ctes.push(scope);
-        aliases.addAll(scope);
       }
       try {
         writtenRelations(type, node, executes);
-        recordWrites(type, node);
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> field = it.next();
           if (isWrittenField(type, node, field.getKey())) {
             continue;
           }
-          boolean shapes = shapes(type, node, field.getKey());
-          boolean feeds = feeds(type, field.getKey());
-          if (shapes) {
-            shapingDepth++;
-          }
-          if (feeds) {
-            derivedDepth++;
-            feedDepth++;
-          }
-          try {
-            if (isTypedRangeVar(field.getKey(), field.getValue())) {
-              read(field.getValue());
-            } else if (type.equals("SelectStmt")
-                && field.getKey().equals("targetList")
-                && feedDepth == 0) {
-              selectList(node, field.getValue(), executes);
-            } else {
-              child(field.getValue(), executes);
-            }
-          } finally {
-            if (shapes) {
-              shapingDepth--;
-            }
-            if (feeds) {
-              derivedDepth--;
-              feedDepth--;
-            }
+          if (isTypedRangeVar(field.getKey(), field.getValue())) {
+            read(field.getValue());
+          } else {
+            child(field.getValue(), executes);
           }
         }
       } finally {
@@ -595,11 +367,6 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     private void node(String type, JsonNode node, boolean executes) {
       switch (type) {
         case "RangeVar" -> read(node);
-        case "ColumnRef" -> columnRef(node);
-        case "RangeSubselect", "RangeFunction" -> {
-          aliases.add(node.path("alias").path("aliasname").asText(""));
-          visit(type, node, executes);
-        }
         case "FuncCall" -> {
           List<String> name = new ArrayList<>();
           for (JsonNode part : node.path("funcname")) {
@@ -692,11 +459,6 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
 
     private void read(JsonNode rangeVar) {
       TableRef ref = ref(rangeVar);
-      // A table's name or alias used as a column is a whole-row reference.
-      aliases.add(ref.name());
-      if (rangeVar.has("alias")) {
-        aliases.add(rangeVar.path("alias").path("aliasname").asText(""));
-      }
       if (ref.schema() == null && ctes.stream().anyMatch(scope -> scope.contains(ref.name()))) {
         return; // a CTE in scope, not a table
       }
