@@ -37,7 +37,8 @@ final class MaskingGuard {
   private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
 
   /** Verbs whose results carry no lineage Warden can see (their rows come from elsewhere). */
-  private static final Set<String> OPAQUE_ROWS = Set.of("SHOW", "EXPLAIN", "FETCH", "CALL");
+  private static final Set<String> OPAQUE_ROWS =
+      Set.of("SHOW", "EXPLAIN", "FETCH", "CALL", "EXECUTE");
 
   private MaskingGuard() {}
 
@@ -56,10 +57,24 @@ final class MaskingGuard {
     OutputMasks outputs = OutputMasks.NONE;
     StatementPart rows = rowsPart(statement);
     for (StatementPart part : statement.parts()) {
+      if (part.verb().equals("EXECUTE")
+          && part.statementClass() == dev.warden.core.sql.StatementClass.UTILITY) {
+        // Not resolved to a statement this session prepared (PREPARE earlier in the same string).
+        return new Verdict(
+            new Decision.Deny(
+                DERIVED,
+                "EXECUTE of a statement Warden has not seen prepared: its result columns cannot"
+                    + " be traced to masked columns",
+                "send PREPARE on its own first, then EXECUTE"),
+            OutputMasks.NONE);
+      }
       Resolver resolver = new Resolver(part, masking, catalog);
       Decision.Deny deny = deny(part, resolver, parameters);
       if (deny != null) {
         return new Verdict(deny, OutputMasks.NONE);
+      }
+      if (part.verb().equals("PREPARE")) {
+        continue; // its outputs are masked at EXECUTE
       }
       OutputMasks masks = resolver.outputs(part.columns().outputs());
       if (masks.fallback() == null) {
@@ -97,7 +112,10 @@ final class MaskingGuard {
   private static StatementPart rowsPart(Statement statement) {
     StatementPart rows = null;
     for (StatementPart part : statement.parts()) {
-      if (!part.columns().outputs().isEmpty() || OPAQUE_ROWS.contains(part.verb())) {
+      boolean returnsRows =
+          !part.verb().equals("PREPARE") // its outputs are the EXECUTE's
+              && (!part.columns().outputs().isEmpty() || OPAQUE_ROWS.contains(part.verb()));
+      if (returnsRows) {
         if (rows != null) {
           return null;
         }

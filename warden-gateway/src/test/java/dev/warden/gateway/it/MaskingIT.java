@@ -45,7 +45,9 @@ class MaskingIT {
         "allow": [
           {"id": "agent.read", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
           {"id": "agent.copy", "classes": ["COPY"], "verbs": ["COPY", "COPY TO STDOUT", "SELECT"], "objects": ["public.*"]},
-          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]}
+          {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]},
+          {"id": "agent.prepared", "classes": ["READ", "UTILITY", "SESSION", "TRANSACTION"],
+           "verbs": ["PREPARE", "EXECUTE", "DECLARE", "FETCH", "CLOSE", "DEALLOCATE", "BEGIN", "ROLLBACK"]}
         ],
         "masks": [
           {"id": "mask.card", "columns": ["*.card_number"], "strategy": "keep-last", "keep": 4},
@@ -381,5 +383,38 @@ class MaskingIT {
         .contains("1|Jane Doe|j***@example.com|************1111|[REDACTED]|")
         .contains("paid with ************1111, thanks");
     assertNoRawValue(result.stdout());
+  }
+
+  @Test
+  void preparedStatementsAndCursorsAreTracedOrRefused() throws Exception {
+    try (Connection c = connect("simple");
+        Statement s = c.createStatement()) {
+      s.execute(
+          "PREPARE masked_p AS SELECT reverse(card_number), card_number, full_name"
+              + " FROM public.mask_customers WHERE id = 1");
+      assertThat(rows(s, "EXECUTE masked_p"))
+          .containsExactly(List.of("[REDACTED]", "************1111", "Jane Doe"));
+      // PREPARE and EXECUTE in one string: the EXECUTE cannot be traced yet.
+      assertThatThrownBy(
+              () ->
+                  s.execute(
+                      "PREPARE masked_q AS SELECT reverse(ssn) FROM public.mask_customers;"
+                          + " EXECUTE masked_q"))
+          .hasMessageContaining("denied by rule masked-derived")
+          .hasMessageContaining("has not seen prepared");
+      s.execute("BEGIN");
+      assertThatThrownBy(
+              () ->
+                  s.execute(
+                      "DECLARE masked_k CURSOR FOR SELECT reverse(card_number) FROM"
+                          + " public.mask_customers"))
+          .hasMessageContaining("denied by rule masked-cursor");
+      s.execute("ROLLBACK");
+      s.execute("BEGIN");
+      s.execute(
+          "DECLARE plain_k CURSOR FOR SELECT id, full_name FROM public.mask_customers ORDER BY id");
+      assertThat(rows(s, "FETCH 1 FROM plain_k")).containsExactly(List.of("1", "Jane Doe"));
+      s.execute("ROLLBACK");
+    }
   }
 }
