@@ -152,6 +152,13 @@ COPY (SELECT card_number FROM customers) TO STDOUT
 COPY (SELECT ssn FROM customers) TO STDOUT WITH (FORMAT csv)
 COPY billing.invoices TO STDOUT
 COPY (SELECT full_name FROM customers) TO STDOUT
+COPY customers TO STDOUT (FORMAT binary)
+COPY customers TO STDOUT WITH CSV HEADER
+COPY (SELECT reverse(card_number), ssn FROM customers) TO STDOUT (FORMAT csv, DELIMITER '|', QUOTE '''')
+COPY (SELECT * FROM customers UNION ALL SELECT * FROM billing.invoices) TO STDOUT
+COPY (WITH k AS (SELECT card_number x FROM customers) SELECT x, reverse(x) FROM k) TO STDOUT
+COPY customers (ssn, card_number) TO STDOUT (FORMAT text, DELIMITER ',')
+COPY customers TO STDOUT (ENCODING 'LATIN1')
 # Ordinary queries (must answer)
 SELECT s.full_name FROM (SELECT full_name, id FROM customers) s ORDER BY s.id LIMIT 5
 WITH k AS (SELECT id, full_name FROM customers) SELECT upper(full_name) FROM k ORDER BY id LIMIT 5

@@ -54,7 +54,8 @@ public record Statement(
               p.settings(),
               p.name(),
               p.dataModifications(),
-              p.columns()));
+              p.columns(),
+              p.copyFormat()));
       if (p.mayChangeSearchPath()) {
         current = null;
       }

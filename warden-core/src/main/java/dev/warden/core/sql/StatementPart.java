@@ -16,6 +16,7 @@ import java.util.Set;
  * @param dataModifications how many INSERT, UPDATE, DELETE and MERGE statements the part executes,
  *     nested ones included
  * @param columns columns that shape the result, and values written into columns (for masking)
+ * @param copyFormat for COPY … TO, how its rows are written (null otherwise)
  */
 public record StatementPart(
     String verb,
@@ -27,7 +28,34 @@ public record StatementPart(
     Set<String> settings,
     String name,
     int dataModifications,
-    ColumnUses columns) {
+    ColumnUses columns,
+    CopyFormat copyFormat) {
+
+  /** A part that is not a COPY … TO. */
+  public StatementPart(
+      String verb,
+      StatementClass statementClass,
+      Set<TableRef> reads,
+      Set<TableRef> writes,
+      Set<String> functions,
+      Set<String> operations,
+      Set<String> settings,
+      String name,
+      int dataModifications,
+      ColumnUses columns) {
+    this(
+        verb,
+        statementClass,
+        reads,
+        writes,
+        functions,
+        operations,
+        settings,
+        name,
+        dataModifications,
+        columns,
+        null);
+  }
 
   public StatementPart {
     reads = Set.copyOf(reads);

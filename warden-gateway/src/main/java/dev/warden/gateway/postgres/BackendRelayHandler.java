@@ -2,6 +2,7 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.sql.CopyFormat;
 import dev.warden.gateway.GatewayContext;
 import dev.warden.gateway.postgres.InFlight.Kind;
 import dev.warden.protocol.postgres.message.BackendMessage;
@@ -206,8 +207,20 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       case 'G', 'H', 'W', 'c' -> {
         InFlight h = expectHead(type, Kind.QUERY, Kind.EXECUTE);
         if (type == 'H' && h.masking != null) {
-          // COPY TO STDOUT: text lines are scanned by the classifiers; binary cannot be.
-          h.binaryCopy = in.getByte(offset + 5) == 1;
+          // COPY TO STDOUT: masked field by field, like rows.
+          h.copyMask = null;
+          h.copyRefused = false;
+          CopyFormat format = copyFormat(h.admission == null ? null : h.admission.statement());
+          boolean binary = in.getByte(offset + 5) == 1;
+          if (format == null) {
+            format = binary ? COPY_BINARY : CopyFormat.TEXT;
+          }
+          if (format.understood() && format.binary() == binary) {
+            h.copyMask =
+                CopyMask.of(format, in.getUnsignedShort(offset + 6), h.outputMasks, h.masking);
+          } else {
+            h.copyRefused = true;
+          }
         }
         return true;
       }
@@ -320,16 +333,17 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
    */
   private boolean completed(char type, InFlight h, ByteBuf in, int offset, int length) {
     boolean relay = true;
-    if (type == 'C' && h.binaryCopy) {
+    if (type == 'C' && h.copyRefused) {
       relay = false;
-      h.binaryCopy = false;
+      h.copyRefused = false;
       h.errorSqlState = PostgresErrors.sqlState(ErrorCode.FEATURE_NOT_SUPPORTED);
       substitutes.add(
           PostgresErrors.error(
               new WardenException(
                   ErrorCode.FEATURE_NOT_SUPPORTED,
-                  "COPY in binary format cannot be masked; no rows were sent",
-                  "use COPY … TO STDOUT in text or CSV format, or SELECT")));
+                  "this COPY's output format cannot be masked; no rows were sent",
+                  "use COPY … TO STDOUT with the default options of text, CSV or binary, or"
+                      + " SELECT")));
     } else if (type == 'C' && h.truncated) {
       relay = false;
       truncatedResult(h, ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag());
@@ -360,20 +374,10 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
    */
   private boolean mask(char type, InFlight h, ByteBuf in, int offset, int length) {
     if (type == 'd') {
-      if (h.binaryCopy) {
+      if (h.copyRefused || h.copyMask == null) {
         return false;
       }
-      String line = in.toString(offset + 5, length - 5, java.nio.charset.StandardCharsets.UTF_8);
-      String scrubbed = h.masking.classifiers().scrub(line);
-      if (scrubbed == line) {
-        return true;
-      }
-      ByteBuf out = rowTarget();
-      int start = out.writerIndex();
-      out.writeByte('d').writeInt(0);
-      int written = out.writeCharSequence(scrubbed, java.nio.charset.StandardCharsets.UTF_8);
-      out.setInt(start + 1, written + 4);
-      return false;
+      return !h.copyMask.rewrite(in.slice(offset, length), this::rowTarget);
     }
     MaskPlan plan = h.plan;
     if (h.kind == Kind.EXECUTE && !h.planResolved) {
@@ -389,6 +393,22 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       return true;
     }
     return !plan.rewrite(in.slice(offset, length), this::rowTarget);
+  }
+
+  private static final CopyFormat COPY_BINARY =
+      new CopyFormat("binary", '\t', '"', '"', "", false, true);
+
+  /** The COPY … TO part of a statement, or null. */
+  private static CopyFormat copyFormat(dev.warden.core.sql.Statement statement) {
+    if (statement == null) {
+      return null;
+    }
+    for (var part : statement.parts()) {
+      if (part.copyFormat() != null) {
+        return part.copyFormat();
+      }
+    }
+    return null;
   }
 
   /** A statement's description with the result formats a Bind chose (0, 1 or one per column). */

@@ -110,8 +110,11 @@ final class InFlight {
 
   java.util.List<Integer> resultFormats;
 
-  /** COPY TO STDOUT in binary format under masking: its data is dropped and it ends in error. */
-  boolean binaryCopy;
+  /** The current COPY … TO STDOUT's mask, when the session sees masked values. */
+  CopyMask copyMask;
+
+  /** A COPY whose rows cannot be masked: they are dropped and the statement ends in an error. */
+  boolean copyRefused;
 
   /** For INTERNAL_QUERY: whether its ErrorResponse and its ReadyForQuery reach the client. */
   boolean relayErrors;

@@ -168,13 +168,18 @@ final class MaskingGuard {
             "write the real value, or leave the column as it is");
       }
     }
-    if (part.operations().contains("COPY TO STDOUT")) {
+    if (part.operations().contains("COPY TO STDOUT")
+        && part.copyFormat() != null
+        && !part.copyFormat().understood()) {
       OutputMasks masks = resolver.outputs(uses.outputs());
       if (masks.fallback() != null) {
         return new Decision.Deny(
             COPY,
-            "COPY TO STDOUT would send masked column values (rule " + masks.fallback().rule() + ")",
-            "select the rows instead: SELECT masks them");
+            "COPY TO STDOUT with these options would send masked column values (rule "
+                + masks.fallback().rule()
+                + ") in a form Warden cannot mask",
+            "use the default options of text, CSV or binary (FORMAT, HEADER, DELIMITER, NULL,"
+                + " QUOTE, ESCAPE are fine), or SELECT");
       }
     }
     return null;

@@ -3,6 +3,7 @@ package dev.warden.sql.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.sql.CopyFormat;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
@@ -152,7 +153,72 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         settings,
         name,
         walk.dataModifications,
-        Lineage.of(type, node));
+        Lineage.of(type, node),
+        type.equals("CopyStmt") && !node.path("is_from").asBoolean(false)
+            ? copyFormat(node.path("options"))
+            : null);
+  }
+
+  /** How COPY … TO writes its rows, from its options (see {@link CopyFormat}). */
+  static CopyFormat copyFormat(JsonNode options) {
+    String format = "text";
+    String delimiter = null;
+    String quote = "\"";
+    String escape = null;
+    String nullString = null;
+    boolean header = false;
+    boolean understood = true;
+    for (JsonNode option : options) {
+      JsonNode def = option.path("DefElem");
+      JsonNode arg = def.path("arg");
+      String value =
+          arg.has("String")
+              ? arg.path("String").path("sval").asText()
+              : arg.has("Boolean")
+                  ? String.valueOf(arg.path("Boolean").path("boolval").asBoolean(false))
+                  : arg.has("Integer") ? arg.path("Integer").path("ival").asText("0") : null;
+      switch (def.path("defname").asText("")) {
+        case "format" -> format = value == null ? "text" : value.toLowerCase(Locale.ROOT);
+        case "delimiter" -> delimiter = value;
+        case "quote" -> quote = value;
+        case "escape" -> escape = value;
+        case "null" -> nullString = value;
+        case "header" ->
+            header =
+                value == null
+                    || !(value.equalsIgnoreCase("false")
+                        || value.equalsIgnoreCase("off")
+                        || value.equals("0"));
+        case "encoding" ->
+            understood &= value != null && value.replace("-", "").equalsIgnoreCase("utf8");
+        case "force_quote", "freeze" -> {}
+        default -> understood = false;
+      }
+    }
+    boolean csv = format.equals("csv");
+    if (delimiter == null) {
+      delimiter = csv ? "," : "\t";
+    }
+    if (escape == null) {
+      escape = quote;
+    }
+    if (nullString == null) {
+      nullString = csv ? "" : "\\N";
+    }
+    understood &=
+        delimiter.length() == 1
+            && quote != null
+            && quote.length() == 1
+            && escape.length() == 1
+            && (csv || format.equals("text") || format.equals("binary"));
+    return new CopyFormat(
+        format,
+        delimiter.isEmpty() ? '\t' : delimiter.charAt(0),
+        quote == null || quote.isEmpty() ? '"' : quote.charAt(0),
+        escape.isEmpty() ? '"' : escape.charAt(0),
+        nullString,
+        header,
+        understood);
   }
 
   /**
