@@ -19,12 +19,63 @@ public sealed interface AuditEvent {
    * (the foundation's log sink: a fingerprint, never literals).
    */
   record StatementDecided(
-      Instant at, SessionContext session, long statementId, Statement statement, Decision decision)
-      implements AuditEvent {}
+      Instant at,
+      SessionContext session,
+      long statementId,
+      Statement statement,
+      Decision decision,
+      java.util.List<String> parameters)
+      implements AuditEvent {
+    public StatementDecided(
+        Instant at,
+        SessionContext session,
+        long statementId,
+        Statement statement,
+        Decision decision) {
+      this(at, session, statementId, statement, decision, java.util.List.of());
+    }
 
-  /** A statement finished: rows returned and, when it failed, the SQLSTATE. */
+    public StatementDecided {
+      parameters =
+          parameters == null
+              ? java.util.List.of()
+              : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters));
+    }
+  }
+
+  /**
+   * A statement finished: rows returned and, when it failed, the SQLSTATE; for replay, the result's
+   * column names, its first rows as the client saw them (masked; up to a cap), the error or notice
+   * texts the client saw (scrubbed), and how long it ran.
+   */
   record StatementCompleted(
-      Instant at, SessionContext session, long statementId, long rows, String errorSqlState)
+      Instant at,
+      SessionContext session,
+      long statementId,
+      long rows,
+      String errorSqlState,
+      java.util.List<String> columns,
+      java.util.List<java.util.List<String>> sampleRows,
+      java.util.List<String> messages,
+      long durationMicros)
+      implements AuditEvent {
+    public StatementCompleted(
+        Instant at, SessionContext session, long statementId, long rows, String errorSqlState) {
+      this(
+          at,
+          session,
+          statementId,
+          rows,
+          errorSqlState,
+          java.util.List.of(),
+          java.util.List.of(),
+          java.util.List.of(),
+          -1);
+    }
+  }
+
+  /** A policy version was loaded (or a new one rejected). */
+  record PolicyChanged(Instant at, int version, String sha256, String source, String rejection)
       implements AuditEvent {}
 
   record SessionEnded(Instant at, SessionContext session, long statements) implements AuditEvent {}

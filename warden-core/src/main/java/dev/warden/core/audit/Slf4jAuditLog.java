@@ -53,6 +53,12 @@ public final class Slf4jAuditLog implements AuditLog {
               .addKeyValue("rows", e.rows())
               .addKeyValue("error", e.errorSqlState())
               .log("statement completed");
+      case AuditEvent.PolicyChanged e ->
+          LOG.atInfo()
+              .addKeyValue("event", "policy")
+              .addKeyValue("version", e.version())
+              .addKeyValue("sha256", e.sha256())
+              .log(e.rejection() == null ? "policy loaded" : "policy rejected");
       case AuditEvent.SessionEnded e ->
           LOG.atInfo()
               .addKeyValue("event", "session.end")

@@ -1,0 +1,359 @@
+package dev.warden.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The audit store over JDBC: SQLite in the data directory by default, PostgreSQL for production
+ * (several gateways may share one: appends take a transaction-scoped advisory lock, so the chain
+ * stays one line). The same schema on both, through Flyway migrations ({@code
+ * db/migration/<dialect>}); a HikariCP pool.
+ *
+ * <p>Appends are batches: one transaction reads the chain's head, links and inserts every record of
+ * the batch, and commits (SQLite in WAL mode with {@code synchronous=FULL}: durable at commit).
+ */
+public final class AuditStore implements AutoCloseable {
+  /** Which database: their SQL differs only in locking and upserts. */
+  public enum Dialect {
+    SQLITE,
+    POSTGRESQL
+  }
+
+  private static final long LOCK_KEY = 0x77617264656e4155L; // "wardenAU"
+
+  private final HikariDataSource pool;
+  private final Dialect dialect;
+  private final String description;
+
+  private AuditStore(HikariDataSource pool, Dialect dialect, String description) {
+    this.pool = pool;
+    this.dialect = dialect;
+    this.description = description;
+  }
+
+  /** The embedded store: {@code audit.db} in {@code dataDir}. */
+  public static AuditStore sqlite(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create " + file.getParent() + ": " + e.getMessage());
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
+    config.setMaximumPoolSize(4);
+    config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
+    config.setPoolName("warden-audit-sqlite");
+    config.addDataSourceProperty("journal_mode", "WAL");
+    config.addDataSourceProperty("synchronous", "FULL");
+    config.addDataSourceProperty("busy_timeout", "5000");
+    config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+    return open(config, Dialect.SQLITE, "sqlite:" + file.toAbsolutePath());
+  }
+
+  /**
+   * A PostgreSQL store. {@code password} may be null (trust, or a password in the URL's own
+   * parameters).
+   */
+  public static AuditStore postgresql(String jdbcUrl, String user, String password) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl);
+    if (user != null) {
+      config.setUsername(user);
+    }
+    if (password != null) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(4);
+    config.setConnectionTimeout(Duration.ofSeconds(3).toMillis());
+    // A store that is down must not keep the pool from starting: connections are made on demand,
+    // and statements are refused until they can be.
+    config.setInitializationFailTimeout(-1);
+    config.setPoolName("warden-audit-postgresql");
+    config.addDataSourceProperty("connectTimeout", "3");
+    config.addDataSourceProperty("socketTimeout", "10");
+    int at = jdbcUrl.indexOf('?');
+    return open(config, Dialect.POSTGRESQL, at < 0 ? jdbcUrl : jdbcUrl.substring(0, at));
+  }
+
+  private static AuditStore open(HikariConfig config, Dialect dialect, String description) {
+    HikariDataSource pool = new HikariDataSource(config);
+    try {
+      Flyway.configure()
+          .dataSource(pool)
+          .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
+          .table("warden_schema_history")
+          .load()
+          .migrate();
+    } catch (RuntimeException e) {
+      pool.close();
+      throw new StoreUnavailableException(
+          "the audit store " + description + " cannot be opened: " + e.getMessage(), e);
+    }
+    return new AuditStore(pool, dialect, description);
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** Where the store is, without credentials (for messages). */
+  public String description() {
+    return description;
+  }
+
+  /**
+   * Appends a batch in one transaction, linked to the chain's current head; returns the stored
+   * records. Either all are durable or none is.
+   */
+  public List<AuditRecord> append(List<AuditRecord.Draft> drafts) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        if (dialect == Dialect.POSTGRESQL) {
+          try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setLong(1, LOCK_KEY);
+            lock.execute();
+          }
+        }
+        long seq = 0;
+        String prev = Chain.GENESIS;
+        try (Statement s = c.createStatement();
+            ResultSet rs =
+                s.executeQuery("SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1")) {
+          if (rs.next()) {
+            seq = rs.getLong(1);
+            prev = rs.getString(2);
+          } else {
+            Checkpoint base = latestCheckpoint(c);
+            if (base != null) {
+              // Everything was removed by retention: the chain goes on from the checkpoint.
+              seq = base.seq();
+              prev = base.hash();
+            }
+          }
+        }
+        List<AuditRecord> stored = new ArrayList<>(drafts.size());
+        try (PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO audit_record (seq, at_ms, kind, session_id, identity,"
+                    + " connection_name, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                    + " ?)")) {
+          for (AuditRecord.Draft d : drafts) {
+            seq++;
+            String hash = Chain.hash(prev, seq, d);
+            AuditRecord r =
+                new AuditRecord(
+                    seq,
+                    d.atMillis(),
+                    d.kind(),
+                    d.sessionId(),
+                    d.identity(),
+                    d.connection(),
+                    d.payload(),
+                    prev,
+                    hash);
+            insert.setLong(1, r.seq());
+            insert.setLong(2, r.atMillis());
+            insert.setString(3, r.kind());
+            insert.setString(4, r.sessionId());
+            insert.setString(5, r.identity());
+            insert.setString(6, r.connection());
+            insert.setString(7, r.payload());
+            insert.setString(8, r.prevHash());
+            insert.setString(9, r.hash());
+            insert.addBatch();
+            stored.add(r);
+            prev = hash;
+          }
+          insert.executeBatch();
+        }
+        c.commit();
+        return stored;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Records from {@code fromSeq} on, in chain order, at most {@code limit}. */
+  public List<AuditRecord> read(long fromSeq, int limit) throws SQLException {
+    List<AuditRecord> out = new ArrayList<>();
+    scan(
+        "SELECT seq, at_ms, kind, session_id, identity, connection_name, payload, prev_hash, hash"
+            + " FROM audit_record WHERE seq >= ? ORDER BY seq LIMIT ?",
+        ps -> {
+          ps.setLong(1, fromSeq);
+          ps.setInt(2, limit);
+        },
+        out::add);
+    return out;
+  }
+
+  /** Every record of a session, in order. */
+  public List<AuditRecord> session(String sessionId) throws SQLException {
+    List<AuditRecord> out = new ArrayList<>();
+    scan(
+        "SELECT seq, at_ms, kind, session_id, identity, connection_name, payload, prev_hash, hash"
+            + " FROM audit_record WHERE session_id = ? ORDER BY seq",
+        ps -> ps.setString(1, sessionId),
+        out::add);
+    return out;
+  }
+
+  /** Calls {@code each} for every record from {@code fromSeq} on, in pages, in chain order. */
+  public void forEach(long fromSeq, Consumer<AuditRecord> each) throws SQLException {
+    long next = fromSeq;
+    while (true) {
+      List<AuditRecord> page = read(next, 2000);
+      page.forEach(each);
+      if (page.size() < 2000) {
+        return;
+      }
+      next = page.getLast().seq() + 1;
+    }
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private void scan(String sql, Binder binder, Consumer<AuditRecord> each) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      binder.bind(ps);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          each.accept(
+              new AuditRecord(
+                  rs.getLong(1),
+                  rs.getLong(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  rs.getString(7),
+                  rs.getString(8),
+                  rs.getString(9)));
+        }
+      }
+    }
+  }
+
+  /** The chain's head: the last record's seq and hash, or (0, GENESIS). */
+  public Checkpoint head() throws SQLException {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT seq, hash, at_ms FROM audit_record ORDER BY seq DESC LIMIT 1")) {
+      return rs.next()
+          ? new Checkpoint(rs.getLong(1), rs.getString(2), rs.getLong(3), "", "")
+          : new Checkpoint(0, Chain.GENESIS, 0, "", "");
+    }
+  }
+
+  public void saveCheckpoint(Checkpoint checkpoint) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                dialect == Dialect.POSTGRESQL
+                    ? "INSERT INTO audit_checkpoint (seq, hash, at_ms, key_id, signature) VALUES"
+                        + " (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING"
+                    : "INSERT OR IGNORE INTO audit_checkpoint (seq, hash, at_ms, key_id,"
+                        + " signature) VALUES (?, ?, ?, ?, ?)")) {
+      ps.setLong(1, checkpoint.seq());
+      ps.setString(2, checkpoint.hash());
+      ps.setLong(3, checkpoint.atMillis());
+      ps.setString(4, checkpoint.keyId());
+      ps.setString(5, checkpoint.signature());
+      ps.executeUpdate();
+    }
+  }
+
+  public List<Checkpoint> checkpoints() throws SQLException {
+    List<Checkpoint> out = new ArrayList<>();
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT seq, hash, at_ms, key_id, signature FROM audit_checkpoint ORDER BY seq")) {
+      while (rs.next()) {
+        out.add(
+            new Checkpoint(
+                rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5)));
+      }
+    }
+    return out;
+  }
+
+  private static Checkpoint latestCheckpoint(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT seq, hash, at_ms, key_id, signature FROM audit_checkpoint"
+                    + " ORDER BY seq DESC LIMIT 1")) {
+      return rs.next()
+          ? new Checkpoint(
+              rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5))
+          : null;
+    }
+  }
+
+  /**
+   * Retention: removes every record up to and including the newest signed checkpoint older than
+   * {@code cutoffMillis}, so what remains still verifies from that checkpoint. Returns how many
+   * records went.
+   */
+  public int removeBefore(long cutoffMillis) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      long through;
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT max(seq) FROM audit_checkpoint WHERE at_ms < ? AND seq <= (SELECT"
+                  + " coalesce(max(seq), 0) FROM audit_record)")) {
+        ps.setLong(1, cutoffMillis);
+        try (ResultSet rs = ps.executeQuery()) {
+          through = rs.next() ? rs.getLong(1) : 0;
+        }
+      }
+      if (through <= 0) {
+        c.rollback();
+        return 0;
+      }
+      int removed;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM audit_record WHERE seq <= ?")) {
+        ps.setLong(1, through);
+        removed = ps.executeUpdate();
+      }
+      c.commit();
+      return removed;
+    }
+  }
+
+  /** A connection to the store's database, for tests and tools that inspect it directly. */
+  public Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

@@ -1,0 +1,188 @@
+package dev.warden.store;
+
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.audit.AuditLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit trail in the store, with group commit: events queue up, one writer thread takes
+ * whatever has queued (up to {@link #MAX_BATCH}) and appends it in one transaction, then completes
+ * every waiter. A store that fails a batch fails its waiters (their statements are refused) and is
+ * tried again with the next one: the gateway recovers by itself when the store returns. The chain's
+ * head is signed into a checkpoint every {@code checkpointRecords} records or {@code
+ * checkpointInterval}, and on close.
+ */
+public final class StoreAuditLog implements AuditLog, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreAuditLog.class);
+  static final int MAX_BATCH = 2048;
+  private static final int QUEUE = 65_536;
+
+  private record Pending(AuditRecord.Draft draft, CompletableFuture<Void> durable) {}
+
+  private final AuditStore store;
+  private final AuditKeys keys;
+  private final Clock clock;
+  private final AuditCodec codec = new AuditCodec();
+  private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final Thread writer;
+  private final int checkpointRecords;
+  private final long checkpointIntervalMillis;
+  private volatile boolean running = true;
+  private volatile boolean healthy = true;
+  private long sinceCheckpoint;
+  private long lastCheckpointMillis;
+  private AuditRecord lastWritten;
+
+  public StoreAuditLog(
+      AuditStore store,
+      AuditKeys keys,
+      Clock clock,
+      int checkpointRecords,
+      Duration checkpointInterval) {
+    this.store = store;
+    this.keys = keys;
+    this.clock = clock;
+    this.checkpointRecords = checkpointRecords;
+    this.checkpointIntervalMillis = checkpointInterval.toMillis();
+    this.lastCheckpointMillis = clock.millis();
+    this.writer = Thread.ofPlatform().name("warden-audit-writer").daemon().start(this::run);
+  }
+
+  @Override
+  public void append(AuditEvent event) {
+    appendDurably(event)
+        .exceptionally(
+            e -> {
+              LOG.debug("audit record not written: {}", e.getMessage());
+              return null;
+            });
+  }
+
+  @Override
+  public CompletableFuture<Void> appendDurably(AuditEvent event) {
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    if (!running) {
+      durable.completeExceptionally(new StoreUnavailableException("the audit log is closed", null));
+      return durable;
+    }
+    if (!queue.offer(new Pending(codec.draft(event), durable))) {
+      durable.completeExceptionally(
+          new StoreUnavailableException(
+              "the audit store " + store.description() + " is not keeping up (queue full)", null));
+    }
+    return durable;
+  }
+
+  @Override
+  public boolean writeAhead() {
+    return true;
+  }
+
+  /** Whether the last batch reached the store. */
+  public boolean healthy() {
+    return healthy;
+  }
+
+  public AuditStore store() {
+    return store;
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(MAX_BATCH);
+    while (running || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          maybeCheckpoint(false);
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        write(batch);
+        batch.clear();
+        maybeCheckpoint(false);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (RuntimeException e) {
+        LOG.error("audit writer: {}", e.toString());
+        batch.forEach(p -> p.durable().completeExceptionally(e));
+        batch.clear();
+      }
+    }
+    maybeCheckpoint(true);
+  }
+
+  private void write(List<Pending> batch) {
+    List<AuditRecord.Draft> drafts = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      drafts.add(p.draft());
+    }
+    try {
+      List<AuditRecord> stored = store.append(drafts);
+      if (!healthy) {
+        LOG.info("the audit store {} accepts records again", store.description());
+      }
+      healthy = true;
+      lastWritten = stored.getLast();
+      sinceCheckpoint += stored.size();
+      for (Pending p : batch) {
+        p.durable().complete(null);
+      }
+    } catch (Exception e) {
+      if (healthy) {
+        LOG.error(
+            "the audit store {} does not accept records ({}); statements are refused until it"
+                + " does",
+            store.description(),
+            e.getMessage());
+      }
+      healthy = false;
+      StoreUnavailableException failure =
+          new StoreUnavailableException(
+              "the audit store " + store.description() + " does not accept records", e);
+      for (Pending p : batch) {
+        p.durable().completeExceptionally(failure);
+      }
+    }
+  }
+
+  private void maybeCheckpoint(boolean force) {
+    if (lastWritten == null || sinceCheckpoint == 0) {
+      return;
+    }
+    long now = clock.millis();
+    if (!force
+        && sinceCheckpoint < checkpointRecords
+        && now - lastCheckpointMillis < checkpointIntervalMillis) {
+      return;
+    }
+    try {
+      store.saveCheckpoint(keys.sign(lastWritten.seq(), lastWritten.hash(), now));
+      sinceCheckpoint = 0;
+      lastCheckpointMillis = now;
+    } catch (Exception e) {
+      LOG.warn("audit checkpoint not written: {}", e.getMessage());
+    }
+  }
+
+  /** Writes what is queued, signs a last checkpoint, and stops the writer. */
+  @Override
+  public void close() {
+    running = false; // the writer drains the queue and stops within one poll
+    try {
+      writer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
