@@ -17,6 +17,10 @@ import dev.warden.protocol.postgres.codec.MessageEncoder;
 import dev.warden.protocol.postgres.scram.SaltedPasswordCache;
 import dev.warden.sql.postgres.CachingAnalyzer;
 import dev.warden.sql.postgres.PgQuery;
+import dev.warden.store.AuditKeys;
+import dev.warden.store.AuditStore;
+import dev.warden.store.StoreAuditLog;
+import dev.warden.store.StoreUnavailableException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -31,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -74,11 +79,62 @@ public final class Gateway implements AutoCloseable {
    * the log says so).
    */
   public static Gateway start(WardenConfig config) throws IOException {
-    return start(
-        config,
-        Identities.of(config, Clock.systemUTC()),
-        pipeline(config, new Slf4jAuditLog()),
-        new SecureRandom());
+    AuditLog audit = auditLog(config);
+    try {
+      return start(
+          config,
+          Identities.of(config, Clock.systemUTC()),
+          pipeline(config, audit),
+          new SecureRandom());
+    } catch (IOException | RuntimeException e) {
+      closeAudit(audit);
+      throw e;
+    }
+  }
+
+  /**
+   * The audit trail the configuration asks for: the store (SQLite in the data directory, or
+   * PostgreSQL), hash-chained and write-ahead, or the log only.
+   */
+  public static AuditLog auditLog(WardenConfig config) throws IOException {
+    WardenConfig.Audit audit = config.audit();
+    if (audit.store().equals("log")) {
+      LOG.warn(
+          "audit.store is log: statements are logged, not recorded in a tamper-evident store, and"
+              + " do not wait for their record");
+      return new Slf4jAuditLog();
+    }
+    AuditStore store;
+    try {
+      store =
+          audit.store().equals("postgresql")
+              ? AuditStore.postgresql(
+                  audit.url(),
+                  audit.user(),
+                  audit.password() == null ? null : audit.password().value())
+              : AuditStore.sqlite(config.dataDir().resolve("audit.db"));
+    } catch (StoreUnavailableException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    AuditKeys keys = AuditKeys.loadOrCreate(audit.signingKey());
+    LOG.info(
+        "audit trail in {} (write-ahead, hash-chained; checkpoints signed with key {})",
+        store.description(),
+        keys.keyId());
+    return new StoreAuditLog(
+        store,
+        keys,
+        Clock.systemUTC(),
+        audit.checkpointRecords(),
+        audit.checkpointInterval(),
+        new Slf4jAuditLog());
+  }
+
+  private static void closeAudit(AuditLog audit) {
+    if (audit instanceof StoreAuditLog log) {
+      log.close();
+      log.store().close();
+    }
   }
 
   /** The statement pipeline the configuration asks for. */
@@ -205,6 +261,7 @@ public final class Gateway implements AutoCloseable {
               : null;
       Gateway gateway =
           new Gateway(context, acceptors, workers, listener, admin, identities, reloader);
+      gateway.retention = retention(config, pipeline.audit());
       LOG.info(
           "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
           listener.localAddress(),
@@ -232,6 +289,35 @@ public final class Gateway implements AutoCloseable {
               + e.getMessage(),
           e);
     }
+  }
+
+  private java.util.concurrent.ScheduledExecutorService retention;
+
+  /** Removes records older than {@code audit.retention}, hourly (none when it is zero). */
+  private static java.util.concurrent.ScheduledExecutorService retention(
+      WardenConfig config, AuditLog audit) {
+    Duration keep = config.audit().retention();
+    if (keep.isZero() || !(audit instanceof StoreAuditLog log)) {
+      return null;
+    }
+    var scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("warden-audit-retention").daemon().unstarted(r));
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            int removed = log.store().removeBefore(System.currentTimeMillis() - keep.toMillis());
+            if (removed > 0) {
+              LOG.info("audit retention removed {} records older than {}", removed, keep);
+            }
+          } catch (Exception e) {
+            LOG.warn("audit retention failed: {}", e.getMessage());
+          }
+        },
+        1,
+        60,
+        TimeUnit.MINUTES);
+    return scheduler;
   }
 
   public int postgresPort() {
@@ -271,6 +357,10 @@ public final class Gateway implements AutoCloseable {
     admin.close();
     identities.close();
     shutdown(acceptors, workers, context.blockingExecutor());
+    if (retention != null) {
+      retention.shutdownNow();
+    }
+    closeAudit(context.pipeline().audit());
   }
 
   private static void shutdown(

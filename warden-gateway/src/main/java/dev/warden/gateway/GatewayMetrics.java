@@ -18,6 +18,7 @@ public final class GatewayMetrics {
   private final Counter policyRejections;
   private final Counter rowLimitHits;
   private final Counter writeLimitRollbacks;
+  private final Counter auditRefusals;
 
   public GatewayMetrics(MeterRegistry registry) {
     Gauge.builder("warden.client.connections.active", activeClients, AtomicInteger::get)
@@ -30,6 +31,10 @@ public final class GatewayMetrics {
     authenticationFailures = Counter.builder("warden.authentication.failures").register(registry);
     sessionsStarted = Counter.builder("warden.sessions.started").register(registry);
     statements = Counter.builder("warden.statements").register(registry);
+    auditRefusals =
+        Counter.builder("warden.audit.refused")
+            .description("statements refused because their audit record was not made durable")
+            .register(registry);
     protocolViolations = Counter.builder("warden.protocol.violations").register(registry);
     policyReloads =
         Counter.builder("warden.policy.reloads").tag("outcome", "loaded").register(registry);
@@ -94,5 +99,9 @@ public final class GatewayMetrics {
 
   public void writeLimitExceeded() {
     writeLimitRollbacks.increment();
+  }
+
+  public void auditUnavailable() {
+    auditRefusals.increment();
   }
 }

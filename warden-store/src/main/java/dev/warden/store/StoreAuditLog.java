@@ -29,6 +29,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private record Pending(AuditRecord.Draft draft, CompletableFuture<Void> durable) {}
 
   private final AuditStore store;
+  private final AuditLog also;
   private final AuditKeys keys;
   private final Clock clock;
   private final AuditCodec codec = new AuditCodec();
@@ -48,6 +49,18 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       Clock clock,
       int checkpointRecords,
       Duration checkpointInterval) {
+    this(store, keys, clock, checkpointRecords, checkpointInterval, null);
+  }
+
+  /** As above, every event also going to {@code also} (the structured log, say) as it arrives. */
+  public StoreAuditLog(
+      AuditStore store,
+      AuditKeys keys,
+      Clock clock,
+      int checkpointRecords,
+      Duration checkpointInterval,
+      AuditLog also) {
+    this.also = also;
     this.store = store;
     this.keys = keys;
     this.clock = clock;
@@ -69,6 +82,9 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> appendDurably(AuditEvent event) {
+    if (also != null) {
+      also.append(event);
+    }
     CompletableFuture<Void> durable = new CompletableFuture<>();
     if (!running) {
       durable.completeExceptionally(new StoreUnavailableException("the audit log is closed", null));

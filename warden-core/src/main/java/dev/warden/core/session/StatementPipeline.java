@@ -41,13 +41,51 @@ public final class StatementPipeline {
       long statementId,
       Statement statement,
       dev.warden.core.sql.FunctionCatalog functions) {
+    return record(session, decide(session, statementId, statement, functions), java.util.List.of());
+  }
+
+  /** Decides an analysed statement without recording it (see {@link #record}). */
+  public Admission decide(
+      SessionContext session,
+      long statementId,
+      Statement statement,
+      dev.warden.core.sql.FunctionCatalog functions) {
     Decision decision =
         policy.decide(
             session.identity(), session.roles(), session.connection(), statement, functions);
-    audit.append(
-        new AuditEvent.StatementDecided(
-            clock.instant(), session, statementId, statement, decision));
     return new Admission(statementId, statement, decision);
+  }
+
+  /**
+   * Records a decided statement with its bind parameters (as they may be recorded: masked where
+   * they are written into masked columns). When the audit trail is write-ahead and the statement
+   * may run, the returned admission carries the future of its record's durability, which the wire
+   * adapter must await before forwarding the statement.
+   */
+  public Admission record(
+      SessionContext session, Admission admission, java.util.List<String> parameters) {
+    AuditEvent.StatementDecided event =
+        new AuditEvent.StatementDecided(
+            clock.instant(),
+            session,
+            admission.statementId(),
+            admission.statement(),
+            admission.decision(),
+            parameters);
+    if (admission.allowed() && audit.writeAhead()) {
+      return new Admission(
+          admission.statementId(),
+          admission.statement(),
+          admission.decision(),
+          audit.appendDurably(event));
+    }
+    audit.append(event);
+    return admission;
+  }
+
+  /** Whether statements wait for their audit record before they run. */
+  public boolean writeAhead() {
+    return audit.writeAhead();
   }
 
   /** Whether sessions of these roles on this connection may only read (see PolicyEngine). */
@@ -76,6 +114,11 @@ public final class StatementPipeline {
     audit.append(
         new AuditEvent.StatementCompleted(
             clock.instant(), session, statementId, rows, errorSqlState));
+  }
+
+  /** Records how an admitted statement ended, with its (masked) result as the client saw it. */
+  public void completed(AuditEvent.StatementCompleted outcome) {
+    audit.append(outcome);
   }
 
   public AuditLog audit() {

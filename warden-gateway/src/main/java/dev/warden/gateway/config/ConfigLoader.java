@@ -72,7 +72,8 @@ public final class ConfigLoader {
       throw new ConfigException("configuration is empty");
     }
     root.onlyKeys(
-        Set.of("listen", "dataDir", "tls", "limits", "connections", "identities", "policy"));
+        Set.of(
+            "listen", "dataDir", "tls", "limits", "connections", "identities", "policy", "audit"));
     ConfigNode policyNode =
         root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
     Path policyFile = policyNode.child("file").pathValue(base);
@@ -149,6 +150,43 @@ public final class ConfigLoader {
     for (ConfigNode item : identities.child("roles").items()) {
       roles.add(role(item, connections.keySet()));
     }
+    ConfigNode auditNode =
+        root.child("audit")
+            .onlyKeys(
+                Set.of(
+                    "store",
+                    "url",
+                    "user",
+                    "password",
+                    "timeout",
+                    "signingKey",
+                    "checkpointRecords",
+                    "checkpointInterval",
+                    "retention",
+                    "resultRows"));
+    String store = auditNode.child("store").string("sqlite");
+    if (!Set.of("sqlite", "postgresql", "log").contains(store)) {
+      throw auditNode.child("store").error("must be sqlite, postgresql or log");
+    }
+    String auditUrl = auditNode.child("url").string(null);
+    if (store.equals("postgresql")
+        && (auditUrl == null || !auditUrl.startsWith("jdbc:postgresql:"))) {
+      throw auditNode.child("url").error("must be a jdbc:postgresql: URL for store postgresql");
+    }
+    String auditPassword = auditNode.child("password").string(null);
+    Path signingKey = auditNode.child("signingKey").pathValue(base);
+    WardenConfig.Audit audit =
+        new WardenConfig.Audit(
+            store,
+            auditUrl,
+            auditNode.child("user").string(null),
+            auditPassword == null ? null : new Secret(auditPassword),
+            positive(auditNode.child("timeout"), Duration.ofSeconds(5)),
+            signingKey == null ? dataDir.resolve("audit-signing.key") : signingKey,
+            auditNode.child("checkpointRecords").integer(1000, 1, 100_000_000),
+            positive(auditNode.child("checkpointInterval"), Duration.ofSeconds(10)),
+            auditNode.child("retention").duration(Duration.ZERO),
+            auditNode.child("resultRows").integer(100, 0, 100_000));
     return new WardenConfig(
         postgres,
         admin,
@@ -161,7 +199,8 @@ public final class ConfigLoader {
         issuers,
         grace,
         roles,
-        policy);
+        policy,
+        audit);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {

@@ -20,7 +20,8 @@ public record WardenConfig(
     List<OidcIssuer> oidcIssuers,
     Duration sessionExpiryGrace,
     List<RoleRule> roles,
-    PolicySource policy) {
+    PolicySource policy,
+    Audit audit) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);
@@ -45,6 +46,27 @@ public record WardenConfig(
       return file != null || inline != null;
     }
   }
+
+  /**
+   * The audit trail: {@code store} is {@code sqlite} (the default: {@code dataDir/audit.db}),
+   * {@code postgresql} ({@code url}, {@code user}, {@code password}) or {@code log} (the log only:
+   * no tamper evidence, no write-ahead — for development). A statement waits up to {@code timeout}
+   * for its record to be durable, else it is refused. Checkpoints of the chain are signed with the
+   * Ed25519 key at {@code signingKey} every {@code checkpointRecords} records or {@code
+   * checkpointInterval}; records older than {@code retention} are removed (zero: kept). At most
+   * {@code resultRows} rows of each result are recorded.
+   */
+  public record Audit(
+      String store,
+      String url,
+      String user,
+      Secret password,
+      Duration timeout,
+      Path signingKey,
+      int checkpointRecords,
+      Duration checkpointInterval,
+      Duration retention,
+      int resultRows) {}
 
   /** A listening address; port 0 picks a free port. */
   public record Listener(String host, int port) {}

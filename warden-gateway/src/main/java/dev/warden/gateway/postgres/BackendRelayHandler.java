@@ -54,7 +54,22 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   private ByteBuf batch;
 
   /** Where the next masked row goes: the open batch, or a new one after what is pending. */
+  /** Whether results are kept for the audit trail (write-ahead store, resultRows above 0). */
+  private final boolean recordsResults;
+
+  /** Where the last rewritten row went (for the audit trail's copy of it). */
+  private ByteBuf lastTarget;
+
+  private int lastStart;
+
   private ByteBuf rowTarget() {
+    ByteBuf target = batchTarget();
+    lastTarget = target;
+    lastStart = target.writerIndex();
+    return target;
+  }
+
+  private ByteBuf batchTarget() {
     if (batch != null && position == chunkStart) {
       return batch;
     }
@@ -73,6 +88,8 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   BackendRelayHandler(GatewayContext context, Session session) {
     this.context = context;
     this.session = session;
+    this.recordsResults =
+        context.pipeline().writeAhead() && context.config().audit().resultRows() > 0;
   }
 
   @Override
@@ -167,12 +184,46 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         }
         h.rows++;
         h.statementRows++;
-        return h.masking == null || mask(type, h, in, offset, length);
+        if (h.capture == null || h.capture.full()) {
+          return h.masking == null || mask(type, h, in, offset, length);
+        }
+        // Kept for the audit trail as the client gets it: masked when masking rewrote it.
+        lastTarget = null;
+        boolean relay = h.masking == null || mask(type, h, in, offset, length);
+        ByteBuf sent =
+            relay
+                ? in.slice(offset, length)
+                : lastTarget == null
+                    ? null
+                    : lastTarget.slice(lastStart, lastTarget.writerIndex() - lastStart);
+        if (sent != null) {
+          if (type == 'D') {
+            h.capture.row(sent);
+          } else {
+            h.capture.copyLine(sent);
+          }
+        }
+        return relay;
       }
       case 'T' -> {
         InFlight h = expectHead(type, Kind.QUERY, Kind.DESCRIBE_STATEMENT, Kind.DESCRIBE_PORTAL);
         if (h.kind != Kind.QUERY) {
           session.inFlight.poll();
+        }
+        if (recordsResults) {
+          RowDescription description =
+              (RowDescription) BackendMessage.decode(in.slice(offset, length));
+          List<String> names = new ArrayList<>(description.fields().size());
+          description.fields().forEach(f -> names.add(f.name()));
+          switch (h.kind) {
+            case QUERY -> {
+              if (h.capture != null) {
+                h.capture.columns = names;
+              }
+            }
+            case DESCRIBE_PORTAL -> session.describedColumns.put("P" + h.name, names);
+            default -> session.describedColumns.put("S" + h.name, names);
+          }
         }
         if (h.masking != null) {
           RowDescription description =
@@ -333,6 +384,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
    */
   private boolean completed(char type, InFlight h, ByteBuf in, int offset, int length) {
     boolean relay = true;
+    if (h.capture != null && type == 'C') {
+      String tag = ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag();
+      long count = affectedRows(tag);
+      h.capture.tagCount = Math.max(h.capture.tagCount, 0) + Math.max(count, 0);
+    }
     if (type == 'C' && h.copyRefused) {
       relay = false;
       h.copyRefused = false;
@@ -646,6 +702,10 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       return;
     }
     String sqlState = head.replacement != null ? head.replacement.sqlState() : error.sqlState();
+    if (head.capture != null) {
+      ErrorResponse shown = head.replacement != null ? head.replacement : error;
+      head.capture.message("ERROR", shown.message());
+    }
     if (head.kind == Kind.QUERY) {
       head.errorSqlState = sqlState;
       return;
@@ -680,10 +740,27 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     if (errorSqlState == null) {
       session.completed(statement.statement);
     }
+    ResultCapture capture = statement.capture;
+    if (capture == null) {
+      context
+          .pipeline()
+          .completed(
+              session.context, statement.admission.statementId(), statement.rows, errorSqlState);
+      return;
+    }
     context
         .pipeline()
         .completed(
-            session.context, statement.admission.statementId(), statement.rows, errorSqlState);
+            new dev.warden.core.audit.AuditEvent.StatementCompleted(
+                context.pipeline().clock().instant(),
+                session.context,
+                statement.admission.statementId(),
+                statement.rows > 0 || capture.tagCount < 0 ? statement.rows : capture.tagCount,
+                errorSqlState,
+                capture.columns,
+                capture.rows,
+                capture.messages,
+                (System.nanoTime() - statement.startNanos) / 1000));
   }
 
   private InFlight expectHead(char type, Kind... kinds) {

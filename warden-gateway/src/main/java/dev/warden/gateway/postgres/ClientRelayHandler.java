@@ -57,6 +57,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean flushAfterForward;
   private ChannelHandlerContext ctx;
 
+  /**
+   * The decision for the Query or Execute being held until its audit record is durable
+   * (write-ahead); taken when the message is relayed.
+   */
+  private Guarded decided;
+
   ClientRelayHandler(GatewayContext context, Session session) {
     super(context.metrics());
     this.context = context;
@@ -98,6 +104,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       ctx.channel().config().setAutoRead(false);
       return;
     }
+    if (decided == null && context.pipeline().writeAhead() && awaitsRecord(ctx, frame)) {
+      return;
+    }
     boolean forward = false;
     try {
       forward = relay(FrontendMessage.decode(frame));
@@ -117,6 +126,104 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       session.backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       ctx.close();
     }
+  }
+
+  /**
+   * Write-ahead: decides a Query or Execute and, when it may run, holds it (and everything after
+   * it) until its audit record is durable. A record the store does not accept in time turns the
+   * decision into a denial. True when the frame is held.
+   */
+  private boolean awaitsRecord(ChannelHandlerContext ctx, ByteBuf frame) {
+    byte type = frame.getByte(frame.readerIndex());
+    if (type != 'Q' && type != 'E') {
+      return false;
+    }
+    FrontendMessage message = FrontendMessage.decode(frame);
+    decided = message instanceof Query q ? decideQuery(q) : decideExecute((Execute) message);
+    java.util.concurrent.CompletableFuture<Void> durable = decided.admission().durable();
+    if (durable == null) {
+      return false;
+    }
+    if (durable.isDone()) {
+      if (durable.isCompletedExceptionally()) {
+        decided = unrecorded(decided, durable);
+      }
+      return false;
+    }
+    session.awaitingRecord = true;
+    session.held.addFirst(frame);
+    ctx.channel().config().setAutoRead(false);
+    java.time.Duration timeout = context.config().audit().timeout();
+    durable
+        .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (ok, failure) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          session.awaitingRecord = false;
+                          if (failure != null) {
+                            decided = unrecorded(decided, durable);
+                          }
+                          releaseHeld();
+                        }));
+    return true;
+  }
+
+  /** A statement whose record the audit store did not accept: refused, never forwarded. */
+  private Guarded unrecorded(
+      Guarded guarded, java.util.concurrent.CompletableFuture<Void> durable) {
+    Throwable cause;
+    try {
+      durable.getNow(null);
+      cause = null;
+    } catch (java.util.concurrent.CompletionException e) {
+      cause = e.getCause();
+    } catch (java.util.concurrent.CancellationException e) {
+      cause = e;
+    }
+    context.metrics().auditUnavailable();
+    String why =
+        cause instanceof java.util.concurrent.TimeoutException
+            ? "did not confirm the statement's record within "
+                + context.config().audit().timeout().toMillis()
+                + " ms"
+            : cause instanceof dev.warden.store.StoreUnavailableException
+                ? "does not accept records"
+                : "failed to record the statement";
+    Decision.Deny deny =
+        new Decision.Deny(
+            "audit-unavailable",
+            "the audit trail " + why + "; Warden runs nothing it has not recorded",
+            "retry shortly: statements run again as soon as the audit store accepts records (no"
+                + " restart needed); tell the operator if it persists");
+    Admission admission = guarded.admission();
+    context
+        .pipeline()
+        .audit()
+        .append(
+            new dev.warden.core.audit.AuditEvent.StatementDecided(
+                context.pipeline().clock().instant(),
+                session.context,
+                admission.statementId(),
+                admission.statement(),
+                deny));
+    return new Guarded(
+        new Admission(admission.statementId(), admission.statement(), deny),
+        guarded.masking(),
+        OutputMasks.NONE);
+  }
+
+  /** A capture of the result for the audit trail, when results are recorded. */
+  private ResultCapture capture() {
+    int rows = context.config().audit().resultRows();
+    return rows > 0 && context.pipeline().writeAhead() ? new ResultCapture(rows) : null;
+  }
+
+  private Guarded takeDecided() {
+    Guarded guarded = decided;
+    decided = null;
+    return guarded;
   }
 
   /** Lets held messages through once the guard that held them has ended (on the event loop). */
@@ -149,13 +256,14 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Guarded guarded = guard(admit(session.resolve(context.pipeline().analyze(m.sql()))), null);
+        Guarded guarded = decided != null ? takeDecided() : decideQuery(m);
         Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, true);
           yield false;
         }
         InFlight entry = InFlight.query(admission);
+        entry.capture = capture();
         entry.masking = guarded.masking();
         entry.outputMasks = guarded.outputs();
         Limits limits = limits(admission);
@@ -181,7 +289,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         Statement statement = session.resolve(context.pipeline().analyze(m.sql()));
         if (statement.statementClass() == StatementClass.INVALID) {
           // Decided at Execute as a rule, but what does not parse must not reach the server at all.
-          deny(admit(statement), false);
+          deny(context.pipeline().record(session.context, admit(statement), List.of()), false);
           yield false;
         }
         expect(InFlight.parse(m.statement(), statement));
@@ -191,6 +299,25 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         InFlight bind = InFlight.bind(m.portal(), session.preparedStatement(m.statement()));
         bind.masking = masking();
         session.portalParameters.remove(m.portal());
+        session.portalAuditParameters.remove(m.portal());
+        if (context.pipeline().writeAhead()) {
+          var described = session.describedColumns.get("S" + m.statement());
+          if (described != null) {
+            session.describedColumns.put("P" + m.portal(), described);
+          } else {
+            session.describedColumns.remove("P" + m.portal());
+          }
+        }
+        if (context.pipeline().writeAhead() && !m.parameters().isEmpty()) {
+          session.portalAuditParameters.put(
+              m.portal(),
+              MaskingGuard.recordedParameters(
+                  bind.statement,
+                  bind.masking,
+                  context.catalogs().columns(session.context.connection()),
+                  m.parameterFormats(),
+                  m.parameters()));
+        }
         if (bind.masking != null && bind.statement != null) {
           // Values bound into written columns, to refuse a mask written back.
           java.util.Map<Integer, String> written = new java.util.HashMap<>();
@@ -222,14 +349,18 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Execute m -> {
-        Statement statement = session.portal(m.portal());
-        Guarded guarded = guard(admit(statement == null ? UNKNOWN_PORTAL : statement), m.portal());
+        Guarded guarded = decided != null ? takeDecided() : decideExecute(m);
         Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, false);
           yield false;
         }
         InFlight entry = InFlight.execute(admission);
+        entry.capture = capture();
+        if (entry.capture != null) {
+          entry.capture.columns =
+              session.describedColumns.getOrDefault("P" + m.portal(), java.util.List.of());
+        }
         entry.masking = guarded.masking();
         entry.outputMasks = guarded.outputs();
         entry.portal = m.portal();
@@ -329,27 +460,40 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     if (verdict.deny() == null) {
       return new Guarded(admission, masking, verdict.outputs());
     }
-    context
-        .pipeline()
-        .audit()
-        .append(
-            new dev.warden.core.audit.AuditEvent.StatementDecided(
-                context.pipeline().clock().instant(),
-                session.context,
-                admission.statementId(),
-                admission.statement(),
-                verdict.deny()));
     return new Guarded(
         new Admission(admission.statementId(), admission.statement(), verdict.deny()),
         masking,
         OutputMasks.NONE);
   }
 
+  /** Records a guarded decision (write-ahead: with the future of its durability). */
+  private Guarded recorded(Guarded guarded, List<String> parameters) {
+    return new Guarded(
+        context.pipeline().record(session.context, guarded.admission(), parameters),
+        guarded.masking(),
+        guarded.outputs());
+  }
+
+  /** Decides and records a simple Query's statement. */
+  private Guarded decideQuery(Query m) {
+    return recorded(
+        guard(admit(session.resolve(context.pipeline().analyze(m.sql()))), null), List.of());
+  }
+
+  /** Decides and records an Execute's portal, with its bind parameters. */
+  private Guarded decideExecute(Execute m) {
+    Statement statement = session.portal(m.portal());
+    return recorded(
+        guard(admit(statement == null ? UNKNOWN_PORTAL : statement), m.portal()),
+        session.portalAuditParameters.getOrDefault(m.portal(), List.of()));
+  }
+
+  /** Decides a statement (not yet recorded: see {@link #recorded}). */
   private Admission admit(Statement statement) {
     context.metrics().statement();
     return context
         .pipeline()
-        .admit(
+        .decide(
             session.context,
             session.nextStatementId(),
             statement,

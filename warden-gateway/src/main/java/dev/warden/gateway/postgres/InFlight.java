@@ -110,6 +110,12 @@ final class InFlight {
 
   java.util.List<Integer> resultFormats;
 
+  /** The result as the client saw it, for the audit trail (null when results are not kept). */
+  ResultCapture capture;
+
+  /** When the statement was sent (for its duration in the audit trail). */
+  final long startNanos = System.nanoTime();
+
   /** The current COPY … TO STDOUT's mask, when the session sees masked values. */
   CopyMask copyMask;
 

@@ -205,6 +205,56 @@ final class MaskingGuard {
         : new Resolver(rows, masking, catalog).outputs(rows.columns().outputs());
   }
 
+  /** The longest bind parameter the audit keeps; longer ones are cut (and say so). */
+  private static final int MAX_RECORDED_PARAMETER = 4096;
+
+  /**
+   * Bind parameters as the audit trail records them: text as sent, binary as {@code \x} hex, and a
+   * value bound into a masked column masked by that column's rule (the store's classifiers then
+   * mask card numbers and the like in the rest).
+   */
+  static List<String> recordedParameters(
+      Statement statement,
+      Masking masking,
+      ColumnCatalog catalog,
+      List<Integer> formats,
+      List<io.netty.buffer.ByteBuf> values) {
+    List<String> out = new java.util.ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      io.netty.buffer.ByteBuf v = values.get(i);
+      if (v == null) {
+        out.add(null);
+        continue;
+      }
+      int format =
+          formats.isEmpty() ? 0 : formats.size() == 1 ? formats.getFirst() : formats.get(i);
+      int length = Math.min(v.readableBytes(), MAX_RECORDED_PARAMETER);
+      String text =
+          format == 0
+              ? v.toString(v.readerIndex(), length, java.nio.charset.StandardCharsets.UTF_8)
+              : "\\x" + io.netty.buffer.ByteBufUtil.hexDump(v, v.readerIndex(), length);
+      out.add(length < v.readableBytes() ? text + "…" : text);
+    }
+    if (masking == null || statement == null) {
+      return out;
+    }
+    for (StatementPart part : statement.parts()) {
+      Resolver resolver = new Resolver(part, masking, catalog);
+      for (ColumnUses.ColumnWrite write : part.columns().writes()) {
+        int n = write.parameter();
+        if (n < 1 || n > out.size() || out.get(n - 1) == null) {
+          continue;
+        }
+        Masking.ColumnMask mask =
+            resolver.mask(ColumnOrigin.of(write.table(), write.column()), false);
+        if (mask != null) {
+          out.set(n - 1, mask.strategy().mask(out.get(n - 1)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Whether a value is what a mask strategy produces. */
   static boolean looksMasked(String value) {
     return value.equals(MaskStrategy.Redact.TOKEN)

@@ -67,8 +67,17 @@ final class Session {
   Runnable release;
 
   boolean holding() {
-    return guard != null || waitingForIdle;
+    return guard != null || waitingForIdle || awaitingRecord;
   }
+
+  /** A statement waits for its audit record to be durable (write-ahead). */
+  boolean awaitingRecord;
+
+  /** Column names of described statements ("S" + name) and portals ("P" + name), for the audit. */
+  final Map<String, java.util.List<String>> describedColumns = new HashMap<>();
+
+  /** Bind parameters of each portal as the audit records them (masked where they must be). */
+  final Map<String, java.util.List<String>> portalAuditParameters = new HashMap<>();
 
   /** SQL-level prepared statements (PREPARE name AS …) the server confirmed, by name. */
   private final Map<String, dev.warden.core.sql.StatementPart> sqlPrepared = new HashMap<>();

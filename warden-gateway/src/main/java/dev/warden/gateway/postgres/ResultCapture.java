@@ -1,0 +1,82 @@
+package dev.warden.gateway.postgres;
+
+import dev.warden.protocol.postgres.message.BackendMessage;
+import dev.warden.protocol.postgres.message.DataRow;
+import dev.warden.protocol.postgres.message.RowDescription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A statement's result as the client saw it (after masking), for the audit trail and replay: the
+ * column names, the first {@code maxRows} rows (each cell cut at {@link #MAX_CELL} bytes), the
+ * errors and notices, and the count in the command tag. Rows past the cap are counted, not kept.
+ */
+final class ResultCapture {
+  static final int MAX_CELL = 1024;
+
+  private final int maxRows;
+  List<String> columns = List.of();
+  final List<List<String>> rows = new ArrayList<>();
+  final List<String> messages = new ArrayList<>();
+  long tagCount = -1;
+
+  ResultCapture(int maxRows) {
+    this.maxRows = maxRows;
+  }
+
+  boolean full() {
+    return rows.size() >= maxRows;
+  }
+
+  void columns(RowDescription description) {
+    List<String> names = new ArrayList<>(description.fields().size());
+    description.fields().forEach(f -> names.add(f.name()));
+    columns = names;
+  }
+
+  /** A DataRow message (type, length, body) as sent to the client. */
+  void row(ByteBuf frame) {
+    if (full()) {
+      return;
+    }
+    DataRow row = (DataRow) BackendMessage.decode(frame);
+    List<String> cells = new ArrayList<>(row.values().size());
+    for (ByteBuf cell : row.values()) {
+      cells.add(cell == null ? null : text(cell));
+    }
+    rows.add(cells);
+  }
+
+  /** A CopyData message of COPY TO STDOUT, as one row of one cell. */
+  void copyLine(ByteBuf frame) {
+    if (full()) {
+      return;
+    }
+    ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
+    rows.add(List.of(text(body)));
+  }
+
+  void message(String severity, String text) {
+    if (messages.size() < 100) {
+      messages.add(severity + ": " + text);
+    }
+  }
+
+  /** A cell as text: UTF-8 when it reads as text, else {@code \x} hex (a binary-format value). */
+  private static String text(ByteBuf cell) {
+    int length = Math.min(cell.readableBytes(), MAX_CELL);
+    boolean binary = false;
+    for (int i = 0; i < length && !binary; i++) {
+      byte b = cell.getByte(cell.readerIndex() + i);
+      binary = b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r';
+    }
+    String text =
+        binary
+            ? "\\x" + ByteBufUtil.hexDump(cell, cell.readerIndex(), length)
+            : cell.toString(cell.readerIndex(), length, StandardCharsets.UTF_8);
+    return length < cell.readableBytes() ? text + "…" : text;
+  }
+}
