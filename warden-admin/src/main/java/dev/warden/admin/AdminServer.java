@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +53,53 @@ public final class AdminServer implements AutoCloseable {
       SessionDirectory sessions,
       PolicyVersions policy)
       throws IOException {
+    return start(host, port, healthy, metrics, authenticator, sessions, policy, null, List.of());
+  }
+
+  /**
+   * Starts the admin API; with an audit store, also {@code /api/sessions}, {@code /api/audit} and
+   * {@code /api/openapi.yaml} (see {@link AuditApi}).
+   */
+  public static AdminServer start(
+      String host,
+      int port,
+      BooleanSupplier healthy,
+      PrometheusMeterRegistry metrics,
+      Authenticator authenticator,
+      SessionDirectory sessions,
+      PolicyVersions policy,
+      dev.warden.store.AuditStore audit,
+      List<java.security.PublicKey> auditKeys)
+      throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    server.createContext(
+        "/api/openapi.yaml",
+        exchange -> {
+          try (var in = AdminServer.class.getResourceAsStream("/openapi.yaml")) {
+            respond(
+                exchange,
+                200,
+                "application/yaml",
+                new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        });
+    if (audit != null) {
+      AuditApi api = new AuditApi(audit, auditKeys);
+      server.createContext(
+          "/api/sessions",
+          exchange -> {
+            if (authorize(exchange, authenticator, AuditApi.AUDIT_READ) != null) {
+              api.sessions(exchange);
+            }
+          });
+      server.createContext(
+          "/api/audit",
+          exchange -> {
+            if (authorize(exchange, authenticator, AuditApi.AUDIT_READ) != null) {
+              api.audit(exchange);
+            }
+          });
+    }
     server.createContext(
         "/health",
         exchange -> {
@@ -186,7 +233,7 @@ public final class AdminServer implements AutoCloseable {
     return m;
   }
 
-  private static String error(String message) throws IOException {
+  static String error(String message) throws IOException {
     return JSON.writeValueAsString(Map.of("error", message)) + "\n";
   }
 
@@ -194,7 +241,7 @@ public final class AdminServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private static void respond(HttpExchange exchange, int status, String contentType, String body)
+  static void respond(HttpExchange exchange, int status, String contentType, String body)
       throws IOException {
     try (exchange) {
       if (!exchange.getRequestMethod().equals("GET")) {

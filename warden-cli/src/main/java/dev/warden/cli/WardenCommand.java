@@ -8,7 +8,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "warden 0.1.0-SNAPSHOT",
     description = "Identity-aware database gateway.",
-    subcommands = {GatewayCommand.class, DemoCommand.class, KeysCommand.class, PolicyCommand.class})
+    subcommands = {
+      GatewayCommand.class,
+      DemoCommand.class,
+      KeysCommand.class,
+      PolicyCommand.class,
+      AuditCommand.class,
+      SessionsCommand.class
+    })
 public final class WardenCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

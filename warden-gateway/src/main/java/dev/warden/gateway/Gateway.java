@@ -37,6 +37,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -250,7 +251,9 @@ public final class Gateway implements AutoCloseable {
               registry,
               identities,
               context.sessions(),
-              versions);
+              versions,
+              pipeline.audit() instanceof StoreAuditLog log ? log.store() : null,
+              pipeline.audit() instanceof StoreAuditLog log ? List.of(log.publicKey()) : List.of());
       PolicyReloader reloader =
           versions != null && config.policy().file() != null
               ? new PolicyReloader(

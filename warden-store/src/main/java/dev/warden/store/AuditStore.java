@@ -217,6 +217,95 @@ public final class AuditStore implements AutoCloseable {
     return out;
   }
 
+  /** A recorded session, for listing: when it started and ended, who, where, how much it ran. */
+  public record SessionSummary(
+      String sessionId,
+      String identity,
+      String connection,
+      long startedMillis,
+      Long endedMillis,
+      long statements,
+      long denied,
+      String startPayload) {}
+
+  /**
+   * Sessions that started in {@code [sinceMillis, untilMillis)}, newest first; null filters match
+   * everything.
+   */
+  public List<SessionSummary> sessions(
+      String identity, String connection, Long sinceMillis, Long untilMillis, int limit)
+      throws SQLException {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT s.session_id, s.identity, s.connection_name, s.at_ms, s.payload,"
+                + " (SELECT max(e.at_ms) FROM audit_record e WHERE e.session_id = s.session_id"
+                + " AND e.kind = 'session.end'),"
+                + " (SELECT count(*) FROM audit_record t WHERE t.session_id = s.session_id"
+                + " AND t.kind = 'statement'),"
+                + " (SELECT count(*) FROM audit_record d WHERE d.session_id = s.session_id"
+                + " AND d.kind = 'statement' AND d.payload LIKE '%\"decision\":\"deny\"%')"
+                + " FROM audit_record s WHERE s.kind = 'session.start'");
+    List<Object> args = new ArrayList<>();
+    if (identity != null) {
+      sql.append(" AND s.identity = ?");
+      args.add(identity);
+    }
+    if (connection != null) {
+      sql.append(" AND s.connection_name = ?");
+      args.add(connection);
+    }
+    if (sinceMillis != null) {
+      sql.append(" AND s.at_ms >= ?");
+      args.add(sinceMillis);
+    }
+    if (untilMillis != null) {
+      sql.append(" AND s.at_ms < ?");
+      args.add(untilMillis);
+    }
+    sql.append(" ORDER BY s.seq DESC LIMIT ?");
+    args.add(limit);
+    List<SessionSummary> out = new ArrayList<>();
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long ended = rs.getLong(6);
+          out.add(
+              new SessionSummary(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getLong(4),
+                  rs.wasNull() ? null : ended,
+                  rs.getLong(7),
+                  rs.getLong(8),
+                  rs.getString(5)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Records at or after {@code fromSeq} and in {@code [sinceMillis, untilMillis)}, a page. */
+  public List<AuditRecord> read(long fromSeq, Long sinceMillis, Long untilMillis, int limit)
+      throws SQLException {
+    List<AuditRecord> out = new ArrayList<>();
+    scan(
+        "SELECT seq, at_ms, kind, session_id, identity, connection_name, payload, prev_hash, hash"
+            + " FROM audit_record WHERE seq >= ? AND at_ms >= ? AND at_ms < ? ORDER BY seq LIMIT ?",
+        ps -> {
+          ps.setLong(1, fromSeq);
+          ps.setLong(2, sinceMillis == null ? Long.MIN_VALUE : sinceMillis);
+          ps.setLong(3, untilMillis == null ? Long.MAX_VALUE : untilMillis);
+          ps.setInt(4, limit);
+        },
+        out::add);
+    return out;
+  }
+
   /** Calls {@code each} for every record from {@code fromSeq} on, in pages, in chain order. */
   public void forEach(long fromSeq, Consumer<AuditRecord> each) throws SQLException {
     long next = fromSeq;

@@ -112,6 +112,11 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
     return store;
   }
 
+  /** The public key of the checkpoints this log signs. */
+  public java.security.PublicKey publicKey() {
+    return keys.publicKey();
+  }
+
   private void run() {
     List<Pending> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {

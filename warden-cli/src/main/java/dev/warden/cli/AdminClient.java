@@ -1,0 +1,114 @@
+package dev.warden.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The admin API, as the CLI's commands call it: {@code --admin-url} (or {@code WARDEN_ADMIN_URL})
+ * and {@code --token} (or {@code WARDEN_TOKEN}, an OIDC token or service key whose roles grant the
+ * permission the command needs).
+ */
+final class AdminClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The options every API command takes. */
+  static final class Options {
+    @Option(
+        names = "--admin-url",
+        defaultValue = "${env:WARDEN_ADMIN_URL:-http://127.0.0.1:8080}",
+        description = "The gateway's admin API (default: $WARDEN_ADMIN_URL or ${DEFAULT-VALUE}).")
+    String adminUrl;
+
+    @Option(
+        names = "--token",
+        defaultValue = "${env:WARDEN_TOKEN}",
+        description = "Bearer token or service key (default: $WARDEN_TOKEN).")
+    String token;
+  }
+
+  private final Options options;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  AdminClient(Options options) {
+    this.options = options;
+  }
+
+  /** A failed call, with what to tell the user. */
+  static final class ApiException extends Exception {
+    ApiException(String message) {
+      super(message);
+    }
+  }
+
+  JsonNode get(String path, Map<String, String> query) throws ApiException {
+    HttpResponse<InputStream> response = send(path, query);
+    try (InputStream body = response.body()) {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new ApiException("cannot read the answer of " + options.adminUrl + path + ": " + e);
+    }
+  }
+
+  /** A streamed answer (JSON lines). */
+  InputStream stream(String path, Map<String, String> query) throws ApiException {
+    return send(path, query).body();
+  }
+
+  private HttpResponse<InputStream> send(String path, Map<String, String> query)
+      throws ApiException {
+    if (options.token == null || options.token.isBlank()) {
+      throw new ApiException(
+          "no token: pass --token or set WARDEN_TOKEN (a token whose role has permission"
+              + " audit:read)");
+    }
+    StringBuilder url = new StringBuilder(options.adminUrl.replaceAll("/+$", "")).append(path);
+    char sep = '?';
+    for (var e : query.entrySet()) {
+      if (e.getValue() != null) {
+        url.append(sep)
+            .append(e.getKey())
+            .append('=')
+            .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+        sep = '&';
+      }
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url.toString()))
+            .header("Authorization", "Bearer " + options.token.strip())
+            .timeout(Duration.ofMinutes(10))
+            .GET()
+            .build();
+    HttpResponse<InputStream> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new ApiException(
+          "cannot reach the admin API at " + options.adminUrl + " (" + e.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException("interrupted");
+    }
+    if (response.statusCode() != 200) {
+      String message;
+      try (InputStream body = response.body()) {
+        message = JSON.readTree(body).path("error").asText("HTTP " + response.statusCode());
+      } catch (IOException e) {
+        message = "HTTP " + response.statusCode();
+      }
+      throw new ApiException(options.adminUrl + path + ": " + message);
+    }
+    return response;
+  }
+}
