@@ -237,6 +237,131 @@ class MaskingCorpusIT {
     return out.toString();
   }
 
+  /** Runs the {@code warden} command in this JVM; returns its exit code, output and errors. */
+  static String[] warden(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    int code = cli.execute(args);
+    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+  }
+
+  static String[] api(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(
+        List.of(
+            "--admin-url",
+            env.get("WARDEN_DEMO_ADMIN_URL"),
+            "--token",
+            env.get("WARDEN_DEMO_DBA_TOKEN")));
+    return warden(all.toArray(String[]::new));
+  }
+
+  @Test
+  void theAuditTrailHoldsNoRawValueAndVerifies() throws Exception {
+    // The corpus once more, plus the demo's own card numbers and SSNs in statement text and in
+    // bind parameters: what the store keeps passed the masks and the classifiers.
+    List<String> raw = new ArrayList<>();
+    try (Connection owner = direct();
+        Statement s = owner.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT card_number, ssn FROM customers ORDER BY id LIMIT 5")) {
+      while (rs.next()) {
+        raw.add(rs.getString(1));
+        raw.add(rs.getString(2));
+      }
+    }
+    try (Connection c = connect("extended")) {
+      for (String sql : ATTACKS) {
+        run(c, sql);
+        if (c.unwrap(BaseConnection.class).getTransactionState()
+            != org.postgresql.core.TransactionState.IDLE) {
+          try (Statement s = c.createStatement()) {
+            s.execute("ROLLBACK");
+          }
+        }
+      }
+      for (String value : raw) {
+        try (java.sql.PreparedStatement ps =
+            c.prepareStatement("SELECT id FROM customers WHERE card_number = ? OR ssn = ?")) {
+          ps.setString(1, value);
+          ps.setString(2, value);
+          ps.executeQuery().close();
+        } catch (SQLException expected) {
+          // an oracle: denied, and recorded
+        }
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT length(?::text)")) {
+          ps.setString(1, value);
+          ps.executeQuery().close();
+        }
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT 'value " + value + "' AS note");
+        }
+      }
+    }
+    Path export = dir.resolve("audit.jsonl");
+    String[] exported = api("audit", "export", "--since", "1d", "-o", export.toString());
+    assertThat(exported[0]).as(exported[2]).isEqualTo("0");
+    String trail = Files.readString(export);
+    assertThat(trail.lines().count()).isGreaterThan(500);
+    assertThat(trail).contains("\"kind\":\"statement\"").contains("************");
+    assertNoRawValue("the exported audit trail", trail);
+    String[] verified =
+        warden("audit", "verify", "--data-dir", dir.resolve("data/gateway").toString());
+    assertThat(verified[0]).as(verified[1] + verified[2]).isEqualTo("0");
+    assertThat(verified[1]).contains("audit trail intact");
+  }
+
+  @Test
+  void aDemoSessionReplaysWithItsStatementsAndMaskedResults() throws Exception {
+    List<String> command =
+        List.of(
+            "psql",
+            "-X",
+            "host=127.0.0.1 port="
+                + env.get("WARDEN_DEMO_PGPORT")
+                + " dbname=shop user=agent sslmode=require application_name=replay-it",
+            "-c",
+            "SELECT id, full_name, card_number, ssn FROM customers ORDER BY id LIMIT 3",
+            "-c",
+            "SELECT id FROM customers WHERE ssn LIKE '9%'");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("PGPASSWORD", env.get("WARDEN_DEMO_AGENT_TOKEN"));
+    Process process = pb.start();
+    String psql = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    // psql -c twice opens one session; find it by its application name.
+    String[] list = api("sessions", "list", "--identity", "agent", "--limit", "200");
+    assertThat(list[0]).as(list[2]).isEqualTo("0");
+    String id =
+        list[1]
+            .lines()
+            .filter(l -> l.contains("replay-it") || l.contains("/127.0.0.1"))
+            .map(l -> l.split("\\s+")[0])
+            .filter(candidate -> api("sessions", "show", candidate)[1].contains("(replay-it)"))
+            .findFirst()
+            .orElseThrow();
+    String[] replay = api("sessions", "replay", id, "--speed", "0");
+    assertThat(replay[0]).as(replay[2]).isEqualTo("0");
+    assertThat(replay[1])
+        .contains(
+            "shop=> SELECT id, full_name, card_number, ssn FROM customers ORDER BY id LIMIT 3;")
+        .contains("************")
+        .contains("[REDACTED]")
+        .contains("(3 rows)")
+        .contains("shop=> SELECT id FROM customers WHERE ssn LIKE '9%';")
+        .contains("ERROR:  warden: denied by rule masked-oracle");
+    // The same masked rows the client saw.
+    for (String line : psql.lines().filter(l -> l.contains("************")).toList()) {
+      assertThat(replay[1]).contains(line.split("\\|")[2].strip());
+    }
+    assertNoRawValue("replay", replay[1]);
+    String[] show = api("sessions", "show", id);
+    assertThat(show[1]).contains("allow (agent.read-write)").contains("deny (masked-oracle)");
+  }
+
   static Connection connect(String mode) throws Exception {
     Properties props = new Properties();
     props.setProperty("user", "agent");
