@@ -13,9 +13,21 @@ new_bench_key() {
 # start_warden TOP-YAML IDENTITIES-YAML: writes $work/warden.yaml (TOP-YAML first, e.g. a policy;
 # IDENTITIES-YAML after the service key, e.g. roles), starts the gateway, waits until it is
 # healthy. Sets warden_pid.
+# AUDIT selects the audit trail: log (default: no store, statements do not wait), sqlite (the
+# data directory), or postgresql (database warden_bench_audit on $PGHOST:$PGPORT); AUDIT_SYNC full
+# (default) or normal.
 start_warden() {
+  local audit_yaml="audit: {store: log}"
+  case "${AUDIT:-log}" in
+    sqlite) audit_yaml="audit: {store: sqlite, sync: ${AUDIT_SYNC:-full}}" ;;
+    postgresql)
+      psql -X -q -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c "DROP DATABASE IF EXISTS warden_bench_audit" \
+        -c "CREATE DATABASE warden_bench_audit" >/dev/null
+      audit_yaml="audit: {store: postgresql, sync: ${AUDIT_SYNC:-full}, url: \"jdbc:postgresql://$PGHOST:$PGPORT/warden_bench_audit\", user: $PGUSER}" ;;
+  esac
   cat >"$work/warden.yaml" <<YAML
 $1
+$audit_yaml
 listen:
   postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
   admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}

@@ -7,6 +7,8 @@
 #   ROUNDS=5 DURATION=20 CLIENTS=8 bench/pgbench-compare.sh
 #   POLICY=1 bench/pgbench-compare.sh   # Warden parses and decides every statement (a policy
 #                                       # allowing pgbench's statements), instead of allow-all
+#   AUDIT=sqlite bench/pgbench-compare.sh  # write-ahead audit trail (sqlite or postgresql);
+#                                          # default: log only
 #
 # Needs: PostgreSQL on $PGHOST:$PGPORT reachable as $PGUSER without a password (trust), pgbench,
 # pgbouncer (installed with apt-get when missing and running as root), a built Warden
@@ -165,7 +167,9 @@ path, rounds, duration, clients, scale, large_path = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
 import os
 print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)"
-      + (", Warden with the policy on" if os.environ.get("POLICY") == "1" else ", Warden allow-all"))
+      + (", Warden with the policy on" if os.environ.get("POLICY") == "1" else ", Warden allow-all")
+      + f", audit {os.environ.get('AUDIT', 'log')}"
+      + (f" (sync {os.environ.get('AUDIT_SYNC', 'full')})" if os.environ.get('AUDIT', 'log') != 'log' else ""))
 print(f"{'mode':9} {'direct':>10} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11} {'W/direct':>9} {'W/bouncer':>10} {'bouncer/direct':>15}")
 for mode in ("simple", "prepared"):
     med = {t: statistics.median(float(r["tps"]) for r in rows if r["mode"] == mode and r["target"] == t)

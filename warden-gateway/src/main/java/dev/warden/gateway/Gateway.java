@@ -112,15 +112,17 @@ public final class Gateway implements AutoCloseable {
               ? AuditStore.postgresql(
                   audit.url(),
                   audit.user(),
-                  audit.password() == null ? null : audit.password().value())
-              : AuditStore.sqlite(config.dataDir().resolve("audit.db"));
+                  audit.password() == null ? null : audit.password().value(),
+                  audit.fsync())
+              : AuditStore.sqlite(config.dataDir().resolve("audit.db"), audit.fsync());
     } catch (StoreUnavailableException e) {
       throw new IOException(e.getMessage(), e);
     }
     AuditKeys keys = AuditKeys.loadOrCreate(audit.signingKey());
     LOG.info(
-        "audit trail in {} (write-ahead, hash-chained; checkpoints signed with key {})",
+        "audit trail in {} (write-ahead{}, hash-chained; checkpoints signed with key {})",
         store.description(),
+        audit.fsync() ? "" : ", sync normal: records survive a gateway crash, not a power loss",
         keys.keyId());
     return new StoreAuditLog(
         store,
@@ -260,8 +262,20 @@ public final class Gateway implements AutoCloseable {
                   versions,
                   config.policy().file(),
                   config.policy().reloadInterval(),
-                  context.metrics())
+                  context.metrics(),
+                  pipeline.audit())
               : null;
+      if (versions != null) {
+        pipeline
+            .audit()
+            .append(
+                new dev.warden.core.audit.AuditEvent.PolicyChanged(
+                    versions.current().loadedAt(),
+                    versions.current().number(),
+                    versions.current().sha256(),
+                    versions.current().source(),
+                    null));
+      }
       Gateway gateway =
           new Gateway(context, acceptors, workers, listener, admin, identities, reloader);
       gateway.retention = retention(config, pipeline.audit());

@@ -25,9 +25,16 @@ final class PolicyReloader implements AutoCloseable {
   private final Path file;
   private final ScheduledExecutorService timer;
   private final GatewayMetrics metrics;
+  private final dev.warden.core.audit.AuditLog audit;
   private String lastReadError;
 
-  PolicyReloader(PolicyVersions versions, Path file, Duration interval, GatewayMetrics metrics) {
+  PolicyReloader(
+      PolicyVersions versions,
+      Path file,
+      Duration interval,
+      GatewayMetrics metrics,
+      dev.warden.core.audit.AuditLog audit) {
+    this.audit = audit;
     this.versions = versions;
     this.file = file;
     this.metrics = metrics;
@@ -61,6 +68,9 @@ final class PolicyReloader implements AutoCloseable {
     try {
       PolicyVersions.Version version = versions.load(text, file.toString());
       metrics.policyReload(true);
+      audit.append(
+          new dev.warden.core.audit.AuditEvent.PolicyChanged(
+              version.loadedAt(), version.number(), version.sha256(), file.toString(), null));
       LOG.info(
           "policy reloaded from {}: version {} (sha256 {}) replaces version {}",
           file,
@@ -69,6 +79,13 @@ final class PolicyReloader implements AutoCloseable {
           before);
     } catch (PolicyException e) {
       metrics.policyReload(false);
+      audit.append(
+          new dev.warden.core.audit.AuditEvent.PolicyChanged(
+              java.time.Instant.now(),
+              before,
+              versions.current().sha256(),
+              file.toString(),
+              e.getMessage()));
       LOG.error(
           "policy file {} rejected, version {} stays in force: {}", file, before, e.getMessage());
     }

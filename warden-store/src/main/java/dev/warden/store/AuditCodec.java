@@ -35,6 +35,9 @@ public final class AuditCodec {
         session = e.session();
         o.put("client", e.session().clientAddress());
         o.put("application", e.session().applicationName());
+        if (e.tls() != null) {
+          o.put("tls", e.tls());
+        }
         o.put("issuer", e.session().identity().issuer());
         ArrayNode groups = o.putArray("groups");
         new TreeSet<>(e.session().identity().groups()).forEach(groups::add);

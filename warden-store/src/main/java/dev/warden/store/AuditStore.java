@@ -43,8 +43,17 @@ public final class AuditStore implements AutoCloseable {
     this.description = description;
   }
 
-  /** The embedded store: {@code audit.db} in {@code dataDir}. */
+  /** The embedded store in {@code file}, each commit fsynced. */
   public static AuditStore sqlite(Path file) {
+    return sqlite(file, true);
+  }
+
+  /**
+   * The embedded store in {@code file}. {@code fsync}: every commit reaches the disk before it
+   * returns (survives a power loss); without, a commit reaches the operating system (survives a
+   * crash of the gateway, not of the machine) and the disk at WAL checkpoints.
+   */
+  public static AuditStore sqlite(Path file, boolean fsync) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
     } catch (java.io.IOException e) {
@@ -56,7 +65,7 @@ public final class AuditStore implements AutoCloseable {
     config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
     config.setPoolName("warden-audit-sqlite");
     config.addDataSourceProperty("journal_mode", "WAL");
-    config.addDataSourceProperty("synchronous", "FULL");
+    config.addDataSourceProperty("synchronous", fsync ? "FULL" : "NORMAL");
     config.addDataSourceProperty("busy_timeout", "5000");
     config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
     return open(config, Dialect.SQLITE, "sqlite:" + file.toAbsolutePath());
@@ -67,7 +76,18 @@ public final class AuditStore implements AutoCloseable {
    * parameters).
    */
   public static AuditStore postgresql(String jdbcUrl, String user, String password) {
+    return postgresql(jdbcUrl, user, password, true);
+  }
+
+  /**
+   * A PostgreSQL store; without {@code fsync}, its sessions commit with {@code synchronous_commit =
+   * off} (a crash of the store's server may lose the last commits).
+   */
+  public static AuditStore postgresql(String jdbcUrl, String user, String password, boolean fsync) {
     HikariConfig config = new HikariConfig();
+    if (!fsync) {
+      config.setConnectionInitSql("SET synchronous_commit = off");
+    }
     config.setJdbcUrl(jdbcUrl);
     if (user != null) {
       config.setUsername(user);

@@ -9,7 +9,15 @@ import java.time.Instant;
 public sealed interface AuditEvent {
   Instant at();
 
-  record SessionStarted(Instant at, SessionContext session) implements AuditEvent {}
+  /**
+   * A session began. {@code tls}: the client connection's protocol and cipher suite, or {@code
+   * none} (plaintext on loopback).
+   */
+  record SessionStarted(Instant at, SessionContext session, String tls) implements AuditEvent {
+    public SessionStarted(Instant at, SessionContext session) {
+      this(at, session, null);
+    }
+  }
 
   record AuthenticationFailed(Instant at, String clientAddress, String user, String reason)
       implements AuditEvent {}

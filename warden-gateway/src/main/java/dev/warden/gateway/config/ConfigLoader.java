@@ -163,7 +163,8 @@ public final class ConfigLoader {
                     "checkpointRecords",
                     "checkpointInterval",
                     "retention",
-                    "resultRows"));
+                    "resultRows",
+                    "sync"));
     String store = auditNode.child("store").string("sqlite");
     if (!Set.of("sqlite", "postgresql", "log").contains(store)) {
       throw auditNode.child("store").error("must be sqlite, postgresql or log");
@@ -172,6 +173,10 @@ public final class ConfigLoader {
     if (store.equals("postgresql")
         && (auditUrl == null || !auditUrl.startsWith("jdbc:postgresql:"))) {
       throw auditNode.child("url").error("must be a jdbc:postgresql: URL for store postgresql");
+    }
+    String sync = auditNode.child("sync").string("full");
+    if (!Set.of("full", "normal").contains(sync)) {
+      throw auditNode.child("sync").error("must be full or normal");
     }
     String auditPassword = auditNode.child("password").string(null);
     Path signingKey = auditNode.child("signingKey").pathValue(base);
@@ -186,7 +191,8 @@ public final class ConfigLoader {
             auditNode.child("checkpointRecords").integer(1000, 1, 100_000_000),
             positive(auditNode.child("checkpointInterval"), Duration.ofSeconds(10)),
             auditNode.child("retention").duration(Duration.ZERO),
-            auditNode.child("resultRows").integer(100, 0, 100_000));
+            auditNode.child("resultRows").integer(100, 0, 100_000),
+            sync);
     return new WardenConfig(
         postgres,
         admin,

@@ -54,7 +54,9 @@ public record WardenConfig(
    * for its record to be durable, else it is refused. Checkpoints of the chain are signed with the
    * Ed25519 key at {@code signingKey} every {@code checkpointRecords} records or {@code
    * checkpointInterval}; records older than {@code retention} are removed (zero: kept). At most
-   * {@code resultRows} rows of each result are recorded.
+   * {@code resultRows} rows of each result are recorded. {@code sync}: {@code full} (a record is on
+   * disk before its statement runs) or {@code normal} (it is in the operating system: it survives a
+   * crash of the gateway, not a power loss; several times faster).
    */
   public record Audit(
       String store,
@@ -66,7 +68,14 @@ public record WardenConfig(
       int checkpointRecords,
       Duration checkpointInterval,
       Duration retention,
-      int resultRows) {}
+      int resultRows,
+      String sync) {
+
+    /** Whether every commit of the store is flushed to disk before a statement runs. */
+    public boolean fsync() {
+      return !"normal".equals(sync);
+    }
+  }
 
   /** A listening address; port 0 picks a free port. */
   public record Listener(String host, int port) {}

@@ -245,7 +245,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         .pipeline()
         .audit()
         .append(
-            new AuditEvent.SessionStarted(context.pipeline().clock().instant(), sessionContext));
+            new AuditEvent.SessionStarted(
+                context.pipeline().clock().instant(), sessionContext, tlsDescription(client)));
     LOG.debug(
         "session {} started for {} on {} (tls={})",
         sessionContext.sessionId(),
@@ -254,6 +255,17 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         tls);
     client.config().setAutoRead(true);
     backend.config().setAutoRead(true);
+  }
+
+  /** The client connection's TLS protocol and cipher suite, or "none". */
+  private String tlsDescription(io.netty.channel.Channel client) {
+    io.netty.handler.ssl.SslHandler ssl =
+        client.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    if (!tls || ssl == null) {
+      return "none";
+    }
+    javax.net.ssl.SSLSession s = ssl.engine().getSession();
+    return s.getProtocol() + " " + s.getCipherSuite();
   }
 
   /**

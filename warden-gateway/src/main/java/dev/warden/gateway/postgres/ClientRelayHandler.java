@@ -146,45 +146,63 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     }
     if (durable.isDone()) {
       if (durable.isCompletedExceptionally()) {
-        decided = unrecorded(decided, durable);
+        decided = unrecorded(decided, durable, false);
       }
       return false;
     }
     session.awaitingRecord = true;
     session.held.addFirst(frame);
     ctx.channel().config().setAutoRead(false);
-    java.time.Duration timeout = context.config().audit().timeout();
-    durable
-        .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (ok, failure) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          session.awaitingRecord = false;
-                          if (failure != null) {
-                            decided = unrecorded(decided, durable);
-                          }
-                          releaseHeld();
-                        }));
+    // The timeout runs on this event loop (no timer thread per statement); whichever of it and
+    // the store's answer comes first settles the wait, on the event loop.
+    boolean[] settled = {false};
+    io.netty.util.concurrent.ScheduledFuture<?> timeout =
+        ctx.executor()
+            .schedule(
+                () -> settle(settled, durable, true),
+                context.config().audit().timeout().toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    durable.whenComplete(
+        (ok, failure) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      timeout.cancel(false);
+                      settle(settled, durable, false);
+                    }));
     return true;
+  }
+
+  /** Ends a wait for an audit record: the held statement runs, or is refused. */
+  private void settle(
+      boolean[] settled, java.util.concurrent.CompletableFuture<Void> durable, boolean timedOut) {
+    if (settled[0]) {
+      return;
+    }
+    settled[0] = true;
+    session.awaitingRecord = false;
+    if (timedOut || durable.isCompletedExceptionally()) {
+      decided = unrecorded(decided, durable, timedOut);
+    }
+    releaseHeld();
   }
 
   /** A statement whose record the audit store did not accept: refused, never forwarded. */
   private Guarded unrecorded(
-      Guarded guarded, java.util.concurrent.CompletableFuture<Void> durable) {
-    Throwable cause;
-    try {
-      durable.getNow(null);
-      cause = null;
-    } catch (java.util.concurrent.CompletionException e) {
-      cause = e.getCause();
-    } catch (java.util.concurrent.CancellationException e) {
-      cause = e;
+      Guarded guarded, java.util.concurrent.CompletableFuture<Void> durable, boolean timedOut) {
+    Throwable cause = null;
+    if (!timedOut) {
+      try {
+        durable.getNow(null);
+      } catch (java.util.concurrent.CompletionException e) {
+        cause = e.getCause();
+      } catch (java.util.concurrent.CancellationException e) {
+        cause = e;
+      }
     }
     context.metrics().auditUnavailable();
     String why =
-        cause instanceof java.util.concurrent.TimeoutException
+        timedOut
             ? "did not confirm the statement's record within "
                 + context.config().audit().timeout().toMillis()
                 + " ms"
