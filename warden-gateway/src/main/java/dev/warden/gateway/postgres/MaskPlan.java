@@ -61,6 +61,7 @@ final class MaskPlan {
       Classifiers classifiers) {
     this.actions = actions;
     this.replaced = new String[actions.length];
+    this.masked = new byte[actions.length][];
     this.nulled = new boolean[actions.length];
     this.offsets = new int[actions.length];
     this.lengths = new int[actions.length];
@@ -132,13 +133,54 @@ final class MaskPlan {
         new Classifiers(java.util.Set.of()));
   }
 
+  /** {@link MaskStrategy.Redact}'s token, encoded once. */
+  private static final byte[] REDACTED = MaskStrategy.Redact.TOKEN.getBytes(StandardCharsets.UTF_8);
+
   /** Marks a cell masked by {@link #keepLast} while the row is written. */
   private static final String KEEP_LAST_BYTES = new String("keep-last");
 
-  private static boolean ascii(ByteBuf frame, int offset, int length) {
+  /**
+   * A cell's bytes in a scratch array reused row after row: one bulk copy instead of a checked
+   * {@code getByte} per byte.
+   */
+  private byte[] scratch = new byte[256];
+
+  private byte[] cell(ByteBuf frame, int offset, int length) {
+    if (scratch.length < length) {
+      scratch = new byte[Math.max(length, scratch.length * 2)];
+    }
+    frame.getBytes(offset, scratch, 0, length);
+    return scratch;
+  }
+
+  /** Per column, the keep-last mask of the current row's cell (see {@link #keepLastAscii}). */
+  private final byte[][] masked;
+
+  /**
+   * {@link MaskStrategy.KeepLast} on a cell's bytes into {@code masked[column]}, when the cell is
+   * ASCII (false otherwise: the strategy then runs on the decoded text).
+   */
+  private boolean keepLastAscii(ByteBuf frame, int offset, int length, int n, int column) {
+    byte[] b = masked[column];
+    if (b == null || b.length < length) {
+      b = masked[column] = new byte[Math.max(length, 32)];
+    }
+    frame.getBytes(offset, b, 0, length);
+    int alnum = 0;
     for (int k = 0; k < length; k++) {
-      if (frame.getByte(offset + k) < 0) {
+      byte c = b[k];
+      if (c < 0) {
         return false;
+      }
+      if (alnum(c)) {
+        alnum++;
+      }
+    }
+    int keepFrom = alnum > n ? alnum - n : Integer.MAX_VALUE;
+    int seen = 0;
+    for (int k = 0; k < length; k++) {
+      if (alnum(b[k]) && seen++ < keepFrom) {
+        b[k] = '*';
       }
     }
     return true;
@@ -146,27 +188,6 @@ final class MaskPlan {
 
   private static boolean alnum(byte b) {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
-  }
-
-  /** {@link MaskStrategy.KeepLast} on ASCII bytes, written straight into {@code out}. */
-  private static void keepLast(ByteBuf frame, int offset, int length, int n, ByteBuf out) {
-    int alnum = 0;
-    for (int k = 0; k < length; k++) {
-      if (alnum(frame.getByte(offset + k))) {
-        alnum++;
-      }
-    }
-    int keepFrom = alnum > n ? alnum - n : Integer.MAX_VALUE;
-    out.writeInt(length);
-    int seen = 0;
-    for (int k = 0; k < length; k++) {
-      byte b = frame.getByte(offset + k);
-      if (alnum(b)) {
-        out.writeByte(seen++ >= keepFrom ? b : '*');
-      } else {
-        out.writeByte(b);
-      }
-    }
   }
 
   private static boolean needsValue(MaskStrategy strategy) {
@@ -223,10 +244,10 @@ final class MaskPlan {
           MaskStrategy strategy = strategies[i];
           boolean textForm = textType[i] || !binary[i];
           if (textType[i]
-              && strategy instanceof MaskStrategy.KeepLast
-              && ascii(frame, offsets[i], length)) {
+              && strategy instanceof MaskStrategy.KeepLast keep
+              && keepLastAscii(frame, offsets[i], length, keep.n(), i)) {
             // The common case (an ASCII card number kept to its last digits): masked byte by
-            // byte while the row is written, without decoding it to a String and back.
+            // byte in one pass, without decoding it to a String and back.
             replaced[i] = KEEP_LAST_BYTES;
             changed = true;
             continue;
@@ -272,22 +293,40 @@ final class MaskPlan {
     int lengthIndex = out.writerIndex();
     out.writeInt(0);
     out.writeShort(count);
+    // Unchanged cells are contiguous in the frame (length, bytes, length, bytes …): each run of
+    // them is copied in one go.
+    int run = -1;
     for (int i = 0; i < count; i++) {
+      boolean unchanged = !nulled[i] && replaced[i] == null;
+      int cellStart = offsets[i] - 4;
+      if (unchanged) {
+        if (run < 0) {
+          run = cellStart;
+        }
+        continue;
+      }
+      if (run >= 0) {
+        out.writeBytes(frame, run, cellStart - run);
+        run = -1;
+      }
       if (nulled[i]) {
         out.writeInt(-1);
       } else if (replaced[i] == KEEP_LAST_BYTES) {
-        keepLast(frame, offsets[i], lengths[i], ((MaskStrategy.KeepLast) strategies[i]).n(), out);
-      } else if (replaced[i] != null) {
+        out.writeInt(lengths[i]);
+        out.writeBytes(masked[i], 0, lengths[i]);
+      } else if (replaced[i] == MaskStrategy.Redact.TOKEN) {
+        out.writeInt(REDACTED.length);
+        out.writeBytes(REDACTED);
+      } else {
         int at = out.writerIndex();
         out.writeInt(0);
         int written = out.writeCharSequence(replaced[i], StandardCharsets.UTF_8);
         out.setInt(at, written);
-      } else {
-        out.writeInt(lengths[i]);
-        if (lengths[i] > 0) {
-          out.writeBytes(frame, offsets[i], lengths[i]);
-        }
       }
+    }
+    if (run >= 0) {
+      int end = offsets[count - 1] + Math.max(lengths[count - 1], 0);
+      out.writeBytes(frame, run, end - run);
     }
     out.setInt(lengthIndex, out.writerIndex() - lengthIndex);
     return true;
@@ -306,11 +345,12 @@ final class MaskPlan {
         default -> null;
       };
     }
+    byte[] bytes = cell(frame, offset, length);
     int digits = 0;
     boolean at = false;
     boolean nonAscii = false;
     for (int k = 0; k < length; k++) {
-      byte b = frame.getByte(offset + k);
+      byte b = bytes[k];
       if (b >= '0' && b <= '9') {
         digits++;
       } else if (b == '@') {
@@ -320,7 +360,7 @@ final class MaskPlan {
       }
     }
     return classifiers.mayMatch(digits, at, nonAscii, length)
-        ? frame.toString(offset, length, StandardCharsets.UTF_8)
+        ? new String(bytes, 0, length, StandardCharsets.UTF_8)
         : null;
   }
 }
