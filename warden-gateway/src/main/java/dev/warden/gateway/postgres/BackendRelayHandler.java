@@ -364,11 +364,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           return false;
         }
         return (head == null || head.kind != Kind.INTERNAL_FAILURE)
-            && scrubbed(type, in, offset, length);
+            && scrubbed(type, in, offset, length, head);
       }
       case 'N' -> {
         // Asynchronous (like notifications and parameter changes): belongs to no statement.
-        return scrubbed(type, in, offset, length);
+        return scrubbed(type, in, offset, length, session.inFlight.peek());
       }
       case 'A', 'S' -> {
         return true;
@@ -493,7 +493,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
    * server error can echo a value ({@code Key (card_number)=(4111…) already exists}). True when the
    * message goes on unchanged.
    */
-  private boolean scrubbed(char type, ByteBuf in, int offset, int length) {
+  private boolean scrubbed(char type, ByteBuf in, int offset, int length, InFlight head) {
     if (!context
         .pipeline()
         .masking(session.context.roles(), session.context.connection())
@@ -507,10 +507,18 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
             : ((dev.warden.protocol.postgres.message.NoticeResponse) message).fields();
     java.util.Map<Character, String> clean = new java.util.LinkedHashMap<>(fields);
     boolean changed = false;
+    // A statement whose results carry masked values: a value the server quotes in its message
+    // ("invalid input syntax for type integer: "Jane Doe"", "Key (email)=(…) already exists")
+    // may be one of them, whatever it looks like.
+    boolean masked = head != null && head.outputMasks.fallback() != null;
     for (char key : new char[] {'M', 'D', 'H', 'W', 'q'}) {
       String text = fields.get(key);
       if (text != null) {
         String scrubbed = ERROR_CLASSIFIERS.scrub(text);
+        if (masked && key != 'q') {
+          String quoted = QUOTED.matcher(scrubbed).replaceAll("$1[REDACTED]$2");
+          scrubbed = quoted.equals(scrubbed) ? scrubbed : quoted;
+        }
         if (scrubbed != text) {
           clean.put(key, scrubbed);
           changed = true;
@@ -526,6 +534,10 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
             : new dev.warden.protocol.postgres.message.NoticeResponse(clean));
     return false;
   }
+
+  /** A quoted value in an error text: "…" or the =(…) of a key detail. */
+  private static final java.util.regex.Pattern QUOTED =
+      java.util.regex.Pattern.compile("(\"|=\\()[^\"]*?(\"|\\))");
 
   /** Error texts are rare and short: every classifier runs on them whenever masking is on. */
   private static final dev.warden.core.mask.Classifiers ERROR_CLASSIFIERS =

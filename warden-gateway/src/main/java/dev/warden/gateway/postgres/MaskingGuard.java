@@ -155,6 +155,20 @@ final class MaskingGuard {
             "copy other columns; select the masked column to see it masked");
       }
     }
+    for (ColumnUses.Output output : uses.outputs()) {
+      if (output.sources().contains(ColumnOrigin.UNKNOWN)) {
+        Masking.ColumnMask mask = resolver.mask(ColumnOrigin.UNKNOWN, false);
+        if (mask != null) {
+          return new Decision.Deny(
+              DERIVED,
+              "an output refers to a column Warden could not resolve, in a statement over masked"
+                  + " columns (rule "
+                  + mask.rule()
+                  + ")",
+              "qualify the column with its table's name or alias");
+        }
+      }
+    }
     for (ColumnUses.ColumnWrite write : uses.writes()) {
       String value = write.literal() != null ? write.literal() : parameters.get(write.parameter());
       if (value != null

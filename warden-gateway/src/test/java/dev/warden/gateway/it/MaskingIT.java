@@ -314,6 +314,25 @@ class MaskingIT {
                 assertThat(e.getMessage()).contains("************1111");
                 assertNoRawValue(e.getMessage());
               });
+      // A value no classifier recognises (a reversed SSN), quoted by the server in a statement
+      // over masked columns: redacted too.
+      assertThatThrownBy(
+              () ->
+                  s.executeQuery(
+                      "SELECT ('x' || reverse(ssn))::int FROM public.mask_customers WHERE id = 1"))
+          .satisfies(
+              e -> {
+                assertThat(e.getMessage()).contains("invalid input syntax for type integer");
+                assertThat(e.getMessage()).contains("[REDACTED]");
+                assertThat(e.getMessage()).doesNotContain(new StringBuilder(SSN).reverse());
+              });
+      // A reference Warden cannot resolve, over masked columns, is refused. (In the extended
+      // protocol the server rejects it first, at Parse: it never runs either way.)
+      assertThatThrownBy(() -> s.executeQuery("SELECT a.b.c FROM public.mask_customers"))
+          .hasMessageContaining(
+              mode.equals("simple")
+                  ? "denied by rule masked-derived: an output refers to a column Warden could not"
+                  : "missing FROM-clause entry");
       // The session goes on.
       assertThat(rows(s, "SELECT id FROM public.mask_notes WHERE id = 2"))
           .containsExactly(List.of("2"));
