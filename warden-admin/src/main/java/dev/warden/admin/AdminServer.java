@@ -71,7 +71,35 @@ public final class AdminServer implements AutoCloseable {
       dev.warden.store.AuditStore audit,
       List<java.security.PublicKey> auditKeys)
       throws IOException {
+    return start(
+        host, port, healthy, metrics, authenticator, sessions, policy, audit, auditKeys, null);
+  }
+
+  /** Starts the admin API; with {@code approvals}, also {@code /api/approvals}. */
+  public static AdminServer start(
+      String host,
+      int port,
+      BooleanSupplier healthy,
+      PrometheusMeterRegistry metrics,
+      Authenticator authenticator,
+      SessionDirectory sessions,
+      PolicyVersions policy,
+      dev.warden.store.AuditStore audit,
+      List<java.security.PublicKey> auditKeys,
+      dev.warden.core.approval.Approvals approvals)
+      throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    if (approvals != null) {
+      ApprovalApi api = new ApprovalApi(approvals);
+      server.createContext(
+          "/api/approvals",
+          exchange -> {
+            Authenticated caller = authorize(exchange, authenticator, null);
+            if (caller != null) {
+              api.handle(exchange, caller);
+            }
+          });
+    }
     server.createContext(
         "/api/openapi.yaml",
         exchange -> {
@@ -191,7 +219,7 @@ public final class AdminServer implements AutoCloseable {
       respond(exchange, 401, "application/json", error(e.getMessage()));
       return null;
     }
-    if (!caller.hasPermission(permission)) {
+    if (permission != null && !caller.hasPermission(permission)) {
       respond(
           exchange,
           403,
@@ -241,14 +269,20 @@ public final class AdminServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** Answers a GET-only endpoint: any other method gets 405 (and must not have acted). */
   static void respond(HttpExchange exchange, int status, String contentType, String body)
       throws IOException {
+    if (!exchange.getRequestMethod().equals("GET")) {
+      send(exchange, 405, "application/json", "{\"error\":\"method not allowed\"}\n");
+    } else {
+      send(exchange, status, contentType, body);
+    }
+  }
+
+  /** Answers as given, whatever the method (endpoints that route methods themselves). */
+  static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
     try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET")) {
-        status = 405;
-        body = "{\"error\":\"method not allowed\"}\n";
-        contentType = "application/json";
-      }
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", contentType);
       exchange.sendResponseHeaders(status, bytes.length);

@@ -40,6 +40,10 @@ final class AuditApi {
 
   /** GET /api/sessions, /api/sessions/{id}, /api/sessions/{id}/events. */
   void sessions(HttpExchange exchange) throws IOException {
+    if (!exchange.getRequestMethod().equals("GET")) {
+      AdminServer.respond(exchange, 405, "application/json", "");
+      return;
+    }
     String rest = exchange.getRequestURI().getPath().substring("/api/sessions".length());
     Map<String, String> q = query(exchange);
     try {
@@ -90,6 +94,10 @@ final class AuditApi {
 
   /** GET /api/audit: records as JSON lines; GET /api/audit/verify: the chain's verification. */
   void audit(HttpExchange exchange) throws IOException {
+    if (!exchange.getRequestMethod().equals("GET")) {
+      AdminServer.respond(exchange, 405, "application/json", "");
+      return;
+    }
     String rest = exchange.getRequestURI().getPath().substring("/api/audit".length());
     Map<String, String> q = query(exchange);
     try {

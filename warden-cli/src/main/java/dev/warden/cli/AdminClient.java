@@ -61,6 +61,22 @@ final class AdminClient {
     }
   }
 
+  /** POSTs a JSON body; the answer as JSON. */
+  JsonNode post(String path, Map<String, String> body) throws ApiException {
+    HttpResponse<InputStream> response;
+    try {
+      response =
+          send(path, Map.of(), HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    } catch (IOException e) {
+      throw new ApiException("cannot encode the request: " + e.getMessage());
+    }
+    try (InputStream in = response.body()) {
+      return JSON.readTree(in);
+    } catch (IOException e) {
+      throw new ApiException("cannot read the answer of " + options.adminUrl + path + ": " + e);
+    }
+  }
+
   /** A streamed answer (JSON lines). */
   InputStream stream(String path, Map<String, String> query) throws ApiException {
     return send(path, query).body();
@@ -68,6 +84,11 @@ final class AdminClient {
 
   private HttpResponse<InputStream> send(String path, Map<String, String> query)
       throws ApiException {
+    return send(path, query, null);
+  }
+
+  private HttpResponse<InputStream> send(
+      String path, Map<String, String> query, HttpRequest.BodyPublisher body) throws ApiException {
     if (options.token == null || options.token.isBlank()) {
       throw new ApiException(
           "no token: pass --token or set WARDEN_TOKEN (a token whose role has permission"
@@ -88,7 +109,10 @@ final class AdminClient {
         HttpRequest.newBuilder(URI.create(url.toString()))
             .header("Authorization", "Bearer " + options.token.strip())
             .timeout(Duration.ofMinutes(10))
-            .GET()
+            .method(
+                body == null ? "GET" : "POST",
+                body == null ? HttpRequest.BodyPublishers.noBody() : body)
+            .header("Content-Type", "application/json")
             .build();
     HttpResponse<InputStream> response;
     try {
@@ -102,8 +126,8 @@ final class AdminClient {
     }
     if (response.statusCode() != 200) {
       String message;
-      try (InputStream body = response.body()) {
-        message = JSON.readTree(body).path("error").asText("HTTP " + response.statusCode());
+      try (InputStream answer = response.body()) {
+        message = JSON.readTree(answer).path("error").asText("HTTP " + response.statusCode());
       } catch (IOException e) {
         message = "HTTP " + response.statusCode();
       }

@@ -80,11 +80,12 @@ public final class DemoCommand implements Callable<Integer> {
         The agent's token (an OIDC JWT from the demo's identity provider, valid 24 h) is its only
         credential: the database password stays inside Warden. The sample policy is enforced
         (policy.json in the data directory): the agent may read and write public and billing,
-        but SELECT * FROM internal.api_keys is denied, DROP TABLE and DELETE wait for approval
-        (refused until approvals arrive), COPY TO PROGRAM is denied. Card numbers, SSNs and
+        but SELECT * FROM internal.api_keys is denied, DROP TABLE and DELETE wait in the
+        session for the dba's approval (bin/warden approvals list / approve ID, with
+        WARDEN_TOKEN=$WARDEN_DEMO_DBA_TOKEN), COPY TO PROGRAM is denied. Card numbers, SSNs and
         e-mails come back masked, however the query is written (try
-        SELECT reverse(x) FROM (SELECT card_number AS x FROM customers) s). Approvals and the
-        audit trail arrive in the next releases.
+        SELECT reverse(x) FROM (SELECT card_number AS x FROM customers) s). Every session is
+        recorded: bin/warden sessions list, sessions replay ID, audit verify.
         Stop with Ctrl-C.
         """,
         port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source, tokenEnvFile);

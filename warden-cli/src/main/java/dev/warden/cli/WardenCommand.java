@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       PolicyCommand.class,
       AuditCommand.class,
-      SessionsCommand.class
+      SessionsCommand.class,
+      ApprovalsCommand.class
     })
 public final class WardenCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

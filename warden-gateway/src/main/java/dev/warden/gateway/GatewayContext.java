@@ -34,7 +34,8 @@ public record GatewayContext(
     SecureRandom random,
     SessionRegistry sessions,
     Map<String, SaltedPasswordCache> scramCaches,
-    DatabaseCatalogs catalogs) {
+    DatabaseCatalogs catalogs,
+    dev.warden.core.approval.Approvals approvals) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);

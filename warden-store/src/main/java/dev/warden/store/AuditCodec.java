@@ -129,6 +129,23 @@ public final class AuditCodec {
         session = e.session();
         o.put("statements", e.statements());
       }
+      case AuditEvent.ApprovalChanged e -> {
+        kind = "approval";
+        o.put("request", e.requestId());
+        o.put("step", e.step());
+        if (e.actor() != null) {
+          o.put("actor", e.actor());
+        }
+        if (e.comment() != null) {
+          o.put("comment", scrub(e.comment()));
+        }
+        o.put("rule", e.request().rule());
+        o.put("sql", scrub(e.request().sql()));
+        o.put("state", e.request().state().name().toLowerCase(java.util.Locale.ROOT));
+        if (e.sessionId() != null) {
+          o.put("session", e.sessionId());
+        }
+      }
       case AuditEvent.PolicyChanged e -> {
         kind = "policy";
         o.put("version", e.version());

@@ -199,9 +199,23 @@ class DemoIT {
                     .contains("denied by rule deny.internal")
                     .doesNotContain("sk_live_");
               });
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute("DROP TABLE orders"))
-          .satisfies(
-              e -> assertThat(e.getMessage()).contains("requires approval (rule agent.hold-ddl)"));
+      // Held for the dba, who says no (with the dba's own token, from the CLI).
+      var drop =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  s.execute("DROP TABLE orders");
+                  return "ran";
+                } catch (java.sql.SQLException e) {
+                  return e.getMessage();
+                }
+              });
+      String id = pendingApproval("DROP TABLE orders");
+      String[] denied = warden("approvals", "deny", id, "-m", "not in the demo");
+      assertThat(denied[0]).as(denied[2]).isEqualTo("0");
+      assertThat(drop.get(30, java.util.concurrent.TimeUnit.SECONDS))
+          .contains("denied by rule agent.hold-ddl")
+          .contains("was denied by dba: not in the demo");
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () -> s.execute("COPY orders TO PROGRAM 'cat'"))
           .satisfies(e -> assertThat(e.getMessage()).contains("deny.copy-program-file"));
@@ -218,6 +232,83 @@ class DemoIT {
   }
 
   /** The database itself, as its owner, from the env file's direct URL. */
+  /** Runs {@code warden} in this JVM with the demo's admin URL and the dba's token. */
+  static String[] warden(String... args) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+    all.addAll(
+        java.util.List.of(
+            "--admin-url",
+            env.get("WARDEN_DEMO_ADMIN_URL"),
+            "--token",
+            env.get("WARDEN_DEMO_DBA_TOKEN")));
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    int code = cli.execute(all.toArray(String[]::new));
+    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+  }
+
+  /** The id of the pending approval request for {@code sql}, waiting up to 20 s for it. */
+  static String pendingApproval(String sql) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      String[] list = warden("approvals", "list");
+      for (String line : list[1].lines().toList()) {
+        if (line.startsWith("apr_") && line.contains(sql)) {
+          return line.split("\\s+")[0];
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no pending approval for " + sql);
+  }
+
+  @Test
+  void anAgentsSchemaChangeWaitsInItsPsqlSessionUntilTheDbaApproves() throws Exception {
+    var alter =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return psql("-c", "ALTER TABLE orders ADD COLUMN approved_note text");
+              } catch (Exception e) {
+                return e.toString();
+              }
+            });
+    String id = pendingApproval("ALTER TABLE orders ADD COLUMN approved_note text");
+    // The agent cannot approve its own request, even with its valid token.
+    java.util.List<String> self =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "approvals",
+                "approve",
+                id,
+                "--admin-url",
+                env.get("WARDEN_DEMO_ADMIN_URL"),
+                "--token",
+                env.get("WARDEN_DEMO_AGENT_TOKEN")));
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    cli.setErr(new java.io.PrintWriter(err));
+    assertThat(cli.execute(self.toArray(String[]::new))).isEqualTo(1);
+    assertThat(err.toString()).contains("requester cannot approve");
+    String[] approved = warden("approvals", "approve", id, "-m", "demo migration");
+    assertThat(approved[0]).as(approved[2]).isEqualTo("0");
+    assertThat(approved[1]).contains("approved").contains("approve by dba");
+    String out = alter.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(out).contains("waiting for approval " + id).contains("ALTER TABLE");
+    try (Connection owner = direct();
+        Statement s = owner.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders'"
+                    + " AND column_name = 'approved_note'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+  }
+
   static Connection direct() throws Exception {
     URI url = URI.create(env.get("WARDEN_DEMO_DIRECT_URL").replace("postgresql://", "http://"));
     String[] credentials = url.getUserInfo().split(":", 2);

@@ -82,6 +82,20 @@ public sealed interface AuditEvent {
     }
   }
 
+  /**
+   * A step of an approval request: requested, approved or denied (by whom, with what comment),
+   * expired, cancelled, executed.
+   */
+  record ApprovalChanged(
+      Instant at,
+      String requestId,
+      String sessionId,
+      String step,
+      String actor,
+      String comment,
+      dev.warden.core.approval.ApprovalRequest request)
+      implements AuditEvent {}
+
   /** A policy version was loaded (or a new one rejected). */
   record PolicyChanged(Instant at, int version, String sha256, String source, String rejection)
       implements AuditEvent {}

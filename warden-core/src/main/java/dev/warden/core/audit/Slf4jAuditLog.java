@@ -53,6 +53,13 @@ public final class Slf4jAuditLog implements AuditLog {
               .addKeyValue("rows", e.rows())
               .addKeyValue("error", e.errorSqlState())
               .log("statement completed");
+      case AuditEvent.ApprovalChanged e ->
+          LOG.atInfo()
+              .addKeyValue("event", "approval")
+              .addKeyValue("request", e.requestId())
+              .addKeyValue("step", e.step())
+              .addKeyValue("actor", e.actor())
+              .log("approval request " + e.step());
       case AuditEvent.PolicyChanged e ->
           LOG.atInfo()
               .addKeyValue("event", "policy")

@@ -14,6 +14,25 @@ public sealed interface Decision {
   /** Refuse the statement; {@code reason} and {@code hint} are shown to the client. */
   record Deny(String rule, String reason, String hint) implements Decision {}
 
-  /** Hold the statement until a person approves it. */
-  record Hold(String rule, String reason) implements Decision {}
+  /**
+   * Hold the statement until a person approves it: one of {@code approvers} (groups or roles),
+   * within {@code timeout} (null: the gateway's default); once approved it runs within {@code
+   * limits}.
+   */
+  record Hold(
+      String rule,
+      String reason,
+      java.util.Set<String> approvers,
+      java.time.Duration timeout,
+      Limits limits)
+      implements Decision {
+    public Hold(String rule, String reason) {
+      this(rule, reason, java.util.Set.of(), null, Limits.NONE);
+    }
+
+    public Hold {
+      approvers = java.util.Set.copyOf(approvers);
+      limits = limits == null ? Limits.NONE : limits;
+    }
+  }
 }

@@ -354,7 +354,12 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     for (Grant grant : grants) {
       for (Rule rule : grant.hold()) {
         if (matches(rule, part, true)) {
-          return new Decision.Hold(rule.id(), reason(rule, part, "needs approval"));
+          return new Decision.Hold(
+              rule.id(),
+              reason(rule, part, "needs approval"),
+              rule.approvers(),
+              rule.timeout(),
+              grant.limits());
         }
       }
     }

@@ -104,7 +104,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       ctx.channel().config().setAutoRead(false);
       return;
     }
-    if (decided == null && context.pipeline().writeAhead() && awaitsRecord(ctx, frame)) {
+    if (awaits(ctx, frame)) {
       return;
     }
     boolean forward = false;
@@ -129,17 +129,30 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /**
-   * Write-ahead: decides a Query or Execute and, when it may run, holds it (and everything after
-   * it) until its audit record is durable. A record the store does not accept in time turns the
-   * decision into a denial. True when the frame is held.
+   * Decides a Query or Execute before relaying it, and holds it (and everything after it) while its
+   * decision needs something else: a person's approval (a hold rule), or — write-ahead — a durable
+   * audit record. True when the frame is held; it comes back through {@link #process} once that has
+   * happened, with the decision made.
    */
-  private boolean awaitsRecord(ChannelHandlerContext ctx, ByteBuf frame) {
+  private boolean awaits(ChannelHandlerContext ctx, ByteBuf frame) {
     byte type = frame.getByte(frame.readerIndex());
-    if (type != 'Q' && type != 'E') {
-      return false;
+    if (decided == null) {
+      if (type != 'Q' && type != 'E') {
+        return false;
+      }
+      FrontendMessage message = FrontendMessage.decode(frame);
+      if (message instanceof Query q) {
+        decidedPortal = null;
+        decided = decideQuery(q);
+      } else {
+        decidedPortal = ((Execute) message).portal();
+        decided = decideExecute((Execute) message);
+      }
     }
-    FrontendMessage message = FrontendMessage.decode(frame);
-    decided = message instanceof Query q ? decideQuery(q) : decideExecute((Execute) message);
+    if (decided.admission().decision() instanceof Decision.Hold hold
+        && !session.discardingUntilSync) {
+      return awaitsApproval(ctx, frame, hold);
+    }
     java.util.concurrent.CompletableFuture<Void> durable = decided.admission().durable();
     if (durable == null) {
       return false;
@@ -171,6 +184,159 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                       settle(settled, durable, false);
                     }));
     return true;
+  }
+
+  /** The portal of the Execute being decided (null for a Query). */
+  private String decidedPortal;
+
+  private static final dev.warden.core.mask.Classifiers RECORD_CLASSIFIERS =
+      dev.warden.core.mask.Classifiers.all();
+
+  /**
+   * A held statement: opens an approval request, tells the client (a notice: the request id and who
+   * may approve), and holds the statement until the request ends.
+   */
+  private boolean awaitsApproval(ChannelHandlerContext ctx, ByteBuf frame, Decision.Hold hold) {
+    Admission admission = decided.admission();
+    List<String> parameters = new java.util.ArrayList<>();
+    for (String p :
+        decidedPortal == null
+            ? List.<String>of()
+            : session.portalAuditParameters.getOrDefault(decidedPortal, List.of())) {
+      parameters.add(p == null ? null : RECORD_CLASSIFIERS.scrub(p));
+    }
+    java.util.Set<String> objects = new java.util.TreeSet<>();
+    for (var part : admission.statement().parts()) {
+      part.reads().forEach(t -> objects.add(t.toString()));
+      part.writes().forEach(t -> objects.add(t.toString()));
+    }
+    dev.warden.core.approval.Approvals.Pending pending;
+    try {
+      pending =
+          context
+              .approvals()
+              .request(
+                  new dev.warden.core.approval.Approvals.Held(
+                      session.context.identity().subject(),
+                      session.context.identity().issuer(),
+                      session.context.sessionId(),
+                      session.context.connection(),
+                      RECORD_CLASSIFIERS.scrub(admission.statement().text()),
+                      parameters,
+                      admission.statement().statementClass().name(),
+                      List.copyOf(objects),
+                      hold.rule(),
+                      hold.reason(),
+                      hold.approvers(),
+                      hold.timeout()));
+    } catch (Exception e) {
+      decided =
+          denied(
+              decided,
+              new Decision.Deny(
+                  hold.rule(),
+                  "the statement needs approval, and the approval request cannot be stored ("
+                      + e.getMessage()
+                      + ")",
+                  "retry shortly; tell the operator if it persists"),
+              parameters);
+      return false;
+    }
+    dev.warden.core.approval.ApprovalRequest request = pending.request();
+    session.pendingApproval = request.id();
+    session.held.addFirst(frame);
+    ctx.channel().config().setAutoRead(false);
+    session.client.writeAndFlush(
+        PostgresErrors.notice(
+            "warden: waiting for approval "
+                + request.id()
+                + " (rule "
+                + hold.rule()
+                + ": "
+                + hold.reason()
+                + "); approvers: "
+                + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                + "; expires "
+                + request.expiresAt(),
+            "an approver runs: warden approvals approve " + request.id()));
+    pending
+        .outcome()
+        .whenComplete(
+            (outcome, failure) ->
+                ctx.executor().execute(() -> approvalSettled(hold, outcome, failure, parameters)));
+    return true;
+  }
+
+  /** An approval request ended: the held statement runs, or is refused. */
+  private void approvalSettled(
+      Decision.Hold hold,
+      dev.warden.core.approval.ApprovalRequest outcome,
+      Throwable failure,
+      List<String> parameters) {
+    session.pendingApproval = null;
+    Admission admission = decided.admission();
+    String id = outcome == null ? "(unknown)" : outcome.id();
+    if (failure == null
+        && outcome.state() == dev.warden.core.approval.ApprovalRequest.State.APPROVED) {
+      Admission allowed =
+          new Admission(
+              admission.statementId(),
+              admission.statement(),
+              new Decision.Allow(hold.rule(), hold.limits()));
+      decided = recorded(guard(allowed, decidedPortal), parameters);
+      if (decided.admission().allowed()) {
+        context.approvals().executed(outcome);
+      }
+    } else {
+      String reason;
+      String hint;
+      if (failure != null) {
+        reason = "the approval request failed (" + failure.getMessage() + "); nothing ran";
+        hint = "retry shortly";
+      } else {
+        switch (outcome.state()) {
+          case DENIED -> {
+            var vote = outcome.votes().getLast();
+            reason =
+                "request "
+                    + id
+                    + " was denied by "
+                    + vote.approver()
+                    + (vote.comment() == null || vote.comment().isBlank()
+                        ? ""
+                        : ": " + vote.comment())
+                    + "; nothing ran";
+            hint = "change the statement, or ask the approver";
+          }
+          case EXPIRED -> {
+            reason =
+                "request "
+                    + id
+                    + " expired: no approver decided by "
+                    + outcome.expiresAt()
+                    + "; nothing ran";
+            hint =
+                "ask an approver (" + String.join(", ", outcome.approvers()) + ") and run it again";
+          }
+          default -> {
+            reason = "request " + id + " was cancelled; nothing ran";
+            hint = "run it again";
+          }
+        }
+      }
+      decided = denied(decided, new Decision.Deny(hold.rule(), reason, hint), parameters);
+    }
+    releaseHeld();
+  }
+
+  private Guarded denied(Guarded guarded, Decision.Deny deny, List<String> parameters) {
+    Admission admission = guarded.admission();
+    return recorded(
+        new Guarded(
+            new Admission(admission.statementId(), admission.statement(), deny),
+            guarded.masking(),
+            OutputMasks.NONE),
+        parameters);
   }
 
   /** Ends a wait for an audit record: the held statement runs, or is refused. */
@@ -265,6 +431,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (session.pendingApproval != null) {
+      context.approvals().cancel(session.pendingApproval, "the client disconnected");
+      session.pendingApproval = null;
+    }
     session.held.forEach(ByteBuf::release);
     session.held.clear();
     ctx.fireChannelInactive();
@@ -326,7 +496,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.describedColumns.remove("P" + m.portal());
           }
         }
-        if (context.pipeline().writeAhead() && !m.parameters().isEmpty()) {
+        if (!m.parameters().isEmpty()) {
+          // For the audit record and, should the statement be held, the approval request.
           session.portalAuditParameters.put(
               m.portal(),
               MaskingGuard.recordedParameters(
@@ -583,7 +754,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent && session.inFlight.isEmpty()) {
+    if (event instanceof IdleStateEvent
+        && session.inFlight.isEmpty()
+        && session.pendingApproval == null) {
       PostgresErrors.failAndClose(
           ctx.channel(),
           new WardenException(

@@ -49,6 +49,19 @@ public final class PostgresErrors {
     return new NoticeResponse(fields);
   }
 
+  /** A NOTICE (SQLSTATE 00000): information for the client, nothing went wrong. */
+  public static NoticeResponse notice(String message, String hint) {
+    java.util.Map<Character, String> fields = new java.util.LinkedHashMap<>();
+    fields.put('S', "NOTICE");
+    fields.put('V', "NOTICE");
+    fields.put('C', "00000");
+    fields.put('M', message);
+    if (hint != null) {
+      fields.put('H', hint);
+    }
+    return new NoticeResponse(fields);
+  }
+
   /** A FATAL error: the session ends after it. */
   public static ErrorResponse fatal(WardenException e) {
     return ErrorResponse.of("FATAL", sqlState(e.code()), "warden: " + e.getMessage(), e.hint());

@@ -67,8 +67,11 @@ final class Session {
   Runnable release;
 
   boolean holding() {
-    return guard != null || waitingForIdle || awaitingRecord;
+    return guard != null || waitingForIdle || awaitingRecord || pendingApproval != null;
   }
+
+  /** The approval request a held statement of this session waits for, or null. */
+  String pendingApproval;
 
   /** A statement waits for its audit record to be durable (write-ahead). */
   boolean awaitingRecord;

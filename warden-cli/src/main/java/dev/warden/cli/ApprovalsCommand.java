@@ -1,0 +1,187 @@
+package dev.warden.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code warden approvals}: held statements waiting for a person (admin API). */
+@Command(
+    name = "approvals",
+    mixinStandardHelpOptions = true,
+    description = "List, show, approve and deny held statements.",
+    subcommands = {
+      ApprovalsCommand.ListRequests.class,
+      ApprovalsCommand.Show.class,
+      ApprovalsCommand.Approve.class,
+      ApprovalsCommand.Deny.class
+    })
+public final class ApprovalsCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static void print(PrintWriter out, JsonNode r) {
+    out.printf(
+        "%s  %s%n  requested by %s on %s (session %s) at %s, expires %s%n  rule %s: %s%n"
+            + "  approvers: %s%n  statement: %s%n",
+        r.path("id").asText(),
+        r.path("state").asText(),
+        r.path("requester").asText(),
+        r.path("connection").asText(),
+        r.path("session").asText(),
+        r.path("created").asText(),
+        r.path("expires").asText(),
+        r.path("rule").asText(),
+        r.path("reason").asText(),
+        r.path("approvers"),
+        r.path("sql").asText());
+    if (!r.path("parameters").isEmpty()) {
+      out.printf("  parameters: %s%n", r.path("parameters"));
+    }
+    for (JsonNode v : r.path("votes")) {
+      out.printf(
+          "  %s by %s at %s%s%n",
+          v.path("decision").asText(),
+          v.path("approver").asText(),
+          v.path("at").asText(),
+          v.path("comment").isTextual() ? ": " + v.path("comment").asText() : "");
+    }
+  }
+
+  /** {@code warden approvals list}. */
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Pending requests (--all: every one).")
+  public static final class ListRequests implements Callable<Integer> {
+    @Mixin AdminClient.Options api = new AdminClient.Options();
+
+    @Option(names = "--all", description = "Decided ones too.")
+    boolean all;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      JsonNode answer;
+      try {
+        answer =
+            new AdminClient(api).get("/api/approvals", all ? Map.of("state", "all") : Map.of());
+      } catch (AdminClient.ApiException e) {
+        return SessionsCommand.fail(spec, e.getMessage());
+      }
+      List<List<String>> rows = new ArrayList<>();
+      for (JsonNode r : answer.path("approvals")) {
+        rows.add(
+            List.of(
+                r.path("id").asText(),
+                r.path("state").asText(),
+                r.path("requester").asText(),
+                r.path("rule").asText(),
+                r.path("expires").asText(),
+                SessionsCommand.oneLine(r.path("sql").asText(), 60)));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      Tables.print(
+          out,
+          List.of("request", "state", "requester", "rule", "expires", "statement"),
+          rows,
+          false);
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code warden approvals show ID}. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One request, whole.")
+  public static final class Show implements Callable<Integer> {
+    @Mixin AdminClient.Options api = new AdminClient.Options();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try {
+        print(
+            spec.commandLine().getOut(),
+            new AdminClient(api).get("/api/approvals/" + id, Map.of()));
+        spec.commandLine().getOut().flush();
+        return 0;
+      } catch (AdminClient.ApiException e) {
+        return SessionsCommand.fail(spec, e.getMessage());
+      }
+    }
+  }
+
+  abstract static class Decide implements Callable<Integer> {
+    @Mixin AdminClient.Options api = new AdminClient.Options();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Option(
+        names = {"-m", "--comment"},
+        description = "Why (recorded in the audit trail).")
+    String comment;
+
+    @Spec CommandSpec spec;
+
+    abstract String verb();
+
+    @Override
+    public Integer call() {
+      Map<String, String> body = new HashMap<>();
+      if (comment != null) {
+        body.put("comment", comment);
+      }
+      try {
+        JsonNode r = new AdminClient(api).post("/api/approvals/" + id + "/" + verb(), body);
+        print(spec.commandLine().getOut(), r);
+        spec.commandLine().getOut().flush();
+        return 0;
+      } catch (AdminClient.ApiException e) {
+        return SessionsCommand.fail(spec, e.getMessage());
+      }
+    }
+  }
+
+  /** {@code warden approvals approve ID}. */
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      description = "Approve a held statement: it runs in its session.")
+  public static final class Approve extends Decide {
+    @Override
+    String verb() {
+      return "approve";
+    }
+  }
+
+  /** {@code warden approvals deny ID}. */
+  @Command(
+      name = "deny",
+      mixinStandardHelpOptions = true,
+      description = "Deny a held statement: it never runs.")
+  public static final class Deny extends Decide {
+    @Override
+    String verb() {
+      return "deny";
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.warden.core.approval;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A held statement waiting for a person: who asked (identity and issuer), in which session and on
+ * which connection, the statement as it may be recorded (classifier-masked text, masked bind
+ * parameters), what it is (class, objects), the rule that held it, who may approve, how many
+ * approvals it needs, when it expires, and what has happened to it.
+ */
+public record ApprovalRequest(
+    String id,
+    Instant createdAt,
+    Instant expiresAt,
+    String requester,
+    String requesterIssuer,
+    String sessionId,
+    String connection,
+    String sql,
+    List<String> parameters,
+    String statementClass,
+    List<String> objects,
+    String rule,
+    String reason,
+    Set<String> approvers,
+    int quorum,
+    State state,
+    List<Vote> votes,
+    Instant decidedAt) {
+
+  /** Where a request is: waiting, or ended one way or another. */
+  public enum State {
+    PENDING,
+    APPROVED,
+    DENIED,
+    EXPIRED,
+    CANCELLED;
+
+    public boolean ended() {
+      return this != PENDING;
+    }
+  }
+
+  /** One approver's word: approve or deny, with an optional comment. */
+  public record Vote(String approver, boolean approve, String comment, Instant at) {}
+
+  public ApprovalRequest {
+    parameters =
+        parameters == null
+            ? List.of()
+            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters));
+    objects = List.copyOf(objects);
+    approvers = Set.copyOf(approvers);
+    votes = List.copyOf(votes);
+  }
+
+  ApprovalRequest with(State newState, List<Vote> newVotes, Instant at) {
+    return new ApprovalRequest(
+        id,
+        createdAt,
+        expiresAt,
+        requester,
+        requesterIssuer,
+        sessionId,
+        connection,
+        sql,
+        parameters,
+        statementClass,
+        objects,
+        rule,
+        reason,
+        approvers,
+        quorum,
+        newState,
+        newVotes,
+        newState.ended() ? at : decidedAt);
+  }
+
+  /** The approvers who said yes. */
+  public List<String> approvedBy() {
+    return votes.stream().filter(Vote::approve).map(Vote::approver).toList();
+  }
+}

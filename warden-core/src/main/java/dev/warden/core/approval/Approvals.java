@@ -1,0 +1,241 @@
+package dev.warden.core.approval;
+
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.audit.AuditLog;
+import dev.warden.core.identity.Authenticated;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Approval requests and their decisions. A held statement becomes a request whose future the
+ * waiting session holds; an approver approves or denies it (never the requester, only an approver
+ * the rule names — by group or role — and as many approvals as the request needs); a timeout
+ * expires it; a client that goes away cancels it. Every step is audited and the request kept in the
+ * {@link ApprovalStore}. A request is decided once: the first final state wins.
+ */
+public final class Approvals implements AutoCloseable {
+  private final ApprovalStore store;
+  private final AuditLog audit;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final Duration defaultTimeout;
+  private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+
+  private record Waiting(CompletableFuture<ApprovalRequest> outcome, ScheduledFuture<?> expiry) {}
+
+  public Approvals(
+      ApprovalStore store,
+      AuditLog audit,
+      Clock clock,
+      ScheduledExecutorService timer,
+      Duration defaultTimeout) {
+    this.store = store;
+    this.audit = audit;
+    this.clock = clock;
+    this.timer = timer;
+    this.defaultTimeout = defaultTimeout;
+  }
+
+  /** What a session knows of the statement it holds. */
+  public record Held(
+      String requester,
+      String requesterIssuer,
+      String sessionId,
+      String connection,
+      String sql,
+      List<String> parameters,
+      String statementClass,
+      List<String> objects,
+      String rule,
+      String reason,
+      Set<String> approvers,
+      Duration timeout) {}
+
+  /** An opened request and the future of its final state. */
+  public record Pending(ApprovalRequest request, CompletableFuture<ApprovalRequest> outcome) {}
+
+  /**
+   * Opens a request; the future completes with its final state (approved, denied, expired or
+   * cancelled). Fails when the request cannot be stored (then the statement is refused).
+   */
+  public Pending request(Held held) throws Exception {
+    Instant now = clock.instant();
+    Duration timeout = held.timeout() == null ? defaultTimeout : held.timeout();
+    ApprovalRequest request =
+        new ApprovalRequest(
+            "apr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
+            now,
+            now.plus(timeout),
+            held.requester(),
+            held.requesterIssuer(),
+            held.sessionId(),
+            held.connection(),
+            held.sql(),
+            held.parameters(),
+            held.statementClass(),
+            held.objects(),
+            held.rule(),
+            held.reason(),
+            held.approvers(),
+            1,
+            ApprovalRequest.State.PENDING,
+            List.of(),
+            null);
+    store.save(request);
+    CompletableFuture<ApprovalRequest> outcome = new CompletableFuture<>();
+    ScheduledFuture<?> expiry =
+        timer.schedule(
+            () -> end(request.id(), ApprovalRequest.State.EXPIRED, null, "timed out"),
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
+    waiting.put(request.id(), new Waiting(outcome, expiry));
+    record(request, "requested", held.requester(), null);
+    return new Pending(request, outcome);
+  }
+
+  /** An approved request's statement was forwarded to the database. */
+  public void executed(ApprovalRequest request) {
+    record(request, "executed", request.requester(), null);
+  }
+
+  /** The id of the request a future belongs to is in its result; this finds a pending one. */
+  public Optional<ApprovalRequest> find(String id) throws Exception {
+    return store.find(id);
+  }
+
+  public List<ApprovalRequest> list(boolean pendingOnly, int limit) throws Exception {
+    return store.list(pendingOnly, limit);
+  }
+
+  /** Approves; the statement runs once enough approvers have. */
+  public synchronized ApprovalRequest approve(String id, Authenticated approver, String comment)
+      throws Exception {
+    ApprovalRequest request = decidable(id, approver);
+    List<ApprovalRequest.Vote> votes = new ArrayList<>(request.votes());
+    votes.add(
+        new ApprovalRequest.Vote(approver.identity().subject(), true, comment, clock.instant()));
+    long yes =
+        votes.stream()
+            .filter(ApprovalRequest.Vote::approve)
+            .map(ApprovalRequest.Vote::approver)
+            .distinct()
+            .count();
+    ApprovalRequest next =
+        request.with(
+            yes >= request.quorum()
+                ? ApprovalRequest.State.APPROVED
+                : ApprovalRequest.State.PENDING,
+            votes,
+            clock.instant());
+    store.save(next);
+    record(next, "approved", approver.identity().subject(), comment);
+    if (next.state() == ApprovalRequest.State.APPROVED) {
+      settle(next);
+    }
+    return next;
+  }
+
+  /** Denies; the statement never runs. */
+  public synchronized ApprovalRequest deny(String id, Authenticated approver, String comment)
+      throws Exception {
+    ApprovalRequest request = decidable(id, approver);
+    List<ApprovalRequest.Vote> votes = new ArrayList<>(request.votes());
+    votes.add(
+        new ApprovalRequest.Vote(approver.identity().subject(), false, comment, clock.instant()));
+    ApprovalRequest next = request.with(ApprovalRequest.State.DENIED, votes, clock.instant());
+    store.save(next);
+    record(next, "denied", approver.identity().subject(), comment);
+    settle(next);
+    return next;
+  }
+
+  /** The waiting client went away: the request is withdrawn. */
+  public void cancel(String id, String why) {
+    end(id, ApprovalRequest.State.CANCELLED, null, why);
+  }
+
+  private synchronized void end(String id, ApprovalRequest.State state, String actor, String why) {
+    try {
+      Optional<ApprovalRequest> found = store.find(id);
+      if (found.isEmpty() || found.get().state().ended()) {
+        return;
+      }
+      ApprovalRequest next = found.get().with(state, found.get().votes(), clock.instant());
+      store.save(next);
+      record(next, state.name().toLowerCase(java.util.Locale.ROOT), actor, why);
+      settle(next);
+    } catch (Exception e) {
+      Waiting w = waiting.remove(id);
+      if (w != null) {
+        w.outcome().completeExceptionally(e);
+      }
+    }
+  }
+
+  private void settle(ApprovalRequest request) {
+    Waiting w = waiting.remove(request.id());
+    if (w != null) {
+      w.expiry().cancel(false);
+      w.outcome().complete(request);
+    }
+  }
+
+  private ApprovalRequest decidable(String id, Authenticated approver) throws Exception {
+    ApprovalRequest request =
+        store.find(id).orElseThrow(() -> new ApprovalException(404, "no approval request " + id));
+    if (request.state().ended()) {
+      throw new ApprovalException(
+          409,
+          "request "
+              + id
+              + " is already "
+              + request.state().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    String subject = approver.identity().subject();
+    if (subject.equals(request.requester())
+        && java.util.Objects.equals(approver.identity().issuer(), request.requesterIssuer())) {
+      throw new ApprovalException(403, "the requester cannot approve or deny their own request");
+    }
+    Set<String> memberships = new HashSet<>(approver.identity().groups());
+    memberships.addAll(approver.roles());
+    if (request.approvers().isEmpty()
+        || request.approvers().stream().noneMatch(memberships::contains)) {
+      throw new ApprovalException(
+          403,
+          "\""
+              + subject
+              + "\" may not decide this request: rule "
+              + request.rule()
+              + " names approvers "
+              + request.approvers());
+    }
+    if (request.votes().stream().anyMatch(v -> v.approver().equals(subject))) {
+      throw new ApprovalException(409, "\"" + subject + "\" has already decided this request");
+    }
+    return request;
+  }
+
+  private void record(ApprovalRequest request, String step, String actor, String comment) {
+    audit.append(
+        new AuditEvent.ApprovalChanged(
+            clock.instant(), request.id(), request.sessionId(), step, actor, comment, request));
+  }
+
+  @Override
+  public void close() {
+    waiting.keySet().forEach(id -> cancel(id, "the gateway stopped"));
+  }
+}

@@ -1,0 +1,348 @@
+package dev.warden.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.audit.Slf4jAuditLog;
+import dev.warden.core.identity.ServiceKey;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Held statements wait inside the client's own session for a person: approved, they run and the
+ * client gets its normal result; denied or expired, they never run and the client is told why and
+ * by whom; the requester and non-approvers cannot decide; a client that goes away withdraws its
+ * request; held statements of several sessions are decided independently.
+ */
+class ApprovalIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static GatewayFixture fixture;
+  static String approverKey;
+  static String bystanderKey;
+  static ExecutorService clients = Executors.newCachedThreadPool();
+
+  @BeforeAll
+  static void start() throws Exception {
+    SecureRandom random = new SecureRandom();
+    approverKey = ServiceKey.generate(random);
+    bystanderKey = ServiceKey.generate(random);
+    Path policy = Files.createTempFile("warden-approvals", ".json");
+    Files.writeString(
+        policy,
+        """
+        {"version": 1, "grants": [{
+          "id": "agent", "roles": ["agent"], "connections": ["test"],
+          "allow": [
+            {"id": "agent.rw", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
+            {"id": "agent.session", "classes": ["SESSION", "TRANSACTION"]}
+          ],
+          "hold": [
+            {"id": "agent.hold-delete", "verbs": ["DELETE"], "objects": ["public.*"], "approvers": ["dba"], "timeout": "60s"},
+            {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"], "timeout": "2s"}
+          ]
+        }]}
+        """);
+    fixture =
+        GatewayFixture.start(
+            Map.of(),
+            "policy: {file: \"" + policy + "\"}\n",
+            "    - {subject: dana, groups: [dba], keyHash: \""
+                + ServiceKey.hash(approverKey, random)
+                + "\", connections: [test]}\n"
+                + "    - {subject: bob, groups: [developers], keyHash: \""
+                + ServiceKey.hash(bystanderKey, random)
+                + "\", connections: [test]}\n"
+                + "  roles:\n"
+                + "    - {role: agent, match: {subject: agent}}\n",
+            new Slf4jAuditLog());
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.shutdownNow();
+    fixture.close();
+  }
+
+  @BeforeEach
+  void table() throws Exception {
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS public.approval_it");
+      s.execute("CREATE TABLE public.approval_it (id int PRIMARY KEY)");
+      s.execute("INSERT INTO public.approval_it SELECT generate_series(1, 20)");
+    }
+  }
+
+  static boolean exists(int id) throws Exception {
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM public.approval_it WHERE id = " + id)) {
+      rs.next();
+      return rs.getInt(1) == 1;
+    }
+  }
+
+  static HttpResponse<String> api(String method, String path, String key, String body)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.adminPort() + path))
+            .header("Authorization", "Bearer " + key)
+            .timeout(Duration.ofSeconds(10));
+    request =
+        method.equals("POST")
+            ? request.POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : body))
+            : request.GET();
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The pending requests whose statement contains {@code marker}, waiting up to 20 s for n. */
+  static List<JsonNode> pending(String marker, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      List<JsonNode> found = new ArrayList<>();
+      for (JsonNode r :
+          JSON.readTree(api("GET", "/api/approvals", approverKey, null).body()).path("approvals")) {
+        if (r.path("sql").asText().contains(marker)) {
+          found.add(r);
+        }
+      }
+      if (found.size() >= n || System.nanoTime() > deadline) {
+        return found;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  static JsonNode request(String id) throws Exception {
+    return JSON.readTree(api("GET", "/api/approvals/" + id, approverKey, null).body());
+  }
+
+  /** Runs an update on its own thread (it blocks while held); its count, or the error. */
+  static CompletableFuture<Object> update(Connection c, String sql, Integer parameter) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (parameter != null) {
+              ps.setInt(1, parameter);
+            }
+            return ps.executeUpdate();
+          } catch (Exception e) {
+            return e;
+          }
+        },
+        clients);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void approvedTheStatementRunsInItsSessionAndTheClientGetsItsResult(String mode) throws Exception {
+    try (Connection c = fixture.connectIn(mode)) {
+      CompletableFuture<Object> delete =
+          update(c, "DELETE FROM public.approval_it WHERE id = 3 /* approve-" + mode + " */", null);
+      List<JsonNode> held = pending("approve-" + mode, 1);
+      assertThat(held).hasSize(1);
+      assertThat(delete).isNotDone();
+      assertThat(exists(3)).as("nothing runs before the approval").isTrue();
+      JsonNode r = held.getFirst();
+      assertThat(r.path("requester").asText()).isEqualTo("agent");
+      assertThat(r.path("rule").asText()).isEqualTo("agent.hold-delete");
+      HttpResponse<String> approved =
+          api(
+              "POST",
+              "/api/approvals/" + r.path("id").asText() + "/approve",
+              approverKey,
+              "{\"comment\": \"ticket 42\"}");
+      assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+      assertThat(delete.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(exists(3)).isFalse();
+      // The session goes on as usual.
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT 1")) {
+        assertThat(rs.next()).isTrue();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void deniedTheStatementNeverRunsAndTheClientIsToldByWhom(String mode) throws Exception {
+    try (Connection c = fixture.connectIn(mode)) {
+      CompletableFuture<Object> delete =
+          update(c, "DELETE FROM public.approval_it WHERE id = 4 /* deny-" + mode + " */", null);
+      JsonNode r = pending("deny-" + mode, 1).getFirst();
+      assertThat(
+              api(
+                      "POST",
+                      "/api/approvals/" + r.path("id").asText() + "/deny",
+                      approverKey,
+                      "{\"comment\": \"not on a Friday\"}")
+                  .statusCode())
+          .isEqualTo(200);
+      Object outcome = delete.get(20, TimeUnit.SECONDS);
+      assertThat(outcome).isInstanceOf(java.sql.SQLException.class);
+      assertThat(((Exception) outcome).getMessage())
+          .contains("denied by rule agent.hold-delete")
+          .contains("was denied by dana: not on a Friday");
+      assertThat(exists(4)).isTrue();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRequestNobodyDecidesExpiresAndNothingRuns() throws Exception {
+    try (Connection c = fixture.connectIn("simple")) {
+      CompletableFuture<Object> alter =
+          update(c, "ALTER TABLE public.approval_it ADD COLUMN expired_note text", null);
+      Object outcome = alter.get(30, TimeUnit.SECONDS);
+      assertThat(outcome).isInstanceOf(java.sql.SQLException.class);
+      assertThat(((Exception) outcome).getMessage()).contains("expired").contains("nothing ran");
+    }
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'approval_it'"
+                    + " AND column_name = 'expired_note'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isZero();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void theRequesterAndNonApproversCannotDecide() throws Exception {
+    try (Connection c = fixture.connectIn("extended")) {
+      CompletableFuture<Object> delete =
+          update(c, "DELETE FROM public.approval_it WHERE id = 5 /* self */", null);
+      String id = pending("/* self */", 1).getFirst().path("id").asText();
+      HttpResponse<String> self =
+          api("POST", "/api/approvals/" + id + "/approve", fixture.agentKey, null);
+      assertThat(self.statusCode()).isEqualTo(403);
+      assertThat(self.body()).contains("requester cannot approve");
+      HttpResponse<String> bystander =
+          api("POST", "/api/approvals/" + id + "/approve", bystanderKey, null);
+      assertThat(bystander.statusCode()).isEqualTo(403);
+      assertThat(bystander.body()).contains("may not decide");
+      assertThat(request(id).path("state").asText()).isEqualTo("pending");
+      assertThat(delete).isNotDone();
+      assertThat(api("POST", "/api/approvals/" + id + "/deny", approverKey, null).statusCode())
+          .isEqualTo(200);
+      assertThat(delete.get(20, TimeUnit.SECONDS)).isInstanceOf(java.sql.SQLException.class);
+      // Decided once: a second word is refused.
+      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+          .isEqualTo(409);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void anApprovalIsBoundToItsParameters() throws Exception {
+    try (Connection c = fixture.connectIn("extended")) {
+      String sql = "DELETE FROM public.approval_it WHERE id = ? /* bound */";
+      CompletableFuture<Object> five = update(c, sql, 5);
+      JsonNode r = pending("/* bound */", 1).getFirst();
+      assertThat(r.path("parameters").toString()).contains("00000005");
+      api("POST", "/api/approvals/" + r.path("id").asText() + "/approve", approverKey, null);
+      assertThat(five.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+      // The same statement with 6 is a new request; the approval of 5 does not carry over.
+      CompletableFuture<Object> six = update(c, sql, 6);
+      List<JsonNode> again = pending("/* bound */", 1);
+      assertThat(again).hasSize(1);
+      assertThat(again.getFirst().path("id").asText()).isNotEqualTo(r.path("id").asText());
+      assertThat(again.getFirst().path("parameters").toString()).contains("00000006");
+      assertThat(six).isNotDone();
+      api(
+          "POST",
+          "/api/approvals/" + again.getFirst().path("id").asText() + "/deny",
+          approverKey,
+          null);
+      assertThat(six.get(20, TimeUnit.SECONDS)).isInstanceOf(java.sql.SQLException.class);
+      assertThat(exists(5)).isFalse();
+      assertThat(exists(6)).isTrue();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aClientThatDisconnectsWhileWaitingCancelsItsRequest() throws Exception {
+    Connection c = fixture.connectIn("simple");
+    CompletableFuture<Object> delete =
+        update(c, "DELETE FROM public.approval_it WHERE id = 7 /* leaving */", null);
+    String id = pending("/* leaving */", 1).getFirst().path("id").asText();
+    c.abort(Runnable::run); // the client goes away without a word
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!request(id).path("state").asText().equals("cancelled")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(request(id).path("state").asText()).isEqualTo("cancelled");
+    assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+        .isEqualTo(409);
+    assertThat(exists(7)).isTrue();
+    delete.get(20, TimeUnit.SECONDS);
+  }
+
+  @org.junit.jupiter.api.Test
+  void tenHeldStatementsAcrossSessionsAreDecidedIndependently() throws Exception {
+    List<Connection> sessions = new ArrayList<>();
+    List<CompletableFuture<Object>> deletes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        Connection c = fixture.connectIn(i % 2 == 0 ? "simple" : "extended");
+        sessions.add(c);
+        deletes.add(
+            update(
+                c, "DELETE FROM public.approval_it WHERE id = " + (10 + i) + " /* ten */", null));
+      }
+      List<JsonNode> held = pending("/* ten */", 10);
+      assertThat(held).hasSize(10);
+      // Decide in an order unrelated to the order they were asked: ids ending in an odd digit
+      // approved, the others denied.
+      List<JsonNode> shuffled = new ArrayList<>(held);
+      java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+      for (JsonNode r : shuffled) {
+        int id = Integer.parseInt(r.path("sql").asText().replaceAll(".*id = (\\d+).*", "$1"));
+        api(
+            "POST",
+            "/api/approvals/" + r.path("id").asText() + (id % 2 == 1 ? "/approve" : "/deny"),
+            approverKey,
+            null);
+      }
+      for (int i = 0; i < 10; i++) {
+        int id = 10 + i;
+        Object outcome = deletes.get(i).get(20, TimeUnit.SECONDS);
+        if (id % 2 == 1) {
+          assertThat(outcome).as("id %d", id).isEqualTo(1);
+          assertThat(exists(id)).isFalse();
+        } else {
+          assertThat(outcome).as("id %d", id).isInstanceOf(java.sql.SQLException.class);
+          assertThat(exists(id)).isTrue();
+        }
+      }
+    } finally {
+      for (Connection c : sessions) {
+        c.close();
+      }
+    }
+  }
+}
