@@ -134,18 +134,29 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */
-  private static dev.warden.core.approval.Approvals approvals(AuditLog audit) {
+  private static dev.warden.core.approval.Approvals approvals(
+      AuditLog audit, WardenConfig.Approvals config) {
     dev.warden.core.approval.ApprovalStore store =
         audit instanceof StoreAuditLog log
             ? new dev.warden.store.JdbcApprovalStore(log.store())
             : new dev.warden.core.approval.ApprovalStore.InMemory();
-    return new dev.warden.core.approval.Approvals(
-        store,
-        audit,
-        Clock.systemUTC(),
+    var timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("warden-approvals").daemon().unstarted(r)),
-        Duration.ofMinutes(15));
+            r -> Thread.ofPlatform().name("warden-approvals").daemon().unstarted(r));
+    var approvals =
+        new dev.warden.core.approval.Approvals(
+            store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
+    if (config.webhookUrl() != null) {
+      WebhookNotifier notifier =
+          new WebhookNotifier(
+              config.webhookUrl(),
+              config.webhookSecret().value(),
+              config.webhookAttempts(),
+              Duration.ofSeconds(1),
+              approvals);
+      approvals.onRequested(notifier::notify);
+    }
+    return approvals;
   }
 
   private static void closeAudit(AuditLog audit) {
@@ -239,7 +250,7 @@ public final class Gateway implements AutoCloseable {
             new SessionRegistry(),
             scramCaches(config),
             new DatabaseCatalogs(Clock.systemUTC()),
-            approvals(pipeline.audit()));
+            approvals(pipeline.audit(), config.approvals()));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).

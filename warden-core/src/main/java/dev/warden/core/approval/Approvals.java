@@ -33,6 +33,18 @@ public final class Approvals implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Duration defaultTimeout;
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<ApprovalRequest>> onRequested =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Calls {@code listener} with every new request (to notify approvers); must not block. */
+  public void onRequested(java.util.function.Consumer<ApprovalRequest> listener) {
+    onRequested.add(listener);
+  }
+
+  /** Records a step that is not a decision (a notification sent or failed). */
+  public void note(ApprovalRequest request, String step, String detail) {
+    record(request, step, null, detail);
+  }
 
   private record Waiting(CompletableFuture<ApprovalRequest> outcome, ScheduledFuture<?> expiry) {}
 
@@ -103,6 +115,13 @@ public final class Approvals implements AutoCloseable {
             TimeUnit.MILLISECONDS);
     waiting.put(request.id(), new Waiting(outcome, expiry));
     record(request, "requested", held.requester(), null);
+    for (var listener : onRequested) {
+      try {
+        listener.accept(request);
+      } catch (RuntimeException e) {
+        note(request, "notification-failed", e.toString());
+      }
+    }
     return new Pending(request, outcome);
   }
 

@@ -335,11 +335,14 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     return found;
   }
 
-  /** Read-only when every allow rule names classes, and only reading ones. */
+  /**
+   * Read-only when every allow and hold rule names classes, and only reading ones (a held write
+   * that is approved must be able to run).
+   */
   private static boolean readOnly(List<Grant> grants) {
     return !grants.isEmpty()
         && grants.stream()
-            .flatMap(g -> g.allow().stream())
+            .flatMap(g -> java.util.stream.Stream.concat(g.allow().stream(), g.hold().stream()))
             .allMatch(r -> !r.classes().isEmpty() && READ_ONLY_CLASSES.containsAll(r.classes()));
   }
 

@@ -73,7 +73,15 @@ public final class ConfigLoader {
     }
     root.onlyKeys(
         Set.of(
-            "listen", "dataDir", "tls", "limits", "connections", "identities", "policy", "audit"));
+            "listen",
+            "dataDir",
+            "tls",
+            "limits",
+            "connections",
+            "identities",
+            "policy",
+            "audit",
+            "approvals"));
     ConfigNode policyNode =
         root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
     Path policyFile = policyNode.child("file").pathValue(base);
@@ -193,6 +201,35 @@ public final class ConfigLoader {
             auditNode.child("retention").duration(Duration.ZERO),
             auditNode.child("resultRows").integer(100, 0, 100_000),
             sync);
+    ConfigNode approvalsNode =
+        root.child("approvals").onlyKeys(Set.of("defaultTimeout", "webhook"));
+    ConfigNode webhook =
+        approvalsNode.child("webhook").onlyKeys(Set.of("url", "secret", "maxAttempts"));
+    String webhookUrl = webhook.child("url").string(null);
+    String webhookSecret = webhook.child("secret").string(null);
+    if (webhookUrl != null && (webhookSecret == null || webhookSecret.length() < 16)) {
+      throw webhook.child("secret").error("is required with a webhook url: 16 characters or more");
+    }
+    java.net.URI webhookUri = null;
+    if (webhookUrl != null) {
+      try {
+        webhookUri = java.net.URI.create(webhookUrl);
+      } catch (IllegalArgumentException e) {
+        throw webhook.child("url").error("is not a URL");
+      }
+      if (!"https".equals(webhookUri.getScheme())
+          && !("http".equals(webhookUri.getScheme())
+              && ("127.0.0.1".equals(webhookUri.getHost())
+                  || "localhost".equals(webhookUri.getHost())))) {
+        throw webhook.child("url").error("must be https (plain http only on loopback)");
+      }
+    }
+    WardenConfig.Approvals approvals =
+        new WardenConfig.Approvals(
+            positive(approvalsNode.child("defaultTimeout"), Duration.ofMinutes(15)),
+            webhookUri,
+            webhookSecret == null ? null : new Secret(webhookSecret),
+            webhook.child("maxAttempts").integer(5, 1, 100));
     return new WardenConfig(
         postgres,
         admin,
@@ -206,7 +243,8 @@ public final class ConfigLoader {
         grace,
         roles,
         policy,
-        audit);
+        audit,
+        approvals);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {

@@ -21,7 +21,8 @@ public record WardenConfig(
     Duration sessionExpiryGrace,
     List<RoleRule> roles,
     PolicySource policy,
-    Audit audit) {
+    Audit audit,
+    Approvals approvals) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);
@@ -75,6 +76,16 @@ public record WardenConfig(
     public boolean fsync() {
       return !"normal".equals(sync);
     }
+  }
+
+  /**
+   * Approvals of held statements: how long a request waits when its rule says nothing, and the
+   * webhook that tells approvers (none when {@code webhookUrl} is null), signed with {@code
+   * webhookSecret}, tried up to {@code webhookAttempts} times.
+   */
+  public record Approvals(
+      Duration defaultTimeout, java.net.URI webhookUrl, Secret webhookSecret, int webhookAttempts) {
+    public static final Approvals DEFAULT = new Approvals(Duration.ofMinutes(15), null, null, 5);
   }
 
   /** A listening address; port 0 picks a free port. */
