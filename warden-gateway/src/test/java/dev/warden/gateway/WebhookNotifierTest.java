@@ -62,7 +62,8 @@ class WebhookNotifierTest {
             "r",
             "why",
             Set.of("dba"),
-            null));
+            null,
+            "binding"));
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (events.stream()
             .noneMatch(

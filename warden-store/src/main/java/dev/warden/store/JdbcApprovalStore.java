@@ -112,6 +112,7 @@ public final class JdbcApprovalStore implements ApprovalStore {
     if (r.decidedAt() != null) {
       o.put("decidedAt", r.decidedAt().toString());
     }
+    o.put("binding", r.binding());
     return o.toString();
   }
 
@@ -150,6 +151,7 @@ public final class JdbcApprovalStore implements ApprovalStore {
         o.path("quorum").asInt(1),
         ApprovalRequest.State.valueOf(o.path("state").asText("PENDING")),
         votes,
-        o.has("decidedAt") ? Instant.parse(o.path("decidedAt").asText()) : null);
+        o.has("decidedAt") ? Instant.parse(o.path("decidedAt").asText()) : null,
+        o.path("binding").asText(null));
   }
 }

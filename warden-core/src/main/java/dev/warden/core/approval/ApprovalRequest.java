@@ -8,7 +8,8 @@ import java.util.Set;
  * A held statement waiting for a person: who asked (identity and issuer), in which session and on
  * which connection, the statement as it may be recorded (classifier-masked text, masked bind
  * parameters), what it is (class, objects), the rule that held it, who may approve, how many
- * approvals it needs, when it expires, and what has happened to it.
+ * approvals it needs, when it expires, and what has happened to it. {@code binding}: a digest of
+ * the exact statement text, bind parameters, identity and connection (ask mode runs only that).
  */
 public record ApprovalRequest(
     String id,
@@ -28,7 +29,8 @@ public record ApprovalRequest(
     int quorum,
     State state,
     List<Vote> votes,
-    Instant decidedAt) {
+    Instant decidedAt,
+    String binding) {
 
   /** Where a request is: waiting, or ended one way or another. */
   public enum State {
@@ -36,7 +38,9 @@ public record ApprovalRequest(
     APPROVED,
     DENIED,
     EXPIRED,
-    CANCELLED;
+    CANCELLED,
+    /** Ask mode: approved, and its statement has run (it will not run again). */
+    EXECUTED;
 
     public boolean ended() {
       return this != PENDING;
@@ -75,7 +79,8 @@ public record ApprovalRequest(
         quorum,
         newState,
         newVotes,
-        newState.ended() ? at : decidedAt);
+        newState.ended() && decidedAt == null ? at : decidedAt,
+        binding);
   }
 
   /** The approvers who said yes. */

@@ -74,7 +74,8 @@ public final class Approvals implements AutoCloseable {
       String rule,
       String reason,
       Set<String> approvers,
-      Duration timeout) {}
+      Duration timeout,
+      String binding) {}
 
   /** An opened request and the future of its final state. */
   public record Pending(ApprovalRequest request, CompletableFuture<ApprovalRequest> outcome) {}
@@ -84,6 +85,68 @@ public final class Approvals implements AutoCloseable {
    * cancelled). Fails when the request cannot be stored (then the statement is refused).
    */
   public Pending request(Held held) throws Exception {
+    ApprovalRequest request = open(held);
+    CompletableFuture<ApprovalRequest> outcome = new CompletableFuture<>();
+    waiting.put(request.id(), new Waiting(outcome, expiry(request, held)));
+    announce(request, held);
+    return new Pending(request, outcome);
+  }
+
+  /**
+   * Ask mode: opens a request nobody waits for; once approved, {@link #claim} lets the same
+   * statement run once.
+   */
+  public ApprovalRequest ask(Held held) throws Exception {
+    ApprovalRequest request = open(held);
+    waiting.put(request.id(), new Waiting(new CompletableFuture<>(), expiry(request, held)));
+    announce(request, held);
+    return request;
+  }
+
+  /**
+   * Ask mode: the approved, unexpired, not yet run request with this binding, now marked run — so a
+   * statement runs once per approval.
+   */
+  public synchronized Optional<ApprovalRequest> claim(String binding) throws Exception {
+    Instant now = clock.instant();
+    for (ApprovalRequest r : store.list(false, 1000)) {
+      if (binding.equals(r.binding())
+          && r.state() == ApprovalRequest.State.APPROVED
+          && now.isBefore(r.expiresAt())) {
+        ApprovalRequest ran = r.with(ApprovalRequest.State.EXECUTED, r.votes(), now);
+        store.save(ran);
+        record(ran, "executed", r.requester(), null);
+        return Optional.of(ran);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Ask mode: a pending request with this binding (asking again does not open another). */
+  public Optional<ApprovalRequest> pendingWith(String binding) throws Exception {
+    return store.list(true, 1000).stream().filter(r -> binding.equals(r.binding())).findFirst();
+  }
+
+  private ScheduledFuture<?> expiry(ApprovalRequest request, Held held) {
+    Duration timeout = held.timeout() == null ? defaultTimeout : held.timeout();
+    return timer.schedule(
+        () -> end(request.id(), ApprovalRequest.State.EXPIRED, null, "timed out"),
+        timeout.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void announce(ApprovalRequest request, Held held) {
+    record(request, "requested", held.requester(), null);
+    for (var listener : onRequested) {
+      try {
+        listener.accept(request);
+      } catch (RuntimeException e) {
+        note(request, "notification-failed", e.toString());
+      }
+    }
+  }
+
+  private ApprovalRequest open(Held held) throws Exception {
     Instant now = clock.instant();
     Duration timeout = held.timeout() == null ? defaultTimeout : held.timeout();
     ApprovalRequest request =
@@ -105,24 +168,10 @@ public final class Approvals implements AutoCloseable {
             1,
             ApprovalRequest.State.PENDING,
             List.of(),
-            null);
+            null,
+            held.binding());
     store.save(request);
-    CompletableFuture<ApprovalRequest> outcome = new CompletableFuture<>();
-    ScheduledFuture<?> expiry =
-        timer.schedule(
-            () -> end(request.id(), ApprovalRequest.State.EXPIRED, null, "timed out"),
-            timeout.toMillis(),
-            TimeUnit.MILLISECONDS);
-    waiting.put(request.id(), new Waiting(outcome, expiry));
-    record(request, "requested", held.requester(), null);
-    for (var listener : onRequested) {
-      try {
-        listener.accept(request);
-      } catch (RuntimeException e) {
-        note(request, "notification-failed", e.toString());
-      }
-    }
-    return new Pending(request, outcome);
+    return request;
   }
 
   /** An approved request's statement was forwarded to the database. */

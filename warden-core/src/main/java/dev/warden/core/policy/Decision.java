@@ -24,10 +24,11 @@ public sealed interface Decision {
       String reason,
       java.util.Set<String> approvers,
       java.time.Duration timeout,
-      Limits limits)
+      Limits limits,
+      boolean ask)
       implements Decision {
     public Hold(String rule, String reason) {
-      this(rule, reason, java.util.Set.of(), null, Limits.NONE);
+      this(rule, reason, java.util.Set.of(), null, Limits.NONE, false);
     }
 
     public Hold {

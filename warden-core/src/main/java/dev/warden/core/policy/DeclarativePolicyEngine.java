@@ -362,7 +362,8 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               reason(rule, part, "needs approval"),
               rule.approvers(),
               rule.timeout(),
-              grant.limits());
+              grant.limits(),
+              rule.ask());
         }
       }
     }

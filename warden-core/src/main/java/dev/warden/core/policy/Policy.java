@@ -116,6 +116,9 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
    * @param reason what the client is told when this rule denies or holds
    * @param approvers who may approve a held statement (a hold rule)
    * @param timeout how long a held statement waits (a hold rule)
+   * @param ask a hold rule's mode: {@code ask} (the client is refused at once with the request id;
+   *     once approved, the same statement from the same identity runs once) instead of {@code wait}
+   *     (the statement waits in its session)
    */
   public record Rule(
       String id,
@@ -125,7 +128,8 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
       List<String> functions,
       String reason,
       Set<String> approvers,
-      Duration timeout) {
+      Duration timeout,
+      boolean ask) {
     public Rule {
       classes = Set.copyOf(classes);
       verbs = Set.copyOf(verbs);

@@ -243,7 +243,16 @@ public final class PolicyParser {
     only(
         node,
         path,
-        Set.of("id", "classes", "verbs", "objects", "functions", "reason", "approvers", "timeout"));
+        Set.of(
+            "id",
+            "classes",
+            "verbs",
+            "objects",
+            "functions",
+            "reason",
+            "approvers",
+            "timeout",
+            "mode"));
     String id = id(node, path, ids);
     Set<StatementClass> classes = new LinkedHashSet<>();
     int i = 0;
@@ -268,6 +277,11 @@ public final class PolicyParser {
     if (!reason.isMissingNode() && !reason.isTextual()) {
       throw new PolicyException(path + ".reason: must be a string");
     }
+    JsonNode mode = node.path("mode");
+    if (!mode.isMissingNode()
+        && !(mode.isTextual() && (mode.asText().equals("wait") || mode.asText().equals("ask")))) {
+      throw new PolicyException(path + ".mode: must be wait or ask");
+    }
     return new Rule(
         id,
         classes,
@@ -276,7 +290,8 @@ public final class PolicyParser {
         List.copyOf(names(node.path("functions"), path + ".functions", false)),
         reason.isMissingNode() ? null : reason.asText(),
         names(node.path("approvers"), path + ".approvers", false),
-        timeout);
+        timeout,
+        mode.asText("wait").equals("ask"));
   }
 
   private static String id(JsonNode node, String path, Set<String> ids) {

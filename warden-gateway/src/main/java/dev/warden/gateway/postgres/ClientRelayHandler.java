@@ -210,25 +210,29 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       part.reads().forEach(t -> objects.add(t.toString()));
       part.writes().forEach(t -> objects.add(t.toString()));
     }
+    dev.warden.core.approval.Approvals.Held held =
+        new dev.warden.core.approval.Approvals.Held(
+            session.context.identity().subject(),
+            session.context.identity().issuer(),
+            session.context.sessionId(),
+            session.context.connection(),
+            RECORD_CLASSIFIERS.scrub(admission.statement().text()),
+            parameters,
+            admission.statement().statementClass().name(),
+            List.copyOf(objects),
+            hold.rule(),
+            hold.reason(),
+            hold.approvers(),
+            hold.timeout(),
+            binding(admission));
+    if (hold.ask()) {
+      askedApproval(hold, held, parameters);
+      // The decision is made (allowed once, or refused): on as for any other statement.
+      return awaits(ctx, frame);
+    }
     dev.warden.core.approval.Approvals.Pending pending;
     try {
-      pending =
-          context
-              .approvals()
-              .request(
-                  new dev.warden.core.approval.Approvals.Held(
-                      session.context.identity().subject(),
-                      session.context.identity().issuer(),
-                      session.context.sessionId(),
-                      session.context.connection(),
-                      RECORD_CLASSIFIERS.scrub(admission.statement().text()),
-                      parameters,
-                      admission.statement().statementClass().name(),
-                      List.copyOf(objects),
-                      hold.rule(),
-                      hold.reason(),
-                      hold.approvers(),
-                      hold.timeout()));
+      pending = context.approvals().request(held);
     } catch (Exception e) {
       decided =
           denied(
@@ -265,6 +269,104 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             (outcome, failure) ->
                 ctx.executor().execute(() -> approvalSettled(hold, outcome, failure, parameters)));
     return true;
+  }
+
+  /** SHA-256 over a Bind's parameter formats and values, each length-prefixed. */
+  private static String parameterDigest(Bind m) {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      digest.update(
+          m.parameterFormats().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (ByteBuf p : m.parameters()) {
+        if (p == null) {
+          digest.update(new byte[] {-1});
+          continue;
+        }
+        byte[] bytes = new byte[p.readableBytes()];
+        p.getBytes(p.readerIndex(), bytes);
+        digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        digest.update(bytes);
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What an ask-mode approval is bound to: identity, connection, exact text and parameters. */
+  private String binding(Admission admission) {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (String part :
+          List.of(
+              session.context.identity().subject(),
+              String.valueOf(session.context.identity().issuer()),
+              session.context.connection(),
+              admission.statement().text(),
+              decidedPortal == null
+                  ? ""
+                  : session.portalParameterDigest.getOrDefault(decidedPortal, ""))) {
+        byte[] bytes = part.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        digest.update(bytes);
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Ask mode: the approved request for exactly this statement runs it (once); otherwise the client
+   * is refused at once, told the request to get approved (opened now, or already pending).
+   */
+  private void askedApproval(
+      Decision.Hold hold, dev.warden.core.approval.Approvals.Held held, List<String> parameters) {
+    Admission admission = decided.admission();
+    try {
+      var approved = context.approvals().claim(held.binding());
+      if (approved.isPresent()) {
+        decided =
+            recorded(
+                guard(
+                    new Admission(
+                        admission.statementId(),
+                        admission.statement(),
+                        new Decision.Allow(hold.rule(), hold.limits())),
+                    decidedPortal),
+                parameters);
+        return;
+      }
+      var pending = context.approvals().pendingWith(held.binding());
+      dev.warden.core.approval.ApprovalRequest request =
+          pending.isPresent() ? pending.get() : context.approvals().ask(held);
+      decided =
+          denied(
+              decided,
+              new Decision.Deny(
+                  hold.rule(),
+                  "the statement needs approval: request "
+                      + request.id()
+                      + (pending.isPresent() ? " is still pending" : " was opened")
+                      + " (approvers: "
+                      + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                      + "; expires "
+                      + request.expiresAt()
+                      + "); once approved, send the same statement again and it runs once",
+                  "an approver runs: warden approvals approve " + request.id()),
+              parameters);
+    } catch (Exception e) {
+      decided =
+          denied(
+              decided,
+              new Decision.Deny(
+                  hold.rule(),
+                  "the statement needs approval, and approvals are unavailable ("
+                      + e.getMessage()
+                      + ")",
+                  "retry shortly"),
+              parameters);
+    }
   }
 
   /** An approval request ended: the held statement runs, or is refused. */
@@ -496,6 +598,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.describedColumns.remove("P" + m.portal());
           }
         }
+        session.portalParameterDigest.put(m.portal(), parameterDigest(m));
         if (!m.parameters().isEmpty()) {
           // For the audit record and, should the statement be held, the approval request.
           session.portalAuditParameters.put(

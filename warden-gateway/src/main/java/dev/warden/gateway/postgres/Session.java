@@ -79,6 +79,9 @@ final class Session {
   /** Column names of described statements ("S" + name) and portals ("P" + name), for the audit. */
   final Map<String, java.util.List<String>> describedColumns = new HashMap<>();
 
+  /** A digest of each portal's bind parameters as sent (ask-mode approvals bind to it). */
+  final Map<String, String> portalParameterDigest = new HashMap<>();
+
   /** Bind parameters of each portal as the audit records them (masked where they must be). */
   final Map<String, java.util.List<String>> portalAuditParameters = new HashMap<>();
 

@@ -62,7 +62,8 @@ class ApprovalIT {
           ],
           "hold": [
             {"id": "agent.hold-delete", "verbs": ["DELETE"], "objects": ["public.*"], "approvers": ["dba"], "timeout": "60s"},
-            {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"], "timeout": "2s"}
+            {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"], "timeout": "2s"},
+            {"id": "agent.ask-update", "verbs": ["UPDATE"], "objects": ["public.approval_ask"], "mode": "ask", "approvers": ["dba"], "timeout": "60s"}
           ]
         }]}
         """);
@@ -94,6 +95,9 @@ class ApprovalIT {
       s.execute("DROP TABLE IF EXISTS public.approval_it");
       s.execute("CREATE TABLE public.approval_it (id int PRIMARY KEY)");
       s.execute("INSERT INTO public.approval_it SELECT generate_series(1, 20)");
+      s.execute("DROP TABLE IF EXISTS public.approval_ask");
+      s.execute("CREATE TABLE public.approval_ask (id int PRIMARY KEY, n int)");
+      s.execute("INSERT INTO public.approval_ask VALUES (1, 0), (2, 0)");
     }
   }
 
@@ -343,6 +347,45 @@ class ApprovalIT {
       for (Connection c : sessions) {
         c.close();
       }
+    }
+  }
+
+  static int n(int id) throws Exception {
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement();
+        ResultSet rs = s.executeQuery("SELECT n FROM public.approval_ask WHERE id = " + id)) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void askThenRetryRunsTheApprovedStatementOnceWithItsParametersOnly() throws Exception {
+    String sql = "UPDATE public.approval_ask SET n = n + 1 WHERE id = ?";
+    try (Connection c = fixture.connectIn("extended")) {
+      Object first = update(c, sql, 1).get(20, TimeUnit.SECONDS);
+      assertThat(first).isInstanceOf(java.sql.SQLException.class);
+      String message = ((Exception) first).getMessage();
+      assertThat(message).contains("needs approval: request apr_").contains("was opened");
+      String id = message.replaceAll("(?s).*request (apr_[0-9a-f]+).*", "$1");
+      // Asking again before the approval: the same request, still pending; nothing ran.
+      assertThat(((Exception) update(c, sql, 1).get(20, TimeUnit.SECONDS)).getMessage())
+          .contains(id + " is still pending");
+      assertThat(n(1)).isZero();
+      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+          .isEqualTo(200);
+      // Other parameters are another statement: not approved.
+      Object other = update(c, sql, 2).get(20, TimeUnit.SECONDS);
+      assertThat(other).isInstanceOf(java.sql.SQLException.class);
+      assertThat(((Exception) other).getMessage()).doesNotContain(id).contains("was opened");
+      // The approved one runs — once.
+      assertThat(update(c, sql, 1).get(20, TimeUnit.SECONDS)).isEqualTo(1);
+      Object again = update(c, sql, 1).get(20, TimeUnit.SECONDS);
+      assertThat(again).isInstanceOf(java.sql.SQLException.class);
+      assertThat(((Exception) again).getMessage()).doesNotContain(id).contains("was opened");
+      assertThat(n(1)).isEqualTo(1);
+      assertThat(n(2)).isZero();
+      assertThat(request(id).path("state").asText()).isEqualTo("executed");
     }
   }
 }
