@@ -103,6 +103,9 @@ public final class AuditStore implements AutoCloseable {
     config.setPoolName("warden-audit-postgresql");
     config.addDataSourceProperty("connectTimeout", "3");
     config.addDataSourceProperty("socketTimeout", "10");
+    // A store that accepts the connection but never finishes the login must not hold the writer.
+    config.addDataSourceProperty("loginTimeout", "5");
+    config.setValidationTimeout(Duration.ofSeconds(2).toMillis());
     int at = jdbcUrl.indexOf('?');
     return open(config, Dialect.POSTGRESQL, at < 0 ? jdbcUrl : jdbcUrl.substring(0, at));
   }
