@@ -88,7 +88,46 @@ public final class AdminServer implements AutoCloseable {
       List<java.security.PublicKey> auditKeys,
       dev.warden.core.approval.Approvals approvals)
       throws IOException {
+    return start(
+        host,
+        port,
+        healthy,
+        metrics,
+        authenticator,
+        sessions,
+        policy,
+        audit,
+        auditKeys,
+        approvals,
+        null);
+  }
+
+  /** Starts the admin API; with {@code grants}, also {@code /api/grants}. */
+  public static AdminServer start(
+      String host,
+      int port,
+      BooleanSupplier healthy,
+      PrometheusMeterRegistry metrics,
+      Authenticator authenticator,
+      SessionDirectory sessions,
+      PolicyVersions policy,
+      dev.warden.store.AuditStore audit,
+      List<java.security.PublicKey> auditKeys,
+      dev.warden.core.approval.Approvals approvals,
+      dev.warden.core.approval.Grants grants)
+      throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    if (grants != null) {
+      GrantApi api = new GrantApi(grants);
+      server.createContext(
+          "/api/grants",
+          exchange -> {
+            Authenticated caller = authorize(exchange, authenticator, GrantApi.GRANTS_MANAGE);
+            if (caller != null) {
+              api.handle(exchange, caller);
+            }
+          });
+    }
     if (approvals != null) {
       ApprovalApi api = new ApprovalApi(approvals);
       server.createContext(
@@ -200,7 +239,7 @@ public final class AdminServer implements AutoCloseable {
     String header = exchange.getRequestHeaders().getFirst("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-      respond(
+      send(
           exchange,
           401,
           "application/json",
@@ -216,11 +255,11 @@ public final class AdminServer implements AutoCloseable {
           exchange.getRemoteAddress(),
           e.getMessage());
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      respond(exchange, 401, "application/json", error(e.getMessage()));
+      send(exchange, 401, "application/json", error(e.getMessage()));
       return null;
     }
     if (permission != null && !caller.hasPermission(permission)) {
-      respond(
+      send(
           exchange,
           403,
           "application/json",

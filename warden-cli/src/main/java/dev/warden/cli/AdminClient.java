@@ -63,6 +63,11 @@ final class AdminClient {
 
   /** POSTs a JSON body; the answer as JSON. */
   JsonNode post(String path, Map<String, String> body) throws ApiException {
+    return postJson(path, body);
+  }
+
+  /** POSTs any JSON-serialisable body; the answer as JSON. */
+  JsonNode postJson(String path, Object body) throws ApiException {
     HttpResponse<InputStream> response;
     try {
       response =

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       PolicyCommand.class,
       AuditCommand.class,
       SessionsCommand.class,
-      ApprovalsCommand.class
+      ApprovalsCommand.class,
+      GrantsCommand.class
     })
 public final class WardenCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -250,7 +250,8 @@ public final class Gateway implements AutoCloseable {
             new SessionRegistry(),
             scramCaches(config),
             new DatabaseCatalogs(Clock.systemUTC()),
-            approvals(pipeline.audit(), config.approvals()));
+            approvals(pipeline.audit(), config.approvals()),
+            new dev.warden.core.approval.Grants(pipeline.audit(), Clock.systemUTC()));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).
@@ -283,7 +284,8 @@ public final class Gateway implements AutoCloseable {
               versions,
               pipeline.audit() instanceof StoreAuditLog log ? log.store() : null,
               pipeline.audit() instanceof StoreAuditLog log ? List.of(log.publicKey()) : List.of(),
-              context.approvals());
+              context.approvals(),
+              context.grants());
       PolicyReloader reloader =
           versions != null && config.policy().file() != null
               ? new PolicyReloader(

@@ -35,7 +35,8 @@ public record GatewayContext(
     SessionRegistry sessions,
     Map<String, SaltedPasswordCache> scramCaches,
     DatabaseCatalogs catalogs,
-    dev.warden.core.approval.Approvals approvals) {
+    dev.warden.core.approval.Approvals approvals,
+    dev.warden.core.approval.Grants grants) {
 
   public GatewayContext {
     backendTls = Map.copyOf(backendTls);

@@ -3,6 +3,7 @@ package dev.warden.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.core.approval.JitGrant;
 import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.policy.Decision;
@@ -145,6 +146,24 @@ public final class AuditCodec {
         if (e.sessionId() != null) {
           o.put("session", e.sessionId());
         }
+      }
+      case AuditEvent.GrantChanged e -> {
+        kind = "grant";
+        o.put("grant", e.grantId());
+        o.put("step", e.step());
+        o.put("actor", e.actor());
+        JitGrant g = e.grant();
+        o.put("subject", g.subject());
+        o.put("group", g.group());
+        o.put("connection", g.connection());
+        ArrayNode classes = o.putArray("classes");
+        g.classes().stream().map(Enum::name).sorted().forEach(classes::add);
+        ArrayNode verbs = o.putArray("verbs");
+        g.verbs().stream().sorted().forEach(verbs::add);
+        ArrayNode objects = o.putArray("objects");
+        g.objects().forEach(objects::add);
+        o.put("reason", scrub(g.reason()));
+        o.put("expires", g.expiresAt().toString());
       }
       case AuditEvent.PolicyChanged e -> {
         kind = "policy";

@@ -99,7 +99,7 @@ public final class Demo implements AutoCloseable {
                 - {issuer: "%s", audiences: [%s]}
             roles:
               - {role: agent, match: {groups: [code-assistant]}, connections: [shop]}
-              - {role: dba, match: {groups: [dba]}, connections: [shop], permissions: ["sessions:read", "audit:read", "policy:read"]}
+              - {role: dba, match: {groups: [dba]}, connections: [shop], permissions: ["sessions:read", "audit:read", "policy:read", "grants:manage"]}
           """
               .formatted(
                   options.pgPort(),

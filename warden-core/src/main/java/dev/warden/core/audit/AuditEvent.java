@@ -96,6 +96,15 @@ public sealed interface AuditEvent {
       dev.warden.core.approval.ApprovalRequest request)
       implements AuditEvent {}
 
+  /** A just-in-time grant was created, used, or revoked (by whom). */
+  record GrantChanged(
+      Instant at,
+      String grantId,
+      String step,
+      String actor,
+      dev.warden.core.approval.JitGrant grant)
+      implements AuditEvent {}
+
   /** A policy version was loaded (or a new one rejected). */
   record PolicyChanged(Instant at, int version, String sha256, String source, String rejection)
       implements AuditEvent {}

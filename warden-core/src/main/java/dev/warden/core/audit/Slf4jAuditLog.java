@@ -60,6 +60,13 @@ public final class Slf4jAuditLog implements AuditLog {
               .addKeyValue("step", e.step())
               .addKeyValue("actor", e.actor())
               .log("approval request " + e.step());
+      case AuditEvent.GrantChanged e ->
+          LOG.atInfo()
+              .addKeyValue("event", "grant")
+              .addKeyValue("grant", e.grantId())
+              .addKeyValue("step", e.step())
+              .addKeyValue("actor", e.actor())
+              .log("grant " + e.step());
       case AuditEvent.PolicyChanged e ->
           LOG.atInfo()
               .addKeyValue("event", "policy")

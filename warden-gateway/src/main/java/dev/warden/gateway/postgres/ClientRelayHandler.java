@@ -780,16 +780,26 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         session.portalAuditParameters.getOrDefault(m.portal(), List.of()));
   }
 
-  /** Decides a statement (not yet recorded: see {@link #recorded}). */
+  /**
+   * Decides a statement (not yet recorded: see {@link #recorded}). What the policy leaves to
+   * default deny or holds for approval, an active just-in-time grant may allow.
+   */
   private Admission admit(Statement statement) {
     context.metrics().statement();
-    return context
-        .pipeline()
-        .decide(
-            session.context,
-            session.nextStatementId(),
-            statement,
-            context.catalogs().get(session.context.connection()));
+    var functions = context.catalogs().get(session.context.connection());
+    Admission admission =
+        context.pipeline().decide(session.context, session.nextStatementId(), statement, functions);
+    boolean grantable =
+        admission.decision() instanceof Decision.Hold
+            || (admission.decision() instanceof Decision.Deny deny
+                && deny.rule().equals(dev.warden.core.policy.DeclarativePolicyEngine.DEFAULT_DENY));
+    if (grantable) {
+      var granted = context.grants().decide(session.context, statement, functions);
+      if (granted.isPresent()) {
+        return new Admission(admission.statementId(), statement, granted.get());
+      }
+    }
+    return admission;
   }
 
   /** Queues a message that expects a response, unless the database is discarding until Sync. */
