@@ -121,6 +121,7 @@ final class ApprovalApi {
     o.put("reason", r.reason());
     ArrayNode approvers = o.putArray("approvers");
     List.copyOf(new java.util.TreeSet<>(r.approvers())).forEach(approvers::add);
+    o.put("approvalsNeeded", r.quorum());
     o.put("created", r.createdAt().toString());
     o.put("expires", r.expiresAt().toString());
     if (r.decidedAt() != null) {

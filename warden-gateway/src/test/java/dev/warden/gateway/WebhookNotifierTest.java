@@ -63,7 +63,8 @@ class WebhookNotifierTest {
             "why",
             Set.of("dba"),
             null,
-            "binding"));
+            "binding",
+            1));
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (events.stream()
             .noneMatch(

@@ -75,7 +75,8 @@ public final class Approvals implements AutoCloseable {
       String reason,
       Set<String> approvers,
       Duration timeout,
-      String binding) {}
+      String binding,
+      int quorum) {}
 
   /** An opened request and the future of its final state. */
   public record Pending(ApprovalRequest request, CompletableFuture<ApprovalRequest> outcome) {}
@@ -165,7 +166,7 @@ public final class Approvals implements AutoCloseable {
             held.rule(),
             held.reason(),
             held.approvers(),
-            1,
+            Math.max(held.quorum(), 1),
             ApprovalRequest.State.PENDING,
             List.of(),
             null,

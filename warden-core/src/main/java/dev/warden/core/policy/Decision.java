@@ -25,10 +25,11 @@ public sealed interface Decision {
       java.util.Set<String> approvers,
       java.time.Duration timeout,
       Limits limits,
-      boolean ask)
+      boolean ask,
+      int quorum)
       implements Decision {
     public Hold(String rule, String reason) {
-      this(rule, reason, java.util.Set.of(), null, Limits.NONE, false);
+      this(rule, reason, java.util.Set.of(), null, Limits.NONE, false, 1);
     }
 
     public Hold {

@@ -363,7 +363,8 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               rule.approvers(),
               rule.timeout(),
               grant.limits(),
-              rule.ask());
+              rule.ask(),
+              rule.quorum());
         }
       }
     }

@@ -129,8 +129,10 @@ public record Policy(List<Grant> grants, List<String> volatileFunctions) {
       String reason,
       Set<String> approvers,
       Duration timeout,
-      boolean ask) {
+      boolean ask,
+      int quorum) {
     public Rule {
+      quorum = Math.max(quorum, 1);
       classes = Set.copyOf(classes);
       verbs = Set.copyOf(verbs);
       objects = List.copyOf(objects);

@@ -252,7 +252,8 @@ public final class PolicyParser {
             "reason",
             "approvers",
             "timeout",
-            "mode"));
+            "mode",
+            "approvals"));
     String id = id(node, path, ids);
     Set<StatementClass> classes = new LinkedHashSet<>();
     int i = 0;
@@ -282,6 +283,11 @@ public final class PolicyParser {
         && !(mode.isTextual() && (mode.asText().equals("wait") || mode.asText().equals("ask")))) {
       throw new PolicyException(path + ".mode: must be wait or ask");
     }
+    JsonNode quorum = node.path("approvals");
+    if (!quorum.isMissingNode()
+        && !(quorum.isIntegralNumber() && quorum.asInt() >= 1 && quorum.asInt() <= 10)) {
+      throw new PolicyException(path + ".approvals: must be a whole number from 1 to 10");
+    }
     return new Rule(
         id,
         classes,
@@ -291,7 +297,8 @@ public final class PolicyParser {
         reason.isMissingNode() ? null : reason.asText(),
         names(node.path("approvers"), path + ".approvers", false),
         timeout,
-        mode.asText("wait").equals("ask"));
+        mode.asText("wait").equals("ask"),
+        quorum.asInt(1));
   }
 
   private static String id(JsonNode node, String path, Set<String> ids) {

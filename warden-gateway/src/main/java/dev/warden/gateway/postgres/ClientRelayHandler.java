@@ -224,7 +224,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             hold.reason(),
             hold.approvers(),
             hold.timeout(),
-            binding(admission));
+            binding(admission),
+            hold.quorum());
     if (hold.ask()) {
       askedApproval(hold, held, parameters);
       // The decision is made (allowed once, or refused): on as for any other statement.

@@ -43,6 +43,7 @@ class ApprovalIT {
   static GatewayFixture fixture;
   static String approverKey;
   static String bystanderKey;
+  static String secondApproverKey;
   static ExecutorService clients = Executors.newCachedThreadPool();
 
   @BeforeAll
@@ -50,6 +51,7 @@ class ApprovalIT {
     SecureRandom random = new SecureRandom();
     approverKey = ServiceKey.generate(random);
     bystanderKey = ServiceKey.generate(random);
+    secondApproverKey = ServiceKey.generate(random);
     Path policy = Files.createTempFile("warden-approvals", ".json");
     Files.writeString(
         policy,
@@ -63,7 +65,8 @@ class ApprovalIT {
           "hold": [
             {"id": "agent.hold-delete", "verbs": ["DELETE"], "objects": ["public.*"], "approvers": ["dba"], "timeout": "60s"},
             {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"], "timeout": "2s"},
-            {"id": "agent.ask-update", "verbs": ["UPDATE"], "objects": ["public.approval_ask"], "mode": "ask", "approvers": ["dba"], "timeout": "60s"}
+            {"id": "agent.ask-update", "verbs": ["UPDATE"], "objects": ["public.approval_ask"], "mode": "ask", "approvers": ["dba"], "timeout": "60s"},
+            {"id": "agent.hold-two", "verbs": ["UPDATE"], "objects": ["public.approval_it"], "approvers": ["dba"], "approvals": 2, "timeout": "60s"}
           ]
         }]}
         """);
@@ -73,6 +76,9 @@ class ApprovalIT {
             "policy: {file: \"" + policy + "\"}\n",
             "    - {subject: dana, groups: [dba], keyHash: \""
                 + ServiceKey.hash(approverKey, random)
+                + "\", connections: [test]}\n"
+                + "    - {subject: dave, groups: [dba], keyHash: \""
+                + ServiceKey.hash(secondApproverKey, random)
                 + "\", connections: [test]}\n"
                 + "    - {subject: bob, groups: [developers], keyHash: \""
                 + ServiceKey.hash(bystanderKey, random)
@@ -386,6 +392,30 @@ class ApprovalIT {
       assertThat(n(1)).isEqualTo(1);
       assertThat(n(2)).isZero();
       assertThat(request(id).path("state").asText()).isEqualTo("executed");
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRuleThatNeedsTwoApproversWaitsForTwoDifferentOnes() throws Exception {
+    try (Connection c = fixture.connectIn("simple")) {
+      CompletableFuture<Object> update =
+          update(c, "UPDATE public.approval_it SET id = 120 WHERE id = 20 /* two */", null);
+      JsonNode r = pending("/* two */", 1).getFirst();
+      String id = r.path("id").asText();
+      assertThat(r.path("approvalsNeeded").asInt()).isEqualTo(2);
+      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+          .isEqualTo(200);
+      assertThat(request(id).path("state").asText()).isEqualTo("pending");
+      assertThat(update).isNotDone();
+      // The same approver twice is not two approvals.
+      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+          .isEqualTo(409);
+      assertThat(
+              api("POST", "/api/approvals/" + id + "/approve", secondApproverKey, null)
+                  .statusCode())
+          .isEqualTo(200);
+      assertThat(update.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(exists(120)).isTrue();
     }
   }
 }
