@@ -44,65 +44,10 @@ public final class AdminServer implements AutoCloseable {
   public static final String POLICY_READ = "policy:read";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public static AdminServer start(
-      String host,
-      int port,
-      BooleanSupplier healthy,
-      PrometheusMeterRegistry metrics,
-      Authenticator authenticator,
-      SessionDirectory sessions,
-      PolicyVersions policy)
-      throws IOException {
-    return start(host, port, healthy, metrics, authenticator, sessions, policy, null, List.of());
-  }
-
   /**
-   * Starts the admin API; with an audit store, also {@code /api/sessions}, {@code /api/audit} and
-   * {@code /api/openapi.yaml} (see {@link AuditApi}).
+   * Starts the admin API. {@code policy}, {@code audit} (with its checkpoints' public keys), {@code
+   * approvals} and {@code grants} may be null: their endpoints are then absent.
    */
-  public static AdminServer start(
-      String host,
-      int port,
-      BooleanSupplier healthy,
-      PrometheusMeterRegistry metrics,
-      Authenticator authenticator,
-      SessionDirectory sessions,
-      PolicyVersions policy,
-      dev.warden.store.AuditStore audit,
-      List<java.security.PublicKey> auditKeys)
-      throws IOException {
-    return start(
-        host, port, healthy, metrics, authenticator, sessions, policy, audit, auditKeys, null);
-  }
-
-  /** Starts the admin API; with {@code approvals}, also {@code /api/approvals}. */
-  public static AdminServer start(
-      String host,
-      int port,
-      BooleanSupplier healthy,
-      PrometheusMeterRegistry metrics,
-      Authenticator authenticator,
-      SessionDirectory sessions,
-      PolicyVersions policy,
-      dev.warden.store.AuditStore audit,
-      List<java.security.PublicKey> auditKeys,
-      dev.warden.core.approval.Approvals approvals)
-      throws IOException {
-    return start(
-        host,
-        port,
-        healthy,
-        metrics,
-        authenticator,
-        sessions,
-        policy,
-        audit,
-        auditKeys,
-        approvals,
-        null);
-  }
-
-  /** Starts the admin API; with {@code grants}, also {@code /api/grants}. */
   public static AdminServer start(
       String host,
       int port,

@@ -210,9 +210,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         if (h.kind != Kind.QUERY) {
           session.inFlight.poll();
         }
+        RowDescription description =
+            recordsResults || h.masking != null
+                ? (RowDescription) BackendMessage.decode(in.slice(offset, length))
+                : null;
         if (recordsResults) {
-          RowDescription description =
-              (RowDescription) BackendMessage.decode(in.slice(offset, length));
           List<String> names = new ArrayList<>(description.fields().size());
           description.fields().forEach(f -> names.add(f.name()));
           switch (h.kind) {
@@ -226,8 +228,6 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
           }
         }
         if (h.masking != null) {
-          RowDescription description =
-              (RowDescription) BackendMessage.decode(in.slice(offset, length));
           var columns = context.catalogs().columns(session.context.connection());
           switch (h.kind) {
             case QUERY -> {

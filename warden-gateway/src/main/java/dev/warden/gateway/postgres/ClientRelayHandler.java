@@ -104,14 +104,19 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       ctx.channel().config().setAutoRead(false);
       return;
     }
-    if (awaits(ctx, frame)) {
-      return;
-    }
     boolean forward = false;
+    boolean held = false;
     try {
-      forward = relay(FrontendMessage.decode(frame));
+      FrontendMessage message = FrontendMessage.decode(frame);
+      held = awaits(ctx, frame, message);
+      if (held) {
+        return; // the frame waits in session.held
+      }
+      forward = relay(message);
     } finally {
-      if (forward) {
+      if (held) {
+        // kept
+      } else if (forward) {
         session.backend.write(frame, session.backend.voidPromise());
         if (flushAfterForward) {
           // The guarded Execute's result must come back before the client's Sync is let through.
@@ -134,19 +139,20 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * audit record. True when the frame is held; it comes back through {@link #process} once that has
    * happened, with the decision made.
    */
-  private boolean awaits(ChannelHandlerContext ctx, ByteBuf frame) {
-    byte type = frame.getByte(frame.readerIndex());
+  private boolean awaits(ChannelHandlerContext ctx, ByteBuf frame, FrontendMessage message) {
     if (decided == null) {
-      if (type != 'Q' && type != 'E') {
-        return false;
-      }
-      FrontendMessage message = FrontendMessage.decode(frame);
-      if (message instanceof Query q) {
-        decidedPortal = null;
-        decided = decideQuery(q);
-      } else {
-        decidedPortal = ((Execute) message).portal();
-        decided = decideExecute((Execute) message);
+      switch (message) {
+        case Query q -> {
+          decidedPortal = null;
+          decided = decideQuery(q);
+        }
+        case Execute e -> {
+          decidedPortal = e.portal();
+          decided = decideExecute(e);
+        }
+        default -> {
+          return false;
+        }
       }
     }
     if (decided.admission().decision() instanceof Decision.Hold hold
@@ -229,7 +235,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     if (hold.ask()) {
       askedApproval(hold, held, parameters);
       // The decision is made (allowed once, or refused): on as for any other statement.
-      return awaits(ctx, frame);
+      return awaits(ctx, frame, null);
     }
     dev.warden.core.approval.Approvals.Pending pending;
     try {
@@ -459,46 +465,23 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   /** A statement whose record the audit store did not accept: refused, never forwarded. */
   private Guarded unrecorded(
       Guarded guarded, java.util.concurrent.CompletableFuture<Void> durable, boolean timedOut) {
-    Throwable cause = null;
-    if (!timedOut) {
-      try {
-        durable.getNow(null);
-      } catch (java.util.concurrent.CompletionException e) {
-        cause = e.getCause();
-      } catch (java.util.concurrent.CancellationException e) {
-        cause = e;
-      }
-    }
     context.metrics().auditUnavailable();
     String why =
         timedOut
             ? "did not confirm the statement's record within "
                 + context.config().audit().timeout().toMillis()
                 + " ms"
-            : cause instanceof dev.warden.store.StoreUnavailableException
+            : durable.exceptionNow() instanceof dev.warden.store.StoreUnavailableException
                 ? "does not accept records"
                 : "failed to record the statement";
-    Decision.Deny deny =
+    return denied(
+        guarded,
         new Decision.Deny(
             "audit-unavailable",
             "the audit trail " + why + "; Warden runs nothing it has not recorded",
             "retry shortly: statements run again as soon as the audit store accepts records (no"
-                + " restart needed); tell the operator if it persists");
-    Admission admission = guarded.admission();
-    context
-        .pipeline()
-        .audit()
-        .append(
-            new dev.warden.core.audit.AuditEvent.StatementDecided(
-                context.pipeline().clock().instant(),
-                session.context,
-                admission.statementId(),
-                admission.statement(),
-                deny));
-    return new Guarded(
-        new Admission(admission.statementId(), admission.statement(), deny),
-        guarded.masking(),
-        OutputMasks.NONE);
+                + " restart needed); tell the operator if it persists"),
+        List.of());
   }
 
   /** A capture of the result for the audit trail, when results are recorded. */
@@ -547,7 +530,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Guarded guarded = decided != null ? takeDecided() : decideQuery(m);
+        Guarded guarded = takeDecided(); // decided in awaits
         Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, true);
@@ -642,7 +625,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Execute m -> {
-        Guarded guarded = decided != null ? takeDecided() : decideExecute(m);
+        Guarded guarded = takeDecided(); // decided in awaits
         Admission admission = guarded.admission();
         if (!admission.allowed()) {
           deny(admission, false);
