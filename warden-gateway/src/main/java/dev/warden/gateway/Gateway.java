@@ -159,6 +159,20 @@ public final class Gateway implements AutoCloseable {
     return approvals;
   }
 
+  /** Just-in-time grants, kept in the audit store (in memory without one). */
+  private static dev.warden.core.approval.Grants grants(AuditLog audit) throws IOException {
+    try {
+      return new dev.warden.core.approval.Grants(
+          audit instanceof StoreAuditLog log
+              ? new dev.warden.store.JdbcGrantStore(log.store())
+              : new dev.warden.core.approval.GrantStore.InMemory(),
+          audit,
+          Clock.systemUTC());
+    } catch (Exception e) {
+      throw new IOException("cannot read the just-in-time grants: " + e.getMessage(), e);
+    }
+  }
+
   private static void closeAudit(AuditLog audit) {
     if (audit instanceof StoreAuditLog log) {
       log.close();
@@ -251,7 +265,7 @@ public final class Gateway implements AutoCloseable {
             scramCaches(config),
             new DatabaseCatalogs(Clock.systemUTC()),
             approvals(pipeline.audit(), config.approvals()),
-            new dev.warden.core.approval.Grants(pipeline.audit(), Clock.systemUTC()));
+            grants(pipeline.audit()));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).

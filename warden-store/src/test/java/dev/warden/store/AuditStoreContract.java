@@ -256,4 +256,71 @@ abstract class AuditStoreContract {
   }
 
   static void ignore(Statement s) {}
+
+  @Test
+  void grantsSurviveARestartActiveOnesActiveAndRevokedOnesRevoked() throws Exception {
+    List<dev.warden.core.audit.AuditEvent> events =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.warden.core.audit.AuditLog audit = events::add;
+    dev.warden.core.approval.Grants before =
+        new dev.warden.core.approval.Grants(new JdbcGrantStore(store), audit, Clock.systemUTC());
+    dev.warden.core.approval.JitGrant draft =
+        new dev.warden.core.approval.JitGrant(
+            null,
+            "agent",
+            null,
+            "shop",
+            java.util.Set.of(dev.warden.core.sql.StatementClass.DDL),
+            java.util.Set.of(),
+            List.of("billing.*"),
+            "job 4711",
+            null,
+            null,
+            null,
+            null,
+            null);
+    var kept = before.create(draft, Duration.ofMinutes(30), "olga");
+    var revoked = before.create(draft, Duration.ofMinutes(30), "olga");
+    before.revoke(revoked.id(), "olga");
+
+    // A restart: a new gateway reads the grants from the same store.
+    dev.warden.core.approval.Grants after =
+        new dev.warden.core.approval.Grants(new JdbcGrantStore(store), audit, Clock.systemUTC());
+    assertThat(after.list(true)).extracting(g -> g.id()).containsExactly(kept.id());
+    assertThat(after.find(revoked.id()).orElseThrow().revokedBy()).isEqualTo("olga");
+    assertThat(after.find(kept.id()).orElseThrow()).isEqualTo(kept);
+    var ddl =
+        new dev.warden.core.sql.Statement(
+            "ALTER TABLE billing.invoices ADD COLUMN note text",
+            dev.warden.core.sql.StatementClass.DDL,
+            List.of(
+                new dev.warden.core.sql.StatementPart(
+                    "ALTER TABLE",
+                    dev.warden.core.sql.StatementClass.DDL,
+                    java.util.Set.of(),
+                    java.util.Set.of(new dev.warden.core.sql.TableRef("billing", "invoices")),
+                    java.util.Set.of(),
+                    java.util.Set.of("ALTER TABLE"),
+                    java.util.Set.of(),
+                    null,
+                    0,
+                    null)),
+            null);
+    var session =
+        new dev.warden.core.session.SessionContext(
+            "s1",
+            new dev.warden.core.identity.Identity(
+                "agent", null, java.util.Set.of(), java.util.Map.of()),
+            java.util.Set.of("agent"),
+            "shop",
+            "127.0.0.1",
+            "psql");
+    assertThat(after.decide(session, ddl, dev.warden.core.sql.FunctionCatalog.builtin()))
+        .hasValueSatisfying(d -> assertThat(d.rule()).isEqualTo("grant:" + kept.id()));
+    after.revoke(kept.id(), "olga");
+    dev.warden.core.approval.Grants again =
+        new dev.warden.core.approval.Grants(new JdbcGrantStore(store), audit, Clock.systemUTC());
+    assertThat(again.list(true)).isEmpty();
+    assertThat(again.decide(session, ddl, dev.warden.core.sql.FunctionCatalog.builtin())).isEmpty();
+  }
 }

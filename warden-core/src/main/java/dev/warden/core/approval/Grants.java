@@ -30,12 +30,25 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Grants {
   private final Map<String, JitGrant> grants = new ConcurrentHashMap<>();
   private final Map<String, DeclarativePolicyEngine> engines = new ConcurrentHashMap<>();
+
+  /** Revoked here, but the store has not saved it yet. */
+  private final Set<String> unsaved = ConcurrentHashMap.newKeySet();
+
+  private final GrantStore store;
   private final AuditLog audit;
   private final Clock clock;
 
-  public Grants(AuditLog audit, Clock clock) {
+  /**
+   * Grants kept in {@code store}; those that have not ended more than a day ago are read from it
+   * now (a restart keeps active grants active and revoked ones revoked).
+   */
+  public Grants(GrantStore store, AuditLog audit, Clock clock) throws Exception {
+    this.store = store;
     this.audit = audit;
     this.clock = clock;
+    for (JitGrant grant : store.load(clock.instant().minus(Duration.ofDays(1)))) {
+      grants.put(grant.id(), grant);
+    }
   }
 
   /** Creates a grant lasting {@code duration}. */
@@ -69,22 +82,40 @@ public final class Grants {
             now.plus(duration),
             null,
             null);
+    persist(grant);
     grants.put(grant.id(), grant);
     record(grant, "created", createdBy);
     return grant;
   }
 
+  /**
+   * Revokes a grant. It stops applying at once, even when the store does not save the revocation
+   * (then the caller is told, and may revoke it again to save it).
+   */
   public JitGrant revoke(String id, String by) throws ApprovalException {
     JitGrant grant = grants.get(id);
     if (grant == null) {
       throw new ApprovalException(404, "no grant " + id);
     }
-    if (grant.revokedAt() != null) {
+    if (grant.revokedAt() != null && !unsaved.contains(id)) {
       throw new ApprovalException(409, "grant " + id + " is already revoked");
     }
-    JitGrant revoked = grant.revoked(by, clock.instant());
+    JitGrant revoked = grant.revokedAt() != null ? grant : grant.revoked(by, clock.instant());
     grants.put(id, revoked);
     engines.remove(id);
+    try {
+      store.save(revoked);
+    } catch (Exception e) {
+      unsaved.add(id);
+      throw new ApprovalException(
+          503,
+          "grant "
+              + id
+              + " is revoked in this gateway, but the grant store did not save the revocation ("
+              + e.getMessage()
+              + "); revoke it again once the store answers, or it applies again after a restart");
+    }
+    unsaved.remove(id);
     record(revoked, "revoked", by);
     return revoked;
   }
@@ -162,6 +193,16 @@ public final class Grants {
                             List.of(),
                             Set.of())),
                     Policy.DEFAULT_VOLATILE_FUNCTIONS)));
+  }
+
+  /** Saves first: a grant (or revocation) the store did not keep is refused, not half-made. */
+  private void persist(JitGrant grant) throws ApprovalException {
+    try {
+      store.save(grant);
+    } catch (Exception e) {
+      throw new ApprovalException(
+          503, "the grant store did not save grant " + grant.id() + ": " + e.getMessage());
+    }
   }
 
   private void record(JitGrant grant, String step, String actor) {
