@@ -122,6 +122,16 @@ final class ApprovalApi {
     ArrayNode approvers = o.putArray("approvers");
     List.copyOf(new java.util.TreeSet<>(r.approvers())).forEach(approvers::add);
     o.put("approvalsNeeded", r.quorum());
+    o.put("mode", r.ask() ? "ask" : "wait");
+    if (r.estimate() != null) {
+      ObjectNode e = o.putObject("estimate");
+      if (r.estimate().rows() != null) {
+        e.put("rows", r.estimate().rows());
+        e.put("plan", r.estimate().plan());
+      } else {
+        e.put("unavailable", r.estimate().unavailable());
+      }
+    }
     o.put("created", r.createdAt().toString());
     o.put("expires", r.expiresAt().toString());
     if (r.decidedAt() != null) {

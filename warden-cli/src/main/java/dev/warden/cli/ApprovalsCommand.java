@@ -51,6 +51,14 @@ public final class ApprovalsCommand implements Runnable {
     if (!r.path("parameters").isEmpty()) {
       out.printf("  parameters: %s%n", r.path("parameters"));
     }
+    JsonNode estimate = r.path("estimate");
+    if (estimate.path("rows").isNumber()) {
+      out.printf(
+          "  the planner expects ~%d rows: %s%n",
+          estimate.path("rows").asLong(), estimate.path("plan").asText());
+    } else if (estimate.path("unavailable").isTextual()) {
+      out.printf("  no row estimate: %s%n", estimate.path("unavailable").asText());
+    }
     for (JsonNode v : r.path("votes")) {
       out.printf(
           "  %s by %s at %s%s%n",

@@ -135,7 +135,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */
   private static dev.warden.core.approval.Approvals approvals(
-      AuditLog audit, WardenConfig.Approvals config) {
+      AuditLog audit, WardenConfig.Approvals config) throws IOException {
     dev.warden.core.approval.ApprovalStore store =
         audit instanceof StoreAuditLog log
             ? new dev.warden.store.JdbcApprovalStore(log.store())
@@ -146,6 +146,17 @@ public final class Gateway implements AutoCloseable {
     var approvals =
         new dev.warden.core.approval.Approvals(
             store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
+    try {
+      int cancelled = approvals.recover();
+      if (cancelled > 0) {
+        LOG.warn(
+            "{} approval request(s) whose sessions waited in the previous run are cancelled: those"
+                + " sessions ended with it, their statements never ran",
+            cancelled);
+      }
+    } catch (Exception e) {
+      throw new IOException("cannot read the pending approval requests: " + e.getMessage(), e);
+    }
     if (config.webhookUrl() != null) {
       WebhookNotifier notifier =
           new WebhookNotifier(

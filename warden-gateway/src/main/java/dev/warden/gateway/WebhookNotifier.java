@@ -60,6 +60,9 @@ public final class WebhookNotifier {
             + oneLine(request.sql())
             + "` (rule "
             + request.rule()
+            + (request.estimate() != null && request.estimate().rows() != null
+                ? "; the planner expects ~" + request.estimate().rows() + " rows"
+                : "")
             + "). Approve: warden approvals approve "
             + request.id()
             + " — expires "
@@ -73,6 +76,10 @@ public final class WebhookNotifier {
     r.put("class", request.statementClass());
     r.put("rule", request.rule());
     r.put("reason", request.reason());
+    if (request.estimate() != null && request.estimate().rows() != null) {
+      r.put("estimatedRows", request.estimate().rows());
+      r.put("plan", request.estimate().plan());
+    }
     var approvers = r.putArray("approvers");
     request.approvers().stream().sorted().forEach(approvers::add);
     r.put("created", request.createdAt().toString());

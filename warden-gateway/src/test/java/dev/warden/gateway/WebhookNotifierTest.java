@@ -64,7 +64,8 @@ class WebhookNotifierTest {
             Set.of("dba"),
             null,
             "binding",
-            1));
+            1,
+            null));
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (events.stream()
             .noneMatch(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.core.approval.ApprovalRequest;
 import dev.warden.core.approval.ApprovalStore;
+import dev.warden.core.approval.Estimate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,7 +114,26 @@ public final class JdbcApprovalStore implements ApprovalStore {
       o.put("decidedAt", r.decidedAt().toString());
     }
     o.put("binding", r.binding());
+    o.put("ask", r.ask());
+    if (r.estimate() != null) {
+      ObjectNode e = o.putObject("estimate");
+      if (r.estimate().rows() != null) {
+        e.put("rows", r.estimate().rows());
+      }
+      e.put("plan", r.estimate().plan());
+      e.put("unavailable", r.estimate().unavailable());
+    }
     return o.toString();
+  }
+
+  private static Estimate estimate(JsonNode e) {
+    if (!e.isObject()) {
+      return null;
+    }
+    return new Estimate(
+        e.path("rows").isNumber() ? e.path("rows").asLong() : null,
+        e.path("plan").isTextual() ? e.path("plan").asText() : null,
+        e.path("unavailable").isTextual() ? e.path("unavailable").asText() : null);
   }
 
   static ApprovalRequest fromJson(String text) throws Exception {
@@ -152,6 +172,8 @@ public final class JdbcApprovalStore implements ApprovalStore {
         ApprovalRequest.State.valueOf(o.path("state").asText("PENDING")),
         votes,
         o.has("decidedAt") ? Instant.parse(o.path("decidedAt").asText()) : null,
-        o.path("binding").asText(null));
+        o.path("binding").asText(null),
+        o.path("ask").asBoolean(false),
+        estimate(o.path("estimate")));
   }
 }

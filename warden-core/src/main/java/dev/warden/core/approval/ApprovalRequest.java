@@ -10,6 +10,8 @@ import java.util.Set;
  * parameters), what it is (class, objects), the rule that held it, who may approve, how many
  * approvals it needs, when it expires, and what has happened to it. {@code binding}: a digest of
  * the exact statement text, bind parameters, identity and connection (ask mode runs only that).
+ * {@code ask}: opened in ask mode (nobody waits; the requester sends the statement again once it is
+ * approved). {@code estimate}: for a data change, the planner's row estimate (null otherwise).
  */
 public record ApprovalRequest(
     String id,
@@ -30,7 +32,9 @@ public record ApprovalRequest(
     State state,
     List<Vote> votes,
     Instant decidedAt,
-    String binding) {
+    String binding,
+    boolean ask,
+    Estimate estimate) {
 
   /** Where a request is: waiting, or ended one way or another. */
   public enum State {
@@ -80,7 +84,9 @@ public record ApprovalRequest(
         newState,
         newVotes,
         newState.ended() && decidedAt == null ? at : decidedAt,
-        binding);
+        binding,
+        ask,
+        estimate);
   }
 
   /** The approvers who said yes. */

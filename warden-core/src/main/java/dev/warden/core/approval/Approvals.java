@@ -76,7 +76,8 @@ public final class Approvals implements AutoCloseable {
       Set<String> approvers,
       Duration timeout,
       String binding,
-      int quorum) {}
+      int quorum,
+      Estimate estimate) {}
 
   /** An opened request and the future of its final state. */
   public record Pending(ApprovalRequest request, CompletableFuture<ApprovalRequest> outcome) {}
@@ -86,7 +87,7 @@ public final class Approvals implements AutoCloseable {
    * cancelled). Fails when the request cannot be stored (then the statement is refused).
    */
   public Pending request(Held held) throws Exception {
-    ApprovalRequest request = open(held);
+    ApprovalRequest request = open(held, false);
     CompletableFuture<ApprovalRequest> outcome = new CompletableFuture<>();
     waiting.put(request.id(), new Waiting(outcome, expiry(request, held)));
     announce(request, held);
@@ -98,7 +99,7 @@ public final class Approvals implements AutoCloseable {
    * statement run once.
    */
   public ApprovalRequest ask(Held held) throws Exception {
-    ApprovalRequest request = open(held);
+    ApprovalRequest request = open(held, true);
     waiting.put(request.id(), new Waiting(new CompletableFuture<>(), expiry(request, held)));
     announce(request, held);
     return request;
@@ -125,7 +126,38 @@ public final class Approvals implements AutoCloseable {
 
   /** Ask mode: a pending request with this binding (asking again does not open another). */
   public Optional<ApprovalRequest> pendingWith(String binding) throws Exception {
-    return store.list(true, 1000).stream().filter(r -> binding.equals(r.binding())).findFirst();
+    Instant now = clock.instant();
+    return store.list(true, 1000).stream()
+        .filter(r -> binding.equals(r.binding()) && now.isBefore(r.expiresAt()))
+        .findFirst();
+  }
+
+  /**
+   * After a restart: requests still pending in the store whose session waited for them are
+   * cancelled (that session ended with the old process, nothing of it runs); ask-mode ones stay
+   * pending until their expiry, which is scheduled again. Returns how many were cancelled.
+   */
+  public int recover() throws Exception {
+    int cancelled = 0;
+    Instant now = clock.instant();
+    for (ApprovalRequest r : store.list(true, Integer.MAX_VALUE)) {
+      if (!r.ask()) {
+        end(r.id(), ApprovalRequest.State.CANCELLED, null, "the gateway restarted");
+        cancelled++;
+      } else if (!now.isBefore(r.expiresAt())) {
+        end(r.id(), ApprovalRequest.State.EXPIRED, null, "timed out");
+      } else {
+        waiting.put(
+            r.id(),
+            new Waiting(
+                new CompletableFuture<>(),
+                timer.schedule(
+                    () -> end(r.id(), ApprovalRequest.State.EXPIRED, null, "timed out"),
+                    Duration.between(now, r.expiresAt()).toMillis(),
+                    TimeUnit.MILLISECONDS)));
+      }
+    }
+    return cancelled;
   }
 
   private ScheduledFuture<?> expiry(ApprovalRequest request, Held held) {
@@ -147,7 +179,7 @@ public final class Approvals implements AutoCloseable {
     }
   }
 
-  private ApprovalRequest open(Held held) throws Exception {
+  private ApprovalRequest open(Held held, boolean ask) throws Exception {
     Instant now = clock.instant();
     Duration timeout = held.timeout() == null ? defaultTimeout : held.timeout();
     ApprovalRequest request =
@@ -170,7 +202,9 @@ public final class Approvals implements AutoCloseable {
             ApprovalRequest.State.PENDING,
             List.of(),
             null,
-            held.binding());
+            held.binding(),
+            ask,
+            held.estimate());
     store.save(request);
     return request;
   }
@@ -239,7 +273,12 @@ public final class Approvals implements AutoCloseable {
   private synchronized void end(String id, ApprovalRequest.State state, String actor, String why) {
     try {
       Optional<ApprovalRequest> found = store.find(id);
-      if (found.isEmpty() || found.get().state().ended()) {
+      if (found.isEmpty()) {
+        return;
+      }
+      if (found.get().state().ended()) {
+        // Decided elsewhere (another gateway on the same store): its word stands.
+        settle(found.get());
         return;
       }
       ApprovalRequest next = found.get().with(state, found.get().votes(), clock.instant());
@@ -272,6 +311,10 @@ public final class Approvals implements AutoCloseable {
               + id
               + " is already "
               + request.state().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (!clock.instant().isBefore(request.expiresAt())) {
+      end(id, ApprovalRequest.State.EXPIRED, null, "timed out");
+      throw new ApprovalException(409, "request " + id + " has expired");
     }
     String subject = approver.identity().subject();
     if (subject.equals(request.requester())

@@ -1,5 +1,8 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.approval.ApprovalRequest;
+import dev.warden.core.approval.Approvals;
+import dev.warden.core.approval.Estimate;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.policy.Decision;
@@ -8,6 +11,7 @@ import dev.warden.core.session.Admission;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
 import dev.warden.gateway.GatewayContext;
+import dev.warden.gateway.postgres.PlanEstimator.Bound;
 import dev.warden.protocol.postgres.message.Bind;
 import dev.warden.protocol.postgres.message.Close;
 import dev.warden.protocol.postgres.message.CopyData;
@@ -36,6 +40,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The command phase, client to database: each message is decoded, each statement goes through the
@@ -199,8 +204,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       dev.warden.core.mask.Classifiers.all();
 
   /**
-   * A held statement: opens an approval request, tells the client (a notice: the request id and who
-   * may approve), and holds the statement until the request ends.
+   * A held statement: holds it (and everything after it) while its approval request is opened off
+   * the event loop — the planner's row estimate for a data change, then the store — and then, in
+   * wait mode, until the request ends; in ask mode it runs at once when an approval for exactly
+   * this statement is there, or is refused naming the request to get approved.
    */
   private boolean awaitsApproval(ChannelHandlerContext ctx, ByteBuf frame, Decision.Hold hold) {
     Admission admission = decided.admission();
@@ -216,8 +223,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       part.reads().forEach(t -> objects.add(t.toString()));
       part.writes().forEach(t -> objects.add(t.toString()));
     }
-    dev.warden.core.approval.Approvals.Held held =
-        new dev.warden.core.approval.Approvals.Held(
+    Approvals.Held held =
+        new Approvals.Held(
             session.context.identity().subject(),
             session.context.identity().issuer(),
             session.context.sessionId(),
@@ -231,72 +238,215 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             hold.approvers(),
             hold.timeout(),
             binding(admission),
-            hold.quorum());
-    if (hold.ask()) {
-      askedApproval(hold, held, parameters);
-      // The decision is made (allowed once, or refused): on as for any other statement.
-      return awaits(ctx, frame, null);
-    }
-    dev.warden.core.approval.Approvals.Pending pending;
-    try {
-      pending = context.approvals().request(held);
-    } catch (Exception e) {
-      decided =
-          denied(
-              decided,
-              new Decision.Deny(
-                  hold.rule(),
-                  "the statement needs approval, and the approval request cannot be stored ("
-                      + e.getMessage()
-                      + ")",
-                  "retry shortly; tell the operator if it persists"),
-              parameters);
-      return false;
-    }
-    dev.warden.core.approval.ApprovalRequest request = pending.request();
-    session.pendingApproval = request.id();
+            hold.quorum(),
+            null);
+    java.util.function.Supplier<Estimate> estimate = estimator(ctx, admission.statement());
+    session.openingApproval = true;
     session.held.addFirst(frame);
     ctx.channel().config().setAutoRead(false);
-    session.client.writeAndFlush(
-        PostgresErrors.notice(
-            "warden: waiting for approval "
-                + request.id()
-                + " (rule "
-                + hold.rule()
-                + ": "
-                + hold.reason()
-                + "); approvers: "
-                + String.join(", ", new java.util.TreeSet<>(request.approvers()))
-                + "; expires "
-                + request.expiresAt(),
-            "an approver runs: warden approvals approve " + request.id()));
-    pending
-        .outcome()
+    CompletableFuture.supplyAsync(() -> open(hold, held, estimate), context.blockingExecutor())
         .whenComplete(
-            (outcome, failure) ->
-                ctx.executor().execute(() -> approvalSettled(hold, outcome, failure, parameters)));
+            (opened, failure) ->
+                ctx.executor().execute(() -> opened(hold, opened, failure, parameters)));
     return true;
   }
 
-  /** SHA-256 over a Bind's parameter formats and values, each length-prefixed. */
-  private static String parameterDigest(Bind m) {
+  /** What opening a held statement's approval came to. */
+  private sealed interface Opened {
+    /** Ask mode: this exact statement was approved; it runs (once). */
+    record Claimed(ApprovalRequest request) implements Opened {}
+
+    /** Ask mode: refused now; {@code request} (new, or still pending) must be approved first. */
+    record Asked(ApprovalRequest request, boolean stillPending) implements Opened {}
+
+    /** Wait mode: the statement waits for the request to end. */
+    record Waiting(Approvals.Pending pending) implements Opened {}
+  }
+
+  /** Opens the approval (off the event loop: the store, the planner). */
+  private Opened open(
+      Decision.Hold hold, Approvals.Held held, java.util.function.Supplier<Estimate> estimate) {
     try {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-      digest.update(
-          m.parameterFormats().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      for (ByteBuf p : m.parameters()) {
-        if (p == null) {
-          digest.update(new byte[] {-1});
-          continue;
+      Approvals approvals = context.approvals();
+      if (hold.ask()) {
+        var approved = approvals.claim(held.binding());
+        if (approved.isPresent()) {
+          return new Opened.Claimed(approved.get());
         }
-        byte[] bytes = new byte[p.readableBytes()];
-        p.getBytes(p.readerIndex(), bytes);
-        digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
-        digest.update(bytes);
+        var pending = approvals.pendingWith(held.binding());
+        if (pending.isPresent()) {
+          return new Opened.Asked(pending.get(), true);
+        }
+        return new Opened.Asked(approvals.ask(withEstimate(held, estimate.get())), false);
       }
-      return java.util.HexFormat.of().formatHex(digest.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      return new Opened.Waiting(approvals.request(withEstimate(held, estimate.get())));
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  private static Approvals.Held withEstimate(Approvals.Held h, Estimate estimate) {
+    return new Approvals.Held(
+        h.requester(),
+        h.requesterIssuer(),
+        h.sessionId(),
+        h.connection(),
+        h.sql(),
+        h.parameters(),
+        h.statementClass(),
+        h.objects(),
+        h.rule(),
+        h.reason(),
+        h.approvers(),
+        h.timeout(),
+        h.binding(),
+        h.quorum(),
+        estimate);
+  }
+
+  /**
+   * The planner's estimate for a data change (asked only when a request is opened; waits at most
+   * {@link PlanEstimator#DEADLINE}), null for other statements.
+   */
+  private java.util.function.Supplier<Estimate> estimator(
+      ChannelHandlerContext ctx, dev.warden.core.sql.Statement statement) {
+    if (!PlanEstimator.changesRows(statement)) {
+      return () -> null;
+    }
+    if (statement.parts().size() > 1) {
+      return () -> Estimate.unavailable("the string holds several statements");
+    }
+    var connection = context.config().connections().get(session.context.connection());
+    String schema = session.defaultSchema;
+    String sql = statement.text();
+    Bound bound = decidedBound();
+    var loop = ctx.channel().eventLoop();
+    return () ->
+        PlanEstimator.estimate(context, loop, connection, schema, sql, bound)
+            .completeOnTimeout(
+                Estimate.unavailable("no estimate in time"),
+                PlanEstimator.DEADLINE.toMillis() + 500,
+                java.util.concurrent.TimeUnit.MILLISECONDS)
+            .join();
+  }
+
+  /** The parameters of the Execute being decided, as sent (none for a Query). */
+  private Bound decidedBound() {
+    return decidedPortal == null
+        ? Bound.NONE
+        : session.portalBound.getOrDefault(decidedPortal, Bound.NONE);
+  }
+
+  /** The approval is open (or could not be): on the event loop, the held statement goes on. */
+  private void opened(
+      Decision.Hold hold, Opened opened, Throwable failure, List<String> parameters) {
+    session.openingApproval = false;
+    if (!ctx.channel().isActive()) {
+      if (opened instanceof Opened.Waiting w) {
+        context.approvals().cancel(w.pending().request().id(), "the client disconnected");
+      }
+      return;
+    }
+    Admission admission = decided.admission();
+    switch (opened) {
+      case null -> {
+        Throwable cause =
+            failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                ? c.getCause()
+                : failure;
+        decided =
+            denied(
+                decided,
+                new Decision.Deny(
+                    hold.rule(),
+                    "the statement needs approval, and the approval request cannot be stored ("
+                        + cause.getMessage()
+                        + ")",
+                    "retry shortly; tell the operator if it persists"),
+                parameters);
+      }
+      case Opened.Claimed c ->
+          decided =
+              recorded(
+                  guard(
+                      new Admission(
+                          admission.statementId(),
+                          admission.statement(),
+                          new Decision.Allow(hold.rule(), hold.limits())),
+                      decidedPortal),
+                  parameters);
+      case Opened.Asked asked -> {
+        ApprovalRequest request = asked.request();
+        decided =
+            denied(
+                decided,
+                new Decision.Deny(
+                    hold.rule(),
+                    "the statement needs approval: request "
+                        + request.id()
+                        + (asked.stillPending() ? " is still pending" : " was opened")
+                        + " (approvers: "
+                        + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                        + "; expires "
+                        + request.expiresAt()
+                        + "); once approved, send the same statement again and it runs once",
+                    "an approver runs: warden approvals approve " + request.id()),
+                parameters);
+      }
+      case Opened.Waiting w -> {
+        ApprovalRequest request = w.pending().request();
+        session.pendingApproval = request.id();
+        session.client.writeAndFlush(
+            PostgresErrors.notice(
+                "warden: waiting for approval "
+                    + request.id()
+                    + " (rule "
+                    + hold.rule()
+                    + ": "
+                    + hold.reason()
+                    + "); approvers: "
+                    + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                    + "; expires "
+                    + request.expiresAt()
+                    + (request.estimate() != null && request.estimate().rows() != null
+                        ? "; the planner expects ~" + request.estimate().rows() + " rows"
+                        : ""),
+                "an approver runs: warden approvals approve " + request.id()));
+        w.pending()
+            .outcome()
+            .whenComplete(
+                (outcome, error) ->
+                    ctx.executor()
+                        .execute(() -> approvalSettled(hold, outcome, error, parameters)));
+        return;
+      }
+    }
+    releaseHeld();
+  }
+
+  /** A Bind's parameters as sent, copied (the frame goes on to the database). */
+  private Bound bound(Bind m) {
+    List<Integer> types = session.preparedParameterTypes.getOrDefault(m.statement(), List.of());
+    if (m.parameters().isEmpty()) {
+      return types.isEmpty() ? Bound.NONE : new Bound(types, List.of(), List.of());
+    }
+    List<byte[]> values = new java.util.ArrayList<>(m.parameters().size());
+    for (ByteBuf p : m.parameters()) {
+      values.add(p == null ? null : io.netty.buffer.ByteBufUtil.getBytes(p));
+    }
+    return new Bound(types, m.parameterFormats(), values);
+  }
+
+  /** SHA-256 over bind parameter formats and values, each length-prefixed. */
+  private static void digest(java.security.MessageDigest digest, Bound bound) {
+    digest.update(bound.formats().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (byte[] p : bound.values()) {
+      if (p == null) {
+        digest.update(new byte[] {-1});
+        continue;
+      }
+      digest.update(java.nio.ByteBuffer.allocate(4).putInt(p.length).array());
+      digest.update(p);
     }
   }
 
@@ -309,70 +459,15 @@ final class ClientRelayHandler extends ClientPhaseHandler {
               session.context.identity().subject(),
               String.valueOf(session.context.identity().issuer()),
               session.context.connection(),
-              admission.statement().text(),
-              decidedPortal == null
-                  ? ""
-                  : session.portalParameterDigest.getOrDefault(decidedPortal, ""))) {
+              admission.statement().text())) {
         byte[] bytes = part.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
         digest.update(bytes);
       }
+      digest(digest, decidedBound());
       return java.util.HexFormat.of().formatHex(digest.digest());
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * Ask mode: the approved request for exactly this statement runs it (once); otherwise the client
-   * is refused at once, told the request to get approved (opened now, or already pending).
-   */
-  private void askedApproval(
-      Decision.Hold hold, dev.warden.core.approval.Approvals.Held held, List<String> parameters) {
-    Admission admission = decided.admission();
-    try {
-      var approved = context.approvals().claim(held.binding());
-      if (approved.isPresent()) {
-        decided =
-            recorded(
-                guard(
-                    new Admission(
-                        admission.statementId(),
-                        admission.statement(),
-                        new Decision.Allow(hold.rule(), hold.limits())),
-                    decidedPortal),
-                parameters);
-        return;
-      }
-      var pending = context.approvals().pendingWith(held.binding());
-      dev.warden.core.approval.ApprovalRequest request =
-          pending.isPresent() ? pending.get() : context.approvals().ask(held);
-      decided =
-          denied(
-              decided,
-              new Decision.Deny(
-                  hold.rule(),
-                  "the statement needs approval: request "
-                      + request.id()
-                      + (pending.isPresent() ? " is still pending" : " was opened")
-                      + " (approvers: "
-                      + String.join(", ", new java.util.TreeSet<>(request.approvers()))
-                      + "; expires "
-                      + request.expiresAt()
-                      + "); once approved, send the same statement again and it runs once",
-                  "an approver runs: warden approvals approve " + request.id()),
-              parameters);
-    } catch (Exception e) {
-      decided =
-          denied(
-              decided,
-              new Decision.Deny(
-                  hold.rule(),
-                  "the statement needs approval, and approvals are unavailable ("
-                      + e.getMessage()
-                      + ")",
-                  "retry shortly"),
-              parameters);
     }
   }
 
@@ -566,6 +661,11 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(context.pipeline().record(session.context, admit(statement), List.of()), false);
           yield false;
         }
+        if (m.parameterTypes().isEmpty()) {
+          session.preparedParameterTypes.remove(m.statement());
+        } else {
+          session.preparedParameterTypes.put(m.statement(), m.parameterTypes());
+        }
         expect(InFlight.parse(m.statement(), statement));
         yield true;
       }
@@ -582,7 +682,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.describedColumns.remove("P" + m.portal());
           }
         }
-        session.portalParameterDigest.put(m.portal(), parameterDigest(m));
+        session.portalBound.put(m.portal(), bound(m));
         if (!m.parameters().isEmpty()) {
           // For the audit record and, should the statement be held, the approval request.
           session.portalAuditParameters.put(

@@ -67,7 +67,11 @@ final class Session {
   Runnable release;
 
   boolean holding() {
-    return guard != null || waitingForIdle || awaitingRecord || pendingApproval != null;
+    return guard != null
+        || waitingForIdle
+        || awaitingRecord
+        || openingApproval
+        || pendingApproval != null;
   }
 
   /** The approval request a held statement of this session waits for, or null. */
@@ -79,8 +83,17 @@ final class Session {
   /** Column names of described statements ("S" + name) and portals ("P" + name), for the audit. */
   final Map<String, java.util.List<String>> describedColumns = new HashMap<>();
 
-  /** A digest of each portal's bind parameters as sent (ask-mode approvals bind to it). */
-  final Map<String, String> portalParameterDigest = new HashMap<>();
+  /**
+   * Each portal's bind parameters as sent: an approval binds to them, and the planner's estimate of
+   * a held statement uses them.
+   */
+  final Map<String, PlanEstimator.Bound> portalBound = new HashMap<>();
+
+  /** Parameter types each prepared statement's Parse declared (only those that declared some). */
+  final Map<String, java.util.List<Integer>> preparedParameterTypes = new HashMap<>();
+
+  /** A held statement's approval request is being opened (its row estimate, the store). */
+  boolean openingApproval;
 
   /** Bind parameters of each portal as the audit records them (masked where they must be). */
   final Map<String, java.util.List<String>> portalAuditParameters = new HashMap<>();

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.core.audit.Slf4jAuditLog;
-import dev.warden.core.identity.ServiceKey;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,12 +33,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Held statements wait inside the client's own session for a person: approved, they run and the
  * client gets its normal result; denied or expired, they never run and the client is told why and
  * by whom; the requester and non-approvers cannot decide; a client that goes away withdraws its
- * request; held statements of several sessions are decided independently.
+ * request; held statements of several sessions are decided independently. Everyone signs in with a
+ * token of a real OIDC issuer on loopback: the agent's sessions (pgJDBC, psql) and the approvers'
+ * API calls.
  */
 class ApprovalIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static GatewayFixture fixture;
+  static IdentityProvider idp;
+  static String agentToken;
   static String approverKey;
   static String bystanderKey;
   static String secondApproverKey;
@@ -48,10 +50,11 @@ class ApprovalIT {
 
   @BeforeAll
   static void start() throws Exception {
-    SecureRandom random = new SecureRandom();
-    approverKey = ServiceKey.generate(random);
-    bystanderKey = ServiceKey.generate(random);
-    secondApproverKey = ServiceKey.generate(random);
+    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    agentToken = idp.token("agent", List.of("code-assistant"));
+    approverKey = idp.token("dana", List.of("dba"));
+    secondApproverKey = idp.token("dave", List.of("dba"));
+    bystanderKey = idp.token("bob", List.of("developers"));
     Path policy = Files.createTempFile("warden-approvals", ".json");
     Files.writeString(
         policy,
@@ -74,24 +77,19 @@ class ApprovalIT {
         GatewayFixture.start(
             Map.of(),
             "policy: {file: \"" + policy + "\"}\n",
-            "    - {subject: dana, groups: [dba], keyHash: \""
-                + ServiceKey.hash(approverKey, random)
-                + "\", connections: [test]}\n"
-                + "    - {subject: dave, groups: [dba], keyHash: \""
-                + ServiceKey.hash(secondApproverKey, random)
-                + "\", connections: [test]}\n"
-                + "    - {subject: bob, groups: [developers], keyHash: \""
-                + ServiceKey.hash(bystanderKey, random)
-                + "\", connections: [test]}\n"
+            "  oidc:\n    issuers:\n"
+                + idp.issuerYaml(IdentityProvider.ISSUER_ID)
                 + "  roles:\n"
-                + "    - {role: agent, match: {subject: agent}}\n",
+                + "    - {role: agent, match: {subject: agent}, connections: [test]}\n",
             new Slf4jAuditLog());
+    BadInputIT.waitFor(() -> fixture.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     clients.shutdownNow();
     fixture.close();
+    idp.close();
   }
 
   @BeforeEach
@@ -101,6 +99,7 @@ class ApprovalIT {
       s.execute("DROP TABLE IF EXISTS public.approval_it");
       s.execute("CREATE TABLE public.approval_it (id int PRIMARY KEY)");
       s.execute("INSERT INTO public.approval_it SELECT generate_series(1, 20)");
+      s.execute("ANALYZE public.approval_it");
       s.execute("DROP TABLE IF EXISTS public.approval_ask");
       s.execute("CREATE TABLE public.approval_ask (id int PRIMARY KEY, n int)");
       s.execute("INSERT INTO public.approval_ask VALUES (1, 0), (2, 0)");
@@ -170,7 +169,7 @@ class ApprovalIT {
   @ParameterizedTest
   @ValueSource(strings = {"simple", "extended"})
   void approvedTheStatementRunsInItsSessionAndTheClientGetsItsResult(String mode) throws Exception {
-    try (Connection c = fixture.connectIn(mode)) {
+    try (Connection c = fixture.connectIn(mode, agentToken)) {
       CompletableFuture<Object> delete =
           update(c, "DELETE FROM public.approval_it WHERE id = 3 /* approve-" + mode + " */", null);
       List<JsonNode> held = pending("approve-" + mode, 1);
@@ -200,7 +199,7 @@ class ApprovalIT {
   @ParameterizedTest
   @ValueSource(strings = {"simple", "extended"})
   void deniedTheStatementNeverRunsAndTheClientIsToldByWhom(String mode) throws Exception {
-    try (Connection c = fixture.connectIn(mode)) {
+    try (Connection c = fixture.connectIn(mode, agentToken)) {
       CompletableFuture<Object> delete =
           update(c, "DELETE FROM public.approval_it WHERE id = 4 /* deny-" + mode + " */", null);
       JsonNode r = pending("deny-" + mode, 1).getFirst();
@@ -223,7 +222,7 @@ class ApprovalIT {
 
   @org.junit.jupiter.api.Test
   void aRequestNobodyDecidesExpiresAndNothingRuns() throws Exception {
-    try (Connection c = fixture.connectIn("simple")) {
+    try (Connection c = fixture.connectIn("simple", agentToken)) {
       CompletableFuture<Object> alter =
           update(c, "ALTER TABLE public.approval_it ADD COLUMN expired_note text", null);
       Object outcome = alter.get(30, TimeUnit.SECONDS);
@@ -243,12 +242,12 @@ class ApprovalIT {
 
   @org.junit.jupiter.api.Test
   void theRequesterAndNonApproversCannotDecide() throws Exception {
-    try (Connection c = fixture.connectIn("extended")) {
+    try (Connection c = fixture.connectIn("extended", agentToken)) {
       CompletableFuture<Object> delete =
           update(c, "DELETE FROM public.approval_it WHERE id = 5 /* self */", null);
       String id = pending("/* self */", 1).getFirst().path("id").asText();
       HttpResponse<String> self =
-          api("POST", "/api/approvals/" + id + "/approve", fixture.agentKey, null);
+          api("POST", "/api/approvals/" + id + "/approve", agentToken, null);
       assertThat(self.statusCode()).isEqualTo(403);
       assertThat(self.body()).contains("requester cannot approve");
       HttpResponse<String> bystander =
@@ -268,11 +267,14 @@ class ApprovalIT {
 
   @org.junit.jupiter.api.Test
   void anApprovalIsBoundToItsParameters() throws Exception {
-    try (Connection c = fixture.connectIn("extended")) {
+    try (Connection c = fixture.connectIn("extended", agentToken)) {
       String sql = "DELETE FROM public.approval_it WHERE id = ? /* bound */";
       CompletableFuture<Object> five = update(c, sql, 5);
       JsonNode r = pending("/* bound */", 1).getFirst();
       assertThat(r.path("parameters").toString()).contains("00000005");
+      // The planner's estimate, with the bound parameter, for the approver.
+      assertThat(r.path("estimate").path("rows").asLong()).isEqualTo(1);
+      assertThat(r.path("estimate").path("plan").asText()).startsWith("Delete on approval_it");
       api("POST", "/api/approvals/" + r.path("id").asText() + "/approve", approverKey, null);
       assertThat(five.get(20, TimeUnit.SECONDS)).isEqualTo(1);
       // The same statement with 6 is a new request; the approval of 5 does not carry over.
@@ -295,7 +297,7 @@ class ApprovalIT {
 
   @org.junit.jupiter.api.Test
   void aClientThatDisconnectsWhileWaitingCancelsItsRequest() throws Exception {
-    Connection c = fixture.connectIn("simple");
+    Connection c = fixture.connectIn("simple", agentToken);
     CompletableFuture<Object> delete =
         update(c, "DELETE FROM public.approval_it WHERE id = 7 /* leaving */", null);
     String id = pending("/* leaving */", 1).getFirst().path("id").asText();
@@ -318,7 +320,7 @@ class ApprovalIT {
     List<CompletableFuture<Object>> deletes = new ArrayList<>();
     try {
       for (int i = 0; i < 10; i++) {
-        Connection c = fixture.connectIn(i % 2 == 0 ? "simple" : "extended");
+        Connection c = fixture.connectIn(i % 2 == 0 ? "simple" : "extended", agentToken);
         sessions.add(c);
         deletes.add(
             update(
@@ -368,7 +370,7 @@ class ApprovalIT {
   @org.junit.jupiter.api.Test
   void askThenRetryRunsTheApprovedStatementOnceWithItsParametersOnly() throws Exception {
     String sql = "UPDATE public.approval_ask SET n = n + 1 WHERE id = ?";
-    try (Connection c = fixture.connectIn("extended")) {
+    try (Connection c = fixture.connectIn("extended", agentToken)) {
       Object first = update(c, sql, 1).get(20, TimeUnit.SECONDS);
       assertThat(first).isInstanceOf(java.sql.SQLException.class);
       String message = ((Exception) first).getMessage();
@@ -397,7 +399,7 @@ class ApprovalIT {
 
   @org.junit.jupiter.api.Test
   void aRuleThatNeedsTwoApproversWaitsForTwoDifferentOnes() throws Exception {
-    try (Connection c = fixture.connectIn("simple")) {
+    try (Connection c = fixture.connectIn("simple", agentToken)) {
       CompletableFuture<Object> update =
           update(c, "UPDATE public.approval_it SET id = 120 WHERE id = 20 /* two */", null);
       JsonNode r = pending("/* two */", 1).getFirst();
@@ -417,5 +419,76 @@ class ApprovalIT {
       assertThat(update.get(20, TimeUnit.SECONDS)).isEqualTo(1);
       assertThat(exists(120)).isTrue();
     }
+  }
+
+  /** psql as the agent, with its OIDC token: the exit code and everything it printed. */
+  static CompletableFuture<String> psql(String sql) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            ProcessBuilder pb =
+                new ProcessBuilder(
+                        "psql",
+                        "-X",
+                        "-At",
+                        "-v",
+                        "ON_ERROR_STOP=1",
+                        fixture.libpqConnInfo("test"),
+                        "-c",
+                        sql)
+                    .redirectErrorStream(true);
+            pb.environment().put("PGPASSWORD", agentToken);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+              p.destroyForcibly();
+              return "timeout\n" + out;
+            }
+            return p.exitValue() + "\n" + out;
+          } catch (Exception e) {
+            return "failed: " + e;
+          }
+        },
+        clients);
+  }
+
+  @org.junit.jupiter.api.Test
+  void psqlWaitsForTheApprovalSeesTheEstimateAndGetsItsResult() throws Exception {
+    CompletableFuture<String> delete =
+        psql("DELETE FROM public.approval_it WHERE id > 12 AND id <= 15 /* psql-approve */");
+    JsonNode r = pending("psql-approve", 1).getFirst();
+    assertThat(r.path("mode").asText()).isEqualTo("wait");
+    assertThat(r.path("estimate").path("rows").asLong())
+        .as("the planner's estimate of rows deleted (the table is analyzed)")
+        .isEqualTo(3);
+    assertThat(delete).isNotDone();
+    assertThat(exists(13)).isTrue();
+    assertThat(
+            api(
+                    "POST",
+                    "/api/approvals/" + r.path("id").asText() + "/approve",
+                    approverKey,
+                    "{\"comment\": \"cleanup ticket 7\"}")
+                .statusCode())
+        .isEqualTo(200);
+    String out = delete.get(60, TimeUnit.SECONDS);
+    assertThat(out).startsWith("0\n").contains("waiting for approval " + r.path("id").asText());
+    assertThat(out).contains("DELETE 3");
+    assertThat(exists(13)).isFalse();
+    assertThat(exists(16)).isTrue();
+  }
+
+  @org.junit.jupiter.api.Test
+  void psqlIsToldWhoDeniedAndNothingRuns() throws Exception {
+    CompletableFuture<String> delete =
+        psql("DELETE FROM public.approval_it WHERE id = 2 /* psql-deny */");
+    String id = pending("psql-deny", 1).getFirst().path("id").asText();
+    api("POST", "/api/approvals/" + id + "/deny", approverKey, "{\"comment\": \"use a view\"}");
+    String out = delete.get(60, TimeUnit.SECONDS);
+    assertThat(out)
+        .startsWith("1\n")
+        .contains("denied by rule agent.hold-delete")
+        .contains("was denied by dana: use a view");
+    assertThat(exists(2)).isTrue();
   }
 }

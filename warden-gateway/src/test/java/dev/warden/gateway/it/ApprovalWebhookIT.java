@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.warden.core.audit.Slf4jAuditLog;
-import dev.warden.core.identity.ServiceKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -16,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -43,6 +41,8 @@ class ApprovalWebhookIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static GatewayFixture fixture;
   static HttpServer receiver;
+  static IdentityProvider idp;
+  static String agentToken;
   static String approverKey;
   static final List<String> received = new CopyOnWriteArrayList<>();
   static final List<Boolean> signaturesValid = new CopyOnWriteArrayList<>();
@@ -65,8 +65,9 @@ class ApprovalWebhookIT {
           exchange.close();
         });
     receiver.start();
-    SecureRandom random = new SecureRandom();
-    approverKey = ServiceKey.generate(random);
+    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    approverKey = idp.token("dana", List.of("dba"));
+    agentToken = idp.token("agent", List.of("code-assistant"));
     Path policy = Files.createTempFile("warden-webhook", ".json");
     Files.writeString(
         policy,
@@ -87,12 +88,12 @@ class ApprovalWebhookIT {
                 + "/hook\", secret: \""
                 + SECRET
                 + "\", maxAttempts: 3}\n",
-            "    - {subject: dana, groups: [dba], keyHash: \""
-                + ServiceKey.hash(approverKey, random)
-                + "\", connections: [test]}\n"
+            "  oidc:\n    issuers:\n"
+                + idp.issuerYaml(IdentityProvider.ISSUER_ID)
                 + "  roles:\n"
-                + "    - {role: agent, match: {subject: agent}}\n",
+                + "    - {role: agent, match: {subject: agent}, connections: [test]}\n",
             new Slf4jAuditLog());
+    BadInputIT.waitFor(() -> fixture.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
     try (Connection direct = GatewayFixture.direct();
         Statement s = direct.createStatement()) {
       s.execute("DROP TABLE IF EXISTS public.webhook_it");
@@ -102,9 +103,10 @@ class ApprovalWebhookIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     fixture.close();
     receiver.stop(0);
+    idp.close();
   }
 
   static String hmac(String payload) {
@@ -179,7 +181,7 @@ class ApprovalWebhookIT {
   void theReceiverGetsASignedPayloadAndAFailingReceiverLosesNothing() throws Exception {
     received.clear();
     signaturesValid.clear();
-    try (Connection c = fixture.connectIn("simple")) {
+    try (Connection c = fixture.connectIn("simple", agentToken)) {
       CompletableFuture<Integer> first = delete(c, "signed");
       JsonNode request = pending("signed");
       awaitReceived(1, Duration.ofSeconds(10));
@@ -191,6 +193,10 @@ class ApprovalWebhookIT {
           .contains("agent")
           .contains("DELETE FROM public.webhook_it");
       assertThat(payload.path("request").path("rule").asText()).isEqualTo("agent.hold-delete");
+      assertThat(payload.path("request").path("estimatedRows").isNumber())
+          .as("the planner's row estimate goes to the approvers")
+          .isTrue();
+      assertThat(payload.path("text").asText()).contains("the planner expects ~");
       // A forged payload does not verify against the header: the receiver can tell.
       assertThat(hmac("0." + received.getFirst())).isNotEqualTo(hmac("1." + received.getFirst()));
       approve(request.path("id").asText());
@@ -200,7 +206,7 @@ class ApprovalWebhookIT {
     // there to be decided.
     received.clear();
     failuresLeft.set(1000);
-    try (Connection c = fixture.connectIn("extended")) {
+    try (Connection c = fixture.connectIn("extended", agentToken)) {
       CompletableFuture<Integer> second = delete(c, "unheard");
       JsonNode request = pending("unheard");
       awaitReceived(1, Duration.ofSeconds(10));

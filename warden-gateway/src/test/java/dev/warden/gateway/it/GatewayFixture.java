@@ -165,6 +165,13 @@ final class GatewayFixture implements AutoCloseable {
     return connect("test", queryMode(mode));
   }
 
+  /** Connection test in a protocol mode, signed in with {@code credential} (an OIDC token). */
+  Connection connectIn(String mode, String credential) throws SQLException {
+    Properties props = queryMode(mode);
+    props.setProperty("password", credential);
+    return connect("test", props);
+  }
+
   /** A libpq connection string for psql, pgbench and friends (password via PGPASSWORD). */
   String libpqConnInfo(String database) {
     return "host=127.0.0.1 port=" + port() + " dbname=" + database + " user=agent sslmode=require";

@@ -6,16 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.core.audit.AuditEvent;
-import dev.warden.core.identity.ServiceKey;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,12 +29,15 @@ class GrantIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final AttributionIT.RecordingAuditLog audit = new AttributionIT.RecordingAuditLog();
   static GatewayFixture fixture;
+  static IdentityProvider idp;
+  static String agentToken;
   static String opsKey;
 
   @BeforeAll
   static void start() throws Exception {
-    SecureRandom random = new SecureRandom();
-    opsKey = ServiceKey.generate(random);
+    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    opsKey = idp.token("olga", List.of("ops"));
+    agentToken = idp.token("agent", List.of("code-assistant"));
     Path policy = Files.createTempFile("warden-grants", ".json");
     Files.writeString(
         policy,
@@ -53,13 +55,13 @@ class GrantIT {
         GatewayFixture.start(
             Map.of(),
             "policy: {file: \"" + policy + "\"}\n",
-            "    - {subject: olga, groups: [ops], keyHash: \""
-                + ServiceKey.hash(opsKey, random)
-                + "\", connections: [test]}\n"
+            "  oidc:\n    issuers:\n"
+                + idp.issuerYaml(IdentityProvider.ISSUER_ID)
                 + "  roles:\n"
-                + "    - {role: agent, match: {subject: agent}}\n"
-                + "    - {role: ops, match: {subject: olga}, permissions: [\"grants:manage\"]}\n",
+                + "    - {role: agent, match: {subject: agent}, connections: [test]}\n"
+                + "    - {role: ops, match: {groups: [ops]}, permissions: [\"grants:manage\"]}\n",
             audit);
+    BadInputIT.waitFor(() -> fixture.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
     try (Connection direct = GatewayFixture.direct();
         Statement s = direct.createStatement()) {
       s.execute("DROP TABLE IF EXISTS public.grant_it");
@@ -68,8 +70,9 @@ class GrantIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     fixture.close();
+    idp.close();
   }
 
   static HttpResponse<String> post(String path, String key, String body) throws Exception {
@@ -97,7 +100,7 @@ class GrantIT {
 
   @Test
   void aGrantAllowsDdlDuringItsWindowOnlyAndEveryUseIsRecorded() throws Exception {
-    try (Connection c = fixture.connectIn("simple");
+    try (Connection c = fixture.connectIn("simple", agentToken);
         Statement s = c.createStatement()) {
       String ddl = "ALTER TABLE public.grant_it ADD COLUMN IF NOT EXISTS note text";
       assertThatThrownBy(() -> s.execute(ddl)).hasMessageContaining("denied by rule default-deny");
@@ -105,7 +108,7 @@ class GrantIT {
       assertThat(
               post(
                       "/api/grants",
-                      fixture.agentKey,
+                      agentToken,
                       "{\"identity\": \"agent\", \"connection\": \"test\", \"classes\": [\"DDL\"],"
                           + " \"minutes\": 5, \"reason\": \"me\"}")
                   .statusCode())
