@@ -491,4 +491,51 @@ class ApprovalIT {
         .contains("was denied by dana: use a view");
     assertThat(exists(2)).isTrue();
   }
+
+  @org.junit.jupiter.api.Test
+  void psqlIsToldTheRequestExpiredAndNothingRan() throws Exception {
+    String out =
+        psql("ALTER TABLE public.approval_it ADD COLUMN psql_expired text")
+            .get(60, TimeUnit.SECONDS);
+    assertThat(out).startsWith("1\n").contains("expired").contains("nothing ran");
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'approval_it'"
+                    + " AND column_name = 'psql_expired'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isZero();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aPsqlKilledWhileWaitingCancelsItsRequest() throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "psql",
+                "-X",
+                fixture.libpqConnInfo("test"),
+                "-c",
+                "DELETE FROM public.approval_it WHERE id = 8 /* psql-killed */")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PGPASSWORD", agentToken);
+    Process p = pb.start();
+    try {
+      String id = pending("psql-killed", 1).getFirst().path("id").asText();
+      p.destroyForcibly(); // SIGKILL: the socket just closes
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!request(id).path("state").asText().equals("cancelled")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(request(id).path("state").asText()).isEqualTo("cancelled");
+      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+          .isEqualTo(409);
+      assertThat(exists(8)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
 }
