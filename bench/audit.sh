@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Durable audit records per second through group commit (AuditThroughput): concurrent writers
 # that each wait for their record to be durable, as statements do before they run.
-jdbc:postgresql://127.0.0.1:5432/DB?user=postgres] [writers] [records]|jdbc:postgresql://127.0.0.1:5432/DB?user=postgres] [writers] [records]
+#   bench/audit.sh [sqlite|jdbc:postgresql://127.0.0.1:5432/DB?user=postgres] [writers] [records] [full|normal]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
