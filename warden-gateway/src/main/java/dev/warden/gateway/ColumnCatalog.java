@@ -1,15 +1,18 @@
 package dev.warden.gateway;
 
+import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementPart;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The columns of a database's tables and views, by table OID and attribute number, as a
- * RowDescription reports a result column's origin. Read from pg_attribute with the function
+ * RowDescription reports a result column's origin, and its views' definitions, so a view's columns
+ * are traced to the columns they read. Read from pg_attribute and pg_get_viewdef with the function
  * catalog.
  */
 public final class ColumnCatalog {
-  public static final ColumnCatalog EMPTY = new ColumnCatalog(Map.of());
+  public static final ColumnCatalog EMPTY = new ColumnCatalog(Map.of(), Map.of(), null);
 
   /** A base column: where a result column's values come from. */
   public record Column(String schema, String table, String name) {}
@@ -18,8 +21,23 @@ public final class ColumnCatalog {
   private final Map<String, java.util.List<Column>> byTable;
   private final Map<String, java.util.List<Column>> byName;
 
-  private ColumnCatalog(Map<Long, Column> columns) {
+  /** View definitions (schema-qualified SQL), by "schema.name". */
+  private final Map<String, String> views;
+
+  /** Reads a view's definition; null when statements are not analyzed. */
+  private final java.util.function.Function<String, Statement> analyzer;
+
+  /** Views analyzed so far (their one SELECT part; empty when it cannot be traced). */
+  private final java.util.concurrent.ConcurrentMap<String, java.util.Optional<StatementPart>>
+      analyzed = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private ColumnCatalog(
+      Map<Long, Column> columns,
+      Map<String, String> views,
+      java.util.function.Function<String, Statement> analyzer) {
     this.columns = columns;
+    this.views = views;
+    this.analyzer = analyzer;
     // In attribute order, so a table's columns are listed as SELECT * returns them.
     java.util.List<Column> ordered =
         columns.entrySet().stream()
@@ -58,17 +76,57 @@ public final class ColumnCatalog {
     return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
   }
 
-  /** Collects pg_attribute rows. */
+  /** Whether {@code schema.name} is a view (or materialized view) whose definition was read. */
+  public boolean isView(String schema, String name) {
+    return schema != null && views.containsKey(schema + "." + name);
+  }
+
+  /**
+   * A view's definition as the analyzer traces it: its one SELECT part, whose outputs are the
+   * view's columns in order. Empty when it is not a view, or its definition cannot be traced (then
+   * callers fail closed).
+   */
+  public java.util.Optional<StatementPart> view(String schema, String name) {
+    String key = schema + "." + name;
+    String sql = views.get(key);
+    if (sql == null || analyzer == null) {
+      return java.util.Optional.empty();
+    }
+    return analyzed.computeIfAbsent(
+        key,
+        k -> {
+          Statement statement = analyzer.apply(sql);
+          if (statement.parts().size() != 1
+              || statement.parts().getFirst().columns().outputs().isEmpty()) {
+            return java.util.Optional.empty();
+          }
+          return java.util.Optional.of(statement.parts().getFirst());
+        });
+  }
+
+  /** Collects pg_attribute rows and view definitions. */
   public static final class Builder {
     private final Map<Long, Column> columns = new HashMap<>();
+    private final Map<String, String> views = new HashMap<>();
 
     public Builder add(int tableOid, int attnum, String schema, String table, String column) {
       columns.put(key(tableOid, attnum), new Column(schema, table, column));
       return this;
     }
 
+    /** A view's definition, every name in it schema-qualified. */
+    public Builder view(String schema, String name, String definition) {
+      views.put(schema + "." + name, definition);
+      return this;
+    }
+
     public ColumnCatalog build() {
-      return new ColumnCatalog(Map.copyOf(columns));
+      return build(null);
+    }
+
+    /** With {@code analyzer}, views are traced to the columns they read. */
+    public ColumnCatalog build(java.util.function.Function<String, Statement> analyzer) {
+      return new ColumnCatalog(Map.copyOf(columns), Map.copyOf(views), analyzer);
     }
   }
 }

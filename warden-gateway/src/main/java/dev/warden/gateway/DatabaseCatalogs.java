@@ -26,9 +26,13 @@ public final class DatabaseCatalogs {
   private final ConcurrentMap<String, ColumnCatalog> columns = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Instant> loading = new ConcurrentHashMap<>();
   private final Clock clock;
+  private final java.util.function.Function<String, dev.warden.core.sql.Statement> analyzer;
 
-  public DatabaseCatalogs(Clock clock) {
+  /** {@code analyzer} traces view definitions (null: views are known by their own names only). */
+  public DatabaseCatalogs(
+      Clock clock, java.util.function.Function<String, dev.warden.core.sql.Statement> analyzer) {
     this.clock = clock;
+    this.analyzer = analyzer;
   }
 
   /** The catalog to decide with on {@code connection}. */
@@ -63,7 +67,7 @@ public final class DatabaseCatalogs {
   public void loaded(
       String connection, FunctionCatalog.Builder functions, ColumnCatalog.Builder columns) {
     catalogs.put(connection, functions.build(clock.instant()));
-    this.columns.put(connection, columns.build());
+    this.columns.put(connection, columns.build(analyzer));
     loading.remove(connection);
   }
 

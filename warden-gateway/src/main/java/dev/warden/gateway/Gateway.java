@@ -274,7 +274,8 @@ public final class Gateway implements AutoCloseable {
             random,
             new SessionRegistry(),
             scramCaches(config),
-            new DatabaseCatalogs(Clock.systemUTC()),
+            new DatabaseCatalogs(
+                Clock.systemUTC(), pipeline.analyzesStatements() ? pipeline::analyze : null),
             approvals(pipeline.audit(), config.approvals()),
             grants(pipeline.audit()));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());

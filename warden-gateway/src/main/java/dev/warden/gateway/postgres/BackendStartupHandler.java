@@ -78,7 +78,19 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
           + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f')"
           + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-          + " AND n.nspname NOT LIKE 'pg\\_toast%'";
+          + " AND n.nspname NOT LIKE 'pg\\_toast%'"
+          + " ORDER BY c.oid, a.attnum";
+
+  /**
+   * Every view's definition, schema-qualified throughout: the search path is emptied for the rest
+   * of the catalog read (a setting local to its implicit transaction), so pg_get_viewdef names each
+   * table with its schema.
+   */
+  static final String VIEWS_QUERY =
+      "SELECT pg_catalog.set_config('search_path', '', true);"
+          + " SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid)"
+          + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE c.relkind IN ('v','m') AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
 
   private final ColumnCatalog.Builder columns = new ColumnCatalog.Builder();
 
@@ -192,7 +204,13 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
               new Query(
                   catalogs == null
                       ? SEARCH_PATH_QUERY
-                      : SEARCH_PATH_QUERY + ";" + FUNCTIONS_QUERY + ";" + COLUMNS_QUERY));
+                      : SEARCH_PATH_QUERY
+                          + ";"
+                          + FUNCTIONS_QUERY
+                          + ";"
+                          + COLUMNS_QUERY
+                          + ";"
+                          + VIEWS_QUERY));
           return;
         }
         if (catalogs != null) {
@@ -204,6 +222,13 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       }
       case RowDescription m -> resultSets++;
       case CommandComplete m -> {}
+      case DataRow m when resultSets == 5 -> {
+        List<ByteBuf> values = m.values();
+        if (values.get(2) != null) {
+          columns.view(text(values.get(0)), text(values.get(1)), text(values.get(2)));
+        }
+      }
+      case DataRow m when resultSets == 4 -> {} // set_config's answer
       case DataRow m when resultSets == 3 -> {
         List<ByteBuf> values = m.values();
         columns.add(

@@ -99,7 +99,7 @@ final class MaskPlan {
       ColumnCatalog.Column column =
           f.tableOid() == 0 ? null : catalog.column(f.tableOid(), f.columnNumber());
       if (column != null) {
-        mask = masking.column(column.schema(), column.table(), column.name());
+        mask = MaskingGuard.reported(masking, catalog, column);
       } else {
         mask = traced.at(i, n);
       }

@@ -276,16 +276,35 @@ final class MaskingGuard {
         || TOKEN.matcher(value).matches();
   }
 
+  /**
+   * The mask of a result column whose origin the server reported (a base column passed on
+   * unchanged, or a view's column, traced to what it reads), or null.
+   */
+  static Masking.ColumnMask reported(
+      Masking masking, ColumnCatalog catalog, ColumnCatalog.Column column) {
+    return new Resolver(null, masking, catalog, 0).columnMask(column, false);
+  }
+
+  /** How many views deep a column is traced before Warden gives up (and masks it whole). */
+  private static final int MAX_VIEW_DEPTH = 16;
+
   /** Resolves a part's column origins to masks through the catalog. */
   private static final class Resolver {
     private final StatementPart part;
     private final Masking masking;
     private final ColumnCatalog catalog;
+    private final int depth;
 
     Resolver(StatementPart part, Masking masking, ColumnCatalog catalog) {
+      this(part, masking, catalog, 0);
+    }
+
+    /** {@code part}: where unresolved origins look (null: nowhere); {@code depth}: views deep. */
+    Resolver(StatementPart part, Masking masking, ColumnCatalog catalog, int depth) {
       this.part = part;
       this.masking = masking;
       this.catalog = catalog;
+      this.depth = depth;
     }
 
     /**
@@ -294,6 +313,9 @@ final class MaskingGuard {
      */
     Masking.ColumnMask mask(ColumnOrigin origin, boolean filtering) {
       if (origin.table() == null) {
+        if (part == null) {
+          return null;
+        }
         for (List<TableRef> tables :
             List.of(List.copyOf(part.reads()), List.copyOf(part.writes()))) {
           for (TableRef table : tables) {
@@ -318,8 +340,7 @@ final class MaskingGuard {
       }
       for (ColumnCatalog.Column column : columns) {
         if (column.name().equals(origin.column())) {
-          Masking.ColumnMask mask =
-              admit(masking.column(column.schema(), column.table(), column.name()), filtering);
+          Masking.ColumnMask mask = columnMask(column, filtering);
           if (mask != null) {
             return mask;
           }
@@ -328,14 +349,54 @@ final class MaskingGuard {
       return null;
     }
 
+    /**
+     * A catalog column's mask: its own rule; for a view's column without one, the mask of what the
+     * view reads into it (a renamed masked column is still masked; a value computed from one is
+     * masked whole).
+     */
+    Masking.ColumnMask columnMask(ColumnCatalog.Column column, boolean filtering) {
+      Masking.ColumnMask own =
+          admit(masking.column(column.schema(), column.table(), column.name()), filtering);
+      if (own != null || !catalog.isView(column.schema(), column.table())) {
+        return own;
+      }
+      var view = catalog.view(column.schema(), column.table());
+      int position = catalog.columnsOf(column.schema(), column.table()).indexOf(column);
+      if (view.isEmpty()
+          || depth >= MAX_VIEW_DEPTH
+          || position < 0
+          || position >= view.get().columns().outputs().size()) {
+        // A view Warden cannot trace: with masking on, its columns are masked whole.
+        return masking.active()
+            ? new Masking.ColumnMask("untraced-view:" + column.table(), WHOLE, false)
+            : null;
+      }
+      Resolver inner = new Resolver(view.get(), masking, catalog, depth + 1);
+      ColumnUses.Output output = view.get().columns().outputs().get(position);
+      if (output.star() != null) {
+        return masking.active()
+            ? new Masking.ColumnMask("untraced-view:" + column.table(), WHOLE, false)
+            : null;
+      }
+      if (filtering) {
+        for (ColumnOrigin source : output.sources()) {
+          Masking.ColumnMask mask = inner.mask(source, true);
+          if (mask != null) {
+            return mask;
+          }
+        }
+        return null;
+      }
+      return inner.maskOf(output);
+    }
+
     private Masking.ColumnMask tableMask(TableRef table, boolean filtering) {
       List<ColumnCatalog.Column> columns = catalog.columnsOf(table.schema(), table.name());
       if (columns.isEmpty()) {
         return admit(masking.column(table.schema(), table.name(), null), filtering);
       }
       for (ColumnCatalog.Column column : columns) {
-        Masking.ColumnMask mask =
-            admit(masking.column(column.schema(), column.table(), column.name()), filtering);
+        Masking.ColumnMask mask = columnMask(column, filtering);
         if (mask != null) {
           return mask;
         }
@@ -367,8 +428,7 @@ final class MaskingGuard {
             continue;
           }
           for (ColumnCatalog.Column column : columns) {
-            Masking.ColumnMask mask =
-                masking.column(column.schema(), column.table(), column.name());
+            Masking.ColumnMask mask = columnMask(column, false);
             if (mask != null) {
               byPosition.put(position, mask);
               fallback = fallback == null ? whole(mask) : fallback;

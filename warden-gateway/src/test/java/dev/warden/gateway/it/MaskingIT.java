@@ -53,7 +53,8 @@ class MaskingIT {
           {"id": "mask.card", "columns": ["*.card_number"], "strategy": "keep-last", "keep": 4},
           {"id": "mask.ssn", "columns": ["public.*.ssn"], "strategy": "redact"},
           {"id": "mask.email", "columns": ["mask_customers.email"], "strategy": "partial-email"},
-          {"id": "mask.vip", "columns": ["mask_customers.vip"], "strategy": "null", "allowFilter": true}
+          {"id": "mask.vip", "columns": ["mask_customers.vip"], "strategy": "null", "allowFilter": true},
+          {"id": "mask.secret", "columns": ["public.mask_pay.secret"], "strategy": "keep-last", "keep": 2}
         ],
         "classifiers": ["CARD_NUMBER", "SSN", "EMAIL"]
       }, {
@@ -70,6 +71,19 @@ class MaskingIT {
     try (Connection direct = direct();
         Statement s = direct.createStatement()) {
       s.execute("DROP TABLE IF EXISTS public.mask_customers, public.mask_notes");
+      // A masked column no classifier recognises, and views over it: renamed, computed, a view of
+      // a view, and a view mixing it with an unmasked column.
+      s.execute("DROP TABLE IF EXISTS public.mask_pay CASCADE");
+      s.execute("CREATE TABLE public.mask_pay (id int PRIMARY KEY, secret text, note text)");
+      s.execute(
+          "INSERT INTO public.mask_pay VALUES (1, 'alpha-seven-37', 'n1'), (2, 'bravo-nine-49',"
+              + " 'n2')");
+      s.execute(
+          "CREATE VIEW public.mask_pay_v AS SELECT id, secret AS code, note FROM public.mask_pay");
+      s.execute("CREATE VIEW public.mask_pay_vv AS SELECT code AS c2, id FROM public.mask_pay_v");
+      s.execute(
+          "CREATE VIEW public.mask_pay_expr AS SELECT id, upper(secret) AS up, note || '!' AS n"
+              + " FROM public.mask_pay");
       s.execute(
           "CREATE TABLE public.mask_customers (id int PRIMARY KEY, full_name text, email text,"
               + " card_number text, ssn varchar(11), vip boolean)");
@@ -448,6 +462,40 @@ class MaskingIT {
           "DECLARE plain_k CURSOR FOR SELECT id, full_name FROM public.mask_customers ORDER BY id");
       assertThat(rows(s, "FETCH 1 FROM plain_k")).containsExactly(List.of("1", "Jane Doe"));
       s.execute("ROLLBACK");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended", "binary"})
+  void aViewOverAMaskedColumnIsMaskedByWhatItReads(String mode) throws Exception {
+    try (Connection c = connect(mode);
+        Statement s = c.createStatement()) {
+      // Renamed by a view: the base column's mask (keep the last 2).
+      assertThat(rows(s, "SELECT id, code, note FROM public.mask_pay_v ORDER BY id"))
+          .containsExactly(
+              List.of("1", "*****-*****-37", "n1"), List.of("2", "*****-****-49", "n2"));
+      // A view of that view, and its star.
+      assertThat(rows(s, "SELECT * FROM public.mask_pay_vv ORDER BY id"))
+          .containsExactly(List.of("*****-*****-37", "1"), List.of("*****-****-49", "2"));
+      // A value the view computes from it: masked whole; the unmasked one next to it is not.
+      assertThat(rows(s, "SELECT up, n FROM public.mask_pay_expr ORDER BY id"))
+          .containsExactly(List.of("[REDACTED]", "n1!"), List.of("[REDACTED]", "n2!"));
+      // Computed from the view's column by the query itself: masked whole too.
+      assertThat(rows(s, "SELECT reverse(code) FROM public.mask_pay_v WHERE id = 1"))
+          .containsExactly(List.of("[REDACTED]"));
+      // Filtering on it through the view is the same oracle as on the table.
+      for (String oracle :
+          List.of(
+              "SELECT id FROM public.mask_pay_v WHERE code LIKE 'alpha%'",
+              "SELECT id FROM public.mask_pay_vv ORDER BY c2",
+              "SELECT id FROM public.mask_pay_expr WHERE up = 'ALPHA-SEVEN-37'")) {
+        assertThatThrownBy(() -> s.execute(oracle))
+            .as(oracle)
+            .hasMessageContaining("denied by rule masked-oracle");
+      }
+      for (List<String> row : rows(s, "SELECT * FROM public.mask_pay_v")) {
+        assertThat(String.join(",", row)).doesNotContain("alpha-seven").doesNotContain("bravo");
+      }
     }
   }
 }
