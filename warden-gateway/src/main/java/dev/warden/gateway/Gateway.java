@@ -291,6 +291,7 @@ public final class Gateway implements AutoCloseable {
               .channel(transport.serverChannelClass())
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(ChannelOption.SO_KEEPALIVE, true)
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(64 * 1024, 256 * 1024))

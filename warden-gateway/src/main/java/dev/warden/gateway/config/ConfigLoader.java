@@ -202,7 +202,7 @@ public final class ConfigLoader {
             auditNode.child("resultRows").integer(100, 0, 100_000),
             sync);
     ConfigNode approvalsNode =
-        root.child("approvals").onlyKeys(Set.of("defaultTimeout", "webhook"));
+        root.child("approvals").onlyKeys(Set.of("defaultTimeout", "webhook", "keepAlive"));
     ConfigNode webhook =
         approvalsNode.child("webhook").onlyKeys(Set.of("url", "secret", "maxAttempts"));
     String webhookUrl = webhook.child("url").string(null);
@@ -229,7 +229,8 @@ public final class ConfigLoader {
             positive(approvalsNode.child("defaultTimeout"), Duration.ofMinutes(15)),
             webhookUri,
             webhookSecret == null ? null : new Secret(webhookSecret),
-            webhook.child("maxAttempts").integer(5, 1, 100));
+            webhook.child("maxAttempts").integer(5, 1, 100),
+            positive(approvalsNode.child("keepAlive"), Duration.ofSeconds(30)));
     return new WardenConfig(
         postgres,
         admin,

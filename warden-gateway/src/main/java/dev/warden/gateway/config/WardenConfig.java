@@ -81,11 +81,18 @@ public record WardenConfig(
   /**
    * Approvals of held statements: how long a request waits when its rule says nothing, and the
    * webhook that tells approvers (none when {@code webhookUrl} is null), signed with {@code
-   * webhookSecret}, tried up to {@code webhookAttempts} times.
+   * webhookSecret}, tried up to {@code webhookAttempts} times; a waiting client is sent a NOTICE
+   * every {@code keepAlive} (it keeps idle-connection killers between client and gateway away, and
+   * tells whoever watches that the statement still waits).
    */
   public record Approvals(
-      Duration defaultTimeout, java.net.URI webhookUrl, Secret webhookSecret, int webhookAttempts) {
-    public static final Approvals DEFAULT = new Approvals(Duration.ofMinutes(15), null, null, 5);
+      Duration defaultTimeout,
+      java.net.URI webhookUrl,
+      Secret webhookSecret,
+      int webhookAttempts,
+      Duration keepAlive) {
+    public static final Approvals DEFAULT =
+        new Approvals(Duration.ofMinutes(15), null, null, 5, Duration.ofSeconds(30));
   }
 
   /** A listening address; port 0 picks a free port. */

@@ -75,6 +75,7 @@ final class BackendConnector {
         .group(loop)
         .channel(context.transport().channelClass())
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
         .option(
             ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) context.config().limits().backendConnectTimeout().toMillis());

@@ -412,12 +412,32 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                         ? "; the planner expects ~" + request.estimate().rows() + " rows"
                         : ""),
                 "an approver runs: warden approvals approve " + request.id()));
+        long every = context.config().approvals().keepAlive().toMillis();
+        var keepAlive =
+            ctx.executor()
+                .scheduleAtFixedRate(
+                    () ->
+                        session.client.writeAndFlush(
+                            PostgresErrors.notice(
+                                "warden: still waiting for approval "
+                                    + request.id()
+                                    + " (expires "
+                                    + request.expiresAt()
+                                    + ")",
+                                "an approver runs: warden approvals approve " + request.id())),
+                    every,
+                    every,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         w.pending()
             .outcome()
             .whenComplete(
                 (outcome, error) ->
                     ctx.executor()
-                        .execute(() -> approvalSettled(hold, outcome, error, parameters)));
+                        .execute(
+                            () -> {
+                              keepAlive.cancel(false);
+                              approvalSettled(hold, outcome, error, parameters);
+                            }));
         return;
       }
     }

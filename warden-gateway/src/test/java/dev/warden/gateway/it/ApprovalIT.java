@@ -76,7 +76,7 @@ class ApprovalIT {
     fixture =
         GatewayFixture.start(
             Map.of(),
-            "policy: {file: \"" + policy + "\"}\n",
+            "policy: {file: \"" + policy + "\"}\napprovals: {keepAlive: 1s}\n",
             "  oidc:\n    issuers:\n"
                 + idp.issuerYaml(IdentityProvider.ISSUER_ID)
                 + "  roles:\n"
@@ -536,6 +536,35 @@ class ApprovalIT {
       assertThat(exists(8)).isTrue();
     } finally {
       p.destroyForcibly();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aWaitingClientIsToldItStillWaits() throws Exception {
+    try (Connection c = fixture.connectIn("extended", agentToken);
+        PreparedStatement ps =
+            c.prepareStatement("DELETE FROM public.approval_it WHERE id = 9 /* keep-alive */")) {
+      CompletableFuture<Integer> delete =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return ps.executeUpdate();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              clients);
+      String id = pending("keep-alive", 1).getFirst().path("id").asText();
+      Thread.sleep(2500); // keepAlive is 1s here
+      api("POST", "/api/approvals/" + id + "/approve", approverKey, null);
+      assertThat(delete.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+      List<String> notices = new ArrayList<>();
+      for (var w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
+        notices.add(w.getMessage());
+      }
+      assertThat(notices).anyMatch(n -> n.contains("waiting for approval " + id));
+      assertThat(notices.stream().filter(n -> n.contains("still waiting for approval " + id)))
+          .hasSizeGreaterThanOrEqualTo(2);
     }
   }
 }
