@@ -135,17 +135,21 @@ public final class Gateway implements AutoCloseable {
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */
   private static dev.warden.core.approval.Approvals approvals(
-      AuditLog audit, WardenConfig.Approvals config) throws IOException {
+      AuditLog audit,
+      WardenConfig.Approvals config,
+      java.util.concurrent.ScheduledExecutorService timer)
+      throws IOException {
     dev.warden.core.approval.ApprovalStore store =
         audit instanceof StoreAuditLog log
             ? new dev.warden.store.JdbcApprovalStore(log.store())
             : new dev.warden.core.approval.ApprovalStore.InMemory();
-    var timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("warden-approvals").daemon().unstarted(r));
     var approvals =
         new dev.warden.core.approval.Approvals(
             store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
+    if (audit instanceof StoreAuditLog) {
+      // Another gateway sharing the store may decide a request a session here waits for.
+      approvals.pollStore(Duration.ofSeconds(1));
+    }
     try {
       int cancelled = approvals.recover();
       if (cancelled > 0) {
@@ -170,19 +174,42 @@ public final class Gateway implements AutoCloseable {
     return approvals;
   }
 
-  /** Just-in-time grants, kept in the audit store (in memory without one). */
-  private static dev.warden.core.approval.Grants grants(AuditLog audit) throws IOException {
+  /**
+   * Just-in-time grants, kept in the audit store (in memory without one); read again every few
+   * seconds, so grants made or revoked through another gateway sharing the store apply here too.
+   */
+  private static dev.warden.core.approval.Grants grants(
+      AuditLog audit, java.util.concurrent.ScheduledExecutorService timer) throws IOException {
+    dev.warden.core.approval.Grants grants;
     try {
-      return new dev.warden.core.approval.Grants(
-          audit instanceof StoreAuditLog log
-              ? new dev.warden.store.JdbcGrantStore(log.store())
-              : new dev.warden.core.approval.GrantStore.InMemory(),
-          audit,
-          Clock.systemUTC());
+      grants =
+          new dev.warden.core.approval.Grants(
+              audit instanceof StoreAuditLog log
+                  ? new dev.warden.store.JdbcGrantStore(log.store())
+                  : new dev.warden.core.approval.GrantStore.InMemory(),
+              audit,
+              Clock.systemUTC());
     } catch (Exception e) {
       throw new IOException("cannot read the just-in-time grants: " + e.getMessage(), e);
     }
+    if (audit instanceof StoreAuditLog) {
+      timer.scheduleWithFixedDelay(
+          () -> {
+            try {
+              grants.refresh();
+            } catch (Exception e) {
+              LOG.debug("grants not re-read: {}", e.getMessage());
+            }
+          },
+          GRANTS_REFRESH.toMillis(),
+          GRANTS_REFRESH.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+    return grants;
   }
+
+  /** How often grants are read again from a shared store. */
+  static final Duration GRANTS_REFRESH = Duration.ofSeconds(3);
 
   private static void closeAudit(AuditLog audit) {
     if (audit instanceof StoreAuditLog log) {
@@ -259,6 +286,11 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Transport transport = Transport.best();
     ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+    // Approval expiries, the shared store's polls, grant refreshes: small, scheduled, off the
+    // loops.
+    var timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("warden-approvals").daemon().unstarted(r));
     GatewayContext context =
         new GatewayContext(
             config,
@@ -276,8 +308,8 @@ public final class Gateway implements AutoCloseable {
             scramCaches(config),
             new DatabaseCatalogs(
                 Clock.systemUTC(), pipeline.analyzesStatements() ? pipeline::analyze : null),
-            approvals(pipeline.audit(), config.approvals()),
-            grants(pipeline.audit()));
+            approvals(pipeline.audit(), config.approvals(), timer),
+            grants(pipeline.audit(), timer));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,
     // and extra loops cost context switches (measured: -35% pgbench tps on 2 cores with 4 loops).
@@ -335,6 +367,7 @@ public final class Gateway implements AutoCloseable {
       }
       Gateway gateway =
           new Gateway(context, acceptors, workers, listener, admin, identities, reloader);
+      gateway.timer = timer;
       gateway.retention = retention(config, pipeline.audit());
       LOG.info(
           "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
@@ -366,6 +399,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   private java.util.concurrent.ScheduledExecutorService retention;
+
+  private java.util.concurrent.ScheduledExecutorService timer;
 
   /** Removes records older than {@code audit.retention}, hourly (none when it is zero). */
   private static java.util.concurrent.ScheduledExecutorService retention(
@@ -435,6 +470,7 @@ public final class Gateway implements AutoCloseable {
       retention.shutdownNow();
     }
     context.approvals().close();
+    timer.shutdownNow();
     closeAudit(context.pipeline().audit());
   }
 

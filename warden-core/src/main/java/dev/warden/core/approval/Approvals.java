@@ -209,6 +209,27 @@ public final class Approvals implements AutoCloseable {
     return request;
   }
 
+  /**
+   * Checks the requests this process waits for against the store, and ends the waits of those
+   * decided elsewhere — through another gateway sharing the store. Runs on the timer every {@code
+   * every}; a store that does not answer is tried again next time (the waits go on).
+   */
+  public void pollStore(Duration every) {
+    timer.scheduleWithFixedDelay(
+        () -> {
+          for (String id : List.copyOf(waiting.keySet())) {
+            try {
+              store.find(id).filter(r -> r.state().ended()).ifPresent(this::settle);
+            } catch (Exception e) {
+              return; // the store is away: the next round tries again
+            }
+          }
+        },
+        every.toMillis(),
+        every.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
   /** An approved request's statement was forwarded to the database. */
   public void executed(ApprovalRequest request) {
     record(request, "executed", request.requester(), null);

@@ -120,6 +120,24 @@ public final class Grants {
     return revoked;
   }
 
+  /**
+   * Reads the grants again from the store, so grants created or revoked through another gateway
+   * sharing it apply here too. A revocation made here that the store has not saved stays revoked.
+   */
+  public void refresh() throws Exception {
+    Instant since = clock.instant().minus(Duration.ofDays(1));
+    for (JitGrant stored : store.load(since)) {
+      JitGrant held = grants.get(stored.id());
+      if (held != null && held.revokedAt() != null && stored.revokedAt() == null) {
+        continue; // revoked here; the store has not caught up
+      }
+      if (!stored.equals(held)) {
+        grants.put(stored.id(), stored);
+        engines.remove(stored.id());
+      }
+    }
+  }
+
   public List<JitGrant> list(boolean activeOnly) {
     Instant now = clock.instant();
     List<JitGrant> out = new ArrayList<>();
