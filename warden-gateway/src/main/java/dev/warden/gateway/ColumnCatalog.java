@@ -2,8 +2,14 @@ package dev.warden.gateway;
 
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementPart;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * The columns of a database's tables and views, by table OID and attribute number, as a
@@ -18,40 +24,37 @@ public final class ColumnCatalog {
   public record Column(String schema, String table, String name) {}
 
   private final Map<Long, Column> columns;
-  private final Map<String, java.util.List<Column>> byTable;
-  private final Map<String, java.util.List<Column>> byName;
+  private final Map<String, List<Column>> byTable;
+  private final Map<String, List<Column>> byName;
 
   /** View definitions (schema-qualified SQL), by "schema.name". */
   private final Map<String, String> views;
 
   /** Reads a view's definition; null when statements are not analyzed. */
-  private final java.util.function.Function<String, Statement> analyzer;
+  private final Function<String, Statement> analyzer;
 
   /** Views analyzed so far (their one SELECT part; empty when it cannot be traced). */
-  private final java.util.concurrent.ConcurrentMap<String, java.util.Optional<StatementPart>>
-      analyzed = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Optional<StatementPart>> analyzed = new ConcurrentHashMap<>();
 
   private ColumnCatalog(
-      Map<Long, Column> columns,
-      Map<String, String> views,
-      java.util.function.Function<String, Statement> analyzer) {
+      Map<Long, Column> columns, Map<String, String> views, Function<String, Statement> analyzer) {
     this.columns = columns;
     this.views = views;
     this.analyzer = analyzer;
     // In attribute order, so a table's columns are listed as SELECT * returns them.
-    java.util.List<Column> ordered =
+    List<Column> ordered =
         columns.entrySet().stream()
             .sorted(Map.Entry.comparingByKey())
             .map(Map.Entry::getValue)
             .toList();
-    Map<String, java.util.List<Column>> tables = new HashMap<>();
+    Map<String, List<Column>> tables = new HashMap<>();
     for (Column c : ordered) {
-      tables.computeIfAbsent(c.schema() + "." + c.table(), k -> new java.util.ArrayList<>()).add(c);
+      tables.computeIfAbsent(c.schema() + "." + c.table(), k -> new ArrayList<>()).add(c);
     }
     this.byTable = tables;
-    Map<String, java.util.List<Column>> names = new HashMap<>();
+    Map<String, List<Column>> names = new HashMap<>();
     for (Column c : ordered) {
-      names.computeIfAbsent(c.table(), k -> new java.util.ArrayList<>()).add(c);
+      names.computeIfAbsent(c.table(), k -> new ArrayList<>()).add(c);
     }
     this.byName = names;
   }
@@ -60,11 +63,11 @@ public final class ColumnCatalog {
    * The columns of a table in attribute order, or an empty list when it is not known. A null schema
    * (a name not resolved through the search path) means the tables of that name in every schema.
    */
-  public java.util.List<Column> columnsOf(String schema, String table) {
+  public List<Column> columnsOf(String schema, String table) {
     if (schema == null) {
-      return byName.getOrDefault(table, java.util.List.of());
+      return byName.getOrDefault(table, List.of());
     }
-    return byTable.getOrDefault(schema + "." + table, java.util.List.of());
+    return byTable.getOrDefault(schema + "." + table, List.of());
   }
 
   /** The column, or null when the table is not known (created after the catalog was read). */
@@ -86,11 +89,11 @@ public final class ColumnCatalog {
    * view's columns in order. Empty when it is not a view, or its definition cannot be traced (then
    * callers fail closed).
    */
-  public java.util.Optional<StatementPart> view(String schema, String name) {
+  public Optional<StatementPart> view(String schema, String name) {
     String key = schema + "." + name;
     String sql = views.get(key);
     if (sql == null || analyzer == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     return analyzed.computeIfAbsent(
         key,
@@ -98,9 +101,9 @@ public final class ColumnCatalog {
           Statement statement = analyzer.apply(sql);
           if (statement.parts().size() != 1
               || statement.parts().getFirst().columns().outputs().isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
           }
-          return java.util.Optional.of(statement.parts().getFirst());
+          return Optional.of(statement.parts().getFirst());
         });
   }
 
@@ -125,7 +128,7 @@ public final class ColumnCatalog {
     }
 
     /** With {@code analyzer}, views are traced to the columns they read. */
-    public ColumnCatalog build(java.util.function.Function<String, Statement> analyzer) {
+    public ColumnCatalog build(Function<String, Statement> analyzer) {
       return new ColumnCatalog(Map.copyOf(columns), Map.copyOf(views), analyzer);
     }
   }

@@ -1,11 +1,13 @@
 package dev.warden.gateway;
 
 import dev.warden.core.sql.FunctionCatalog;
+import dev.warden.core.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * Each connection's catalogs: its functions (volatility from pg_proc) and its tables' columns (from
@@ -26,11 +28,10 @@ public final class DatabaseCatalogs {
   private final ConcurrentMap<String, ColumnCatalog> columns = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Instant> loading = new ConcurrentHashMap<>();
   private final Clock clock;
-  private final java.util.function.Function<String, dev.warden.core.sql.Statement> analyzer;
+  private final Function<String, Statement> analyzer;
 
   /** {@code analyzer} traces view definitions (null: views are known by their own names only). */
-  public DatabaseCatalogs(
-      Clock clock, java.util.function.Function<String, dev.warden.core.sql.Statement> analyzer) {
+  public DatabaseCatalogs(Clock clock, Function<String, Statement> analyzer) {
     this.clock = clock;
     this.analyzer = analyzer;
   }

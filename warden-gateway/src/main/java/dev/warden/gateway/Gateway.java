@@ -1,6 +1,11 @@
 package dev.warden.gateway;
 
 import dev.warden.admin.AdminServer;
+import dev.warden.core.approval.ApprovalStore;
+import dev.warden.core.approval.Approvals;
+import dev.warden.core.approval.GrantStore;
+import dev.warden.core.approval.Grants;
+import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.audit.AuditLog;
 import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.policy.AllowAllPolicy;
@@ -19,6 +24,8 @@ import dev.warden.sql.postgres.CachingAnalyzer;
 import dev.warden.sql.postgres.PgQuery;
 import dev.warden.store.AuditKeys;
 import dev.warden.store.AuditStore;
+import dev.warden.store.JdbcApprovalStore;
+import dev.warden.store.JdbcGrantStore;
 import dev.warden.store.StoreAuditLog;
 import dev.warden.store.StoreUnavailableException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -29,10 +36,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +52,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,18 +146,14 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */
-  private static dev.warden.core.approval.Approvals approvals(
-      AuditLog audit,
-      WardenConfig.Approvals config,
-      java.util.concurrent.ScheduledExecutorService timer)
+  private static Approvals approvals(
+      AuditLog audit, WardenConfig.Approvals config, ScheduledExecutorService timer)
       throws IOException {
-    dev.warden.core.approval.ApprovalStore store =
+    ApprovalStore store =
         audit instanceof StoreAuditLog log
-            ? new dev.warden.store.JdbcApprovalStore(log.store())
-            : new dev.warden.core.approval.ApprovalStore.InMemory();
-    var approvals =
-        new dev.warden.core.approval.Approvals(
-            store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
+            ? new JdbcApprovalStore(log.store())
+            : new ApprovalStore.InMemory();
+    var approvals = new Approvals(store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
     if (audit instanceof StoreAuditLog) {
       // Another gateway sharing the store may decide a request a session here waits for.
       approvals.pollStore(Duration.ofSeconds(1));
@@ -178,15 +186,14 @@ public final class Gateway implements AutoCloseable {
    * Just-in-time grants, kept in the audit store (in memory without one); read again every few
    * seconds, so grants made or revoked through another gateway sharing the store apply here too.
    */
-  private static dev.warden.core.approval.Grants grants(
-      AuditLog audit, java.util.concurrent.ScheduledExecutorService timer) throws IOException {
-    dev.warden.core.approval.Grants grants;
+  private static Grants grants(AuditLog audit, ScheduledExecutorService timer) throws IOException {
+    Grants grants;
     try {
       grants =
-          new dev.warden.core.approval.Grants(
+          new Grants(
               audit instanceof StoreAuditLog log
-                  ? new dev.warden.store.JdbcGrantStore(log.store())
-                  : new dev.warden.core.approval.GrantStore.InMemory(),
+                  ? new JdbcGrantStore(log.store())
+                  : new GrantStore.InMemory(),
               audit,
               Clock.systemUTC());
     } catch (Exception e) {
@@ -248,8 +255,8 @@ public final class Gateway implements AutoCloseable {
    * The key of {@code token} masks, kept in the data directory so a value's token stays the same
    * across restarts (joins on tokens keep working). Created once, readable by the owner only.
    */
-  static byte[] maskTokenKey(java.nio.file.Path dataDir) throws IOException {
-    java.nio.file.Path file = dataDir.resolve("mask-token.key");
+  static byte[] maskTokenKey(Path dataDir) throws IOException {
+    Path file = dataDir.resolve("mask-token.key");
     if (Files.exists(file)) {
       byte[] key = Files.readAllBytes(file);
       if (key.length < 32) {
@@ -260,15 +267,14 @@ public final class Gateway implements AutoCloseable {
     Files.createDirectories(dataDir);
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
-    java.nio.file.Path temporary = Files.createTempFile(dataDir, "mask-token", ".tmp");
+    Path temporary = Files.createTempFile(dataDir, "mask-token", ".tmp");
     try {
-      java.nio.file.Files.setPosixFilePermissions(
-          temporary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system: the data directory's own permissions protect it.
     }
     Files.write(temporary, key);
-    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
     return key;
   }
 
@@ -358,7 +364,7 @@ public final class Gateway implements AutoCloseable {
         pipeline
             .audit()
             .append(
-                new dev.warden.core.audit.AuditEvent.PolicyChanged(
+                new AuditEvent.PolicyChanged(
                     versions.current().loadedAt(),
                     versions.current().number(),
                     versions.current().sha256(),
@@ -373,7 +379,7 @@ public final class Gateway implements AutoCloseable {
           "warden listening for PostgreSQL on {} ({}, TLS by {}), admin on {}:{}",
           listener.localAddress(),
           transport.name(),
-          io.netty.handler.ssl.OpenSsl.isAvailable() ? "BoringSSL" : "the JDK",
+          OpenSsl.isAvailable() ? "BoringSSL" : "the JDK",
           config.admin().host(),
           admin.port());
       return gateway;
@@ -398,13 +404,12 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private java.util.concurrent.ScheduledExecutorService retention;
+  private ScheduledExecutorService retention;
 
-  private java.util.concurrent.ScheduledExecutorService timer;
+  private ScheduledExecutorService timer;
 
   /** Removes records older than {@code audit.retention}, hourly (none when it is zero). */
-  private static java.util.concurrent.ScheduledExecutorService retention(
-      WardenConfig config, AuditLog audit) {
+  private static ScheduledExecutorService retention(WardenConfig config, AuditLog audit) {
     Duration keep = config.audit().retention();
     if (keep.isZero() || !(audit instanceof StoreAuditLog log)) {
       return null;

@@ -1,11 +1,14 @@
 package dev.warden.gateway;
 
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.audit.AuditLog;
 import dev.warden.core.policy.PolicyException;
 import dev.warden.core.policy.PolicyVersions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +28,7 @@ final class PolicyReloader implements AutoCloseable {
   private final Path file;
   private final ScheduledExecutorService timer;
   private final GatewayMetrics metrics;
-  private final dev.warden.core.audit.AuditLog audit;
+  private final AuditLog audit;
   private String lastReadError;
 
   PolicyReloader(
@@ -33,7 +36,7 @@ final class PolicyReloader implements AutoCloseable {
       Path file,
       Duration interval,
       GatewayMetrics metrics,
-      dev.warden.core.audit.AuditLog audit) {
+      AuditLog audit) {
     this.audit = audit;
     this.versions = versions;
     this.file = file;
@@ -69,7 +72,7 @@ final class PolicyReloader implements AutoCloseable {
       PolicyVersions.Version version = versions.load(text, file.toString());
       metrics.policyReload(true);
       audit.append(
-          new dev.warden.core.audit.AuditEvent.PolicyChanged(
+          new AuditEvent.PolicyChanged(
               version.loadedAt(), version.number(), version.sha256(), file.toString(), null));
       LOG.info(
           "policy reloaded from {}: version {} (sha256 {}) replaces version {}",
@@ -80,12 +83,8 @@ final class PolicyReloader implements AutoCloseable {
     } catch (PolicyException e) {
       metrics.policyReload(false);
       audit.append(
-          new dev.warden.core.audit.AuditEvent.PolicyChanged(
-              java.time.Instant.now(),
-              before,
-              versions.current().sha256(),
-              file.toString(),
-              e.getMessage()));
+          new AuditEvent.PolicyChanged(
+              Instant.now(), before, versions.current().sha256(), file.toString(), e.getMessage()));
       LOG.error(
           "policy file {} rejected, version {} stays in force: {}", file, before, e.getMessage());
     }

@@ -1,6 +1,8 @@
 package dev.warden.core.approval;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
@@ -56,9 +58,7 @@ public record ApprovalRequest(
 
   public ApprovalRequest {
     parameters =
-        parameters == null
-            ? List.of()
-            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters));
+        parameters == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(parameters));
     objects = List.copyOf(objects);
     approvers = Set.copyOf(approvers);
     votes = List.copyOf(votes);

@@ -9,15 +9,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Approval requests and their decisions. A held statement becomes a request whose future the
@@ -33,11 +37,10 @@ public final class Approvals implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Duration defaultTimeout;
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
-  private final List<java.util.function.Consumer<ApprovalRequest>> onRequested =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<ApprovalRequest>> onRequested = new CopyOnWriteArrayList<>();
 
   /** Calls {@code listener} with every new request (to notify approvers); must not block. */
-  public void onRequested(java.util.function.Consumer<ApprovalRequest> listener) {
+  public void onRequested(Consumer<ApprovalRequest> listener) {
     onRequested.add(listener);
   }
 
@@ -304,7 +307,7 @@ public final class Approvals implements AutoCloseable {
       }
       ApprovalRequest next = found.get().with(state, found.get().votes(), clock.instant());
       store.save(next);
-      record(next, state.name().toLowerCase(java.util.Locale.ROOT), actor, why);
+      record(next, state.name().toLowerCase(Locale.ROOT), actor, why);
       settle(next);
     } catch (Exception e) {
       Waiting w = waiting.remove(id);
@@ -327,11 +330,7 @@ public final class Approvals implements AutoCloseable {
         store.find(id).orElseThrow(() -> new ApprovalException(404, "no approval request " + id));
     if (request.state().ended()) {
       throw new ApprovalException(
-          409,
-          "request "
-              + id
-              + " is already "
-              + request.state().name().toLowerCase(java.util.Locale.ROOT));
+          409, "request " + id + " is already " + request.state().name().toLowerCase(Locale.ROOT));
     }
     if (!clock.instant().isBefore(request.expiresAt())) {
       end(id, ApprovalRequest.State.EXPIRED, null, "timed out");
@@ -339,7 +338,7 @@ public final class Approvals implements AutoCloseable {
     }
     String subject = approver.identity().subject();
     if (subject.equals(request.requester())
-        && java.util.Objects.equals(approver.identity().issuer(), request.requesterIssuer())) {
+        && Objects.equals(approver.identity().issuer(), request.requesterIssuer())) {
       throw new ApprovalException(403, "the requester cannot approve or deny their own request");
     }
     Set<String> memberships = new HashSet<>(approver.identity().groups());

@@ -1,9 +1,14 @@
 package dev.warden.core.audit;
 
+import dev.warden.core.approval.ApprovalRequest;
+import dev.warden.core.approval.JitGrant;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /** Something worth recording. Events carry no secrets and no statement literals. */
 public sealed interface AuditEvent {
@@ -32,7 +37,7 @@ public sealed interface AuditEvent {
       long statementId,
       Statement statement,
       Decision decision,
-      java.util.List<String> parameters)
+      List<String> parameters)
       implements AuditEvent {
     public StatementDecided(
         Instant at,
@@ -40,14 +45,14 @@ public sealed interface AuditEvent {
         long statementId,
         Statement statement,
         Decision decision) {
-      this(at, session, statementId, statement, decision, java.util.List.of());
+      this(at, session, statementId, statement, decision, List.of());
     }
 
     public StatementDecided {
       parameters =
           parameters == null
-              ? java.util.List.of()
-              : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters));
+              ? List.of()
+              : Collections.unmodifiableList(new ArrayList<>(parameters));
     }
   }
 
@@ -62,23 +67,14 @@ public sealed interface AuditEvent {
       long statementId,
       long rows,
       String errorSqlState,
-      java.util.List<String> columns,
-      java.util.List<java.util.List<String>> sampleRows,
-      java.util.List<String> messages,
+      List<String> columns,
+      List<List<String>> sampleRows,
+      List<String> messages,
       long durationMicros)
       implements AuditEvent {
     public StatementCompleted(
         Instant at, SessionContext session, long statementId, long rows, String errorSqlState) {
-      this(
-          at,
-          session,
-          statementId,
-          rows,
-          errorSqlState,
-          java.util.List.of(),
-          java.util.List.of(),
-          java.util.List.of(),
-          -1);
+      this(at, session, statementId, rows, errorSqlState, List.of(), List.of(), List.of(), -1);
     }
   }
 
@@ -93,16 +89,11 @@ public sealed interface AuditEvent {
       String step,
       String actor,
       String comment,
-      dev.warden.core.approval.ApprovalRequest request)
+      ApprovalRequest request)
       implements AuditEvent {}
 
   /** A just-in-time grant was created, used, or revoked (by whom). */
-  record GrantChanged(
-      Instant at,
-      String grantId,
-      String step,
-      String actor,
-      dev.warden.core.approval.JitGrant grant)
+  record GrantChanged(Instant at, String grantId, String step, String actor, JitGrant grant)
       implements AuditEvent {}
 
   /** A policy version was loaded (or a new one rejected). */

@@ -3,10 +3,16 @@ package dev.warden.core.session;
 import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.audit.AuditLog;
 import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.Limits;
+import dev.warden.core.policy.Masking;
 import dev.warden.core.policy.PolicyEngine;
+import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The protocol-neutral path of every statement: analyse, decide, record, and only then may the wire
@@ -27,7 +33,7 @@ public final class StatementPipeline {
 
   /** Whether statements are analysed at all (false when no policy is configured). */
   public boolean analyzesStatements() {
-    return !(analyzer instanceof dev.warden.core.sql.UnanalyzedSqlAnalyzer);
+    return !(analyzer instanceof UnanalyzedSqlAnalyzer);
   }
 
   /** Analyses a statement (e.g. at Parse) without deciding it. */
@@ -37,19 +43,13 @@ public final class StatementPipeline {
 
   /** Decides an analysed statement and records the decision before returning it. */
   public Admission admit(
-      SessionContext session,
-      long statementId,
-      Statement statement,
-      dev.warden.core.sql.FunctionCatalog functions) {
-    return record(session, decide(session, statementId, statement, functions), java.util.List.of());
+      SessionContext session, long statementId, Statement statement, FunctionCatalog functions) {
+    return record(session, decide(session, statementId, statement, functions), List.of());
   }
 
   /** Decides an analysed statement without recording it (see {@link #record}). */
   public Admission decide(
-      SessionContext session,
-      long statementId,
-      Statement statement,
-      dev.warden.core.sql.FunctionCatalog functions) {
+      SessionContext session, long statementId, Statement statement, FunctionCatalog functions) {
     Decision decision =
         policy.decide(
             session.identity(), session.roles(), session.connection(), statement, functions);
@@ -62,8 +62,7 @@ public final class StatementPipeline {
    * may run, the returned admission carries the future of its record's durability, which the wire
    * adapter must await before forwarding the statement.
    */
-  public Admission record(
-      SessionContext session, Admission admission, java.util.List<String> parameters) {
+  public Admission record(SessionContext session, Admission admission, List<String> parameters) {
     AuditEvent.StatementDecided event =
         new AuditEvent.StatementDecided(
             clock.instant(),
@@ -89,18 +88,17 @@ public final class StatementPipeline {
   }
 
   /** Whether sessions of these roles on this connection may only read (see PolicyEngine). */
-  public boolean readOnly(java.util.Set<String> roles, String connection) {
+  public boolean readOnly(Set<String> roles, String connection) {
     return policy.readOnly(roles, connection);
   }
 
   /** The limits of a whole session of these roles on this connection (see PolicyEngine). */
-  public dev.warden.core.policy.Limits sessionLimits(
-      java.util.Set<String> roles, String connection) {
+  public Limits sessionLimits(Set<String> roles, String connection) {
     return policy.limits(roles, connection);
   }
 
   /** What sessions of these roles on this connection see masked. */
-  public dev.warden.core.policy.Masking masking(java.util.Set<String> roles, String connection) {
+  public Masking masking(Set<String> roles, String connection) {
     return policy.masking(roles, connection);
   }
 

@@ -18,17 +18,23 @@ import dev.warden.protocol.postgres.message.ProtocolViolation;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.Wire;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -211,8 +217,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
         .addListener(
             f ->
                 client
-                    .writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE));
+                    .writeAndFlush(Unpooled.EMPTY_BUFFER)
+                    .addListener(ChannelFutureListener.CLOSE));
 
     client.write(new AuthenticationOk());
     backendConnection
@@ -258,13 +264,12 @@ final class AuthenticationHandler extends ClientPhaseHandler {
   }
 
   /** The client connection's TLS protocol and cipher suite, or "none". */
-  private String tlsDescription(io.netty.channel.Channel client) {
-    io.netty.handler.ssl.SslHandler ssl =
-        client.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+  private String tlsDescription(Channel client) {
+    SslHandler ssl = client.pipeline().get(SslHandler.class);
     if (!tls || ssl == null) {
       return "none";
     }
-    javax.net.ssl.SSLSession s = ssl.engine().getSession();
+    SSLSession s = ssl.engine().getSession();
     return s.getProtocol() + " " + s.getCipherSuite();
   }
 
@@ -302,16 +307,15 @@ final class AuthenticationHandler extends ClientPhaseHandler {
    * policy lets this identity only read (the database then refuses writes the analysis cannot see,
    * such as a function that writes), and the policy's {@code statement_timeout}.
    */
-  private java.util.Map<String, String> backendParameters(
+  private Map<String, String> backendParameters(
       Authenticated authenticated, Connection connection) {
-    java.util.Map<String, String> parameters =
-        new java.util.LinkedHashMap<>(this.parameters.forwarded());
+    Map<String, String> parameters = new LinkedHashMap<>(this.parameters.forwarded());
     // The server must read string constants as libpg_query does, whatever the database's default.
     parameters.put("standard_conforming_strings", "on");
     if (context.pipeline().readOnly(authenticated.roles(), connection.name())) {
       parameters.put("default_transaction_read_only", "on");
     }
-    java.time.Duration timeout =
+    Duration timeout =
         context
             .pipeline()
             .sessionLimits(authenticated.roles(), connection.name())

@@ -1,25 +1,33 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.mask.Classifiers;
 import dev.warden.core.sql.CopyFormat;
+import dev.warden.core.sql.Statement;
 import dev.warden.gateway.GatewayContext;
 import dev.warden.gateway.postgres.InFlight.Kind;
 import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.CommandComplete;
 import dev.warden.protocol.postgres.message.ErrorResponse;
 import dev.warden.protocol.postgres.message.FrontendMessage;
+import dev.warden.protocol.postgres.message.NoticeResponse;
 import dev.warden.protocol.postgres.message.Parse;
 import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.RowDescription;
 import dev.warden.protocol.postgres.message.Target;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +50,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   /** What goes to the client instead of a message that is not relayed as it is. */
   private final List<Object> substitutes = new ArrayList<>(2);
 
-  private io.netty.buffer.ByteBufAllocator allocator;
+  private ByteBufAllocator allocator;
 
   // The decode loop's state, shared with the masking of rows: the unchanged bytes not yet passed
   // on start at chunkStart; masked rows of consecutive messages go into one batch buffer, the
@@ -455,7 +463,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       new CopyFormat("binary", '\t', '"', '"', "", false, true);
 
   /** The COPY … TO part of a statement, or null. */
-  private static CopyFormat copyFormat(dev.warden.core.sql.Statement statement) {
+  private static CopyFormat copyFormat(Statement statement) {
     if (statement == null) {
       return null;
     }
@@ -501,11 +509,9 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       return true;
     }
     BackendMessage message = BackendMessage.decode(in.slice(offset, length));
-    java.util.Map<Character, String> fields =
-        message instanceof ErrorResponse e
-            ? e.fields()
-            : ((dev.warden.protocol.postgres.message.NoticeResponse) message).fields();
-    java.util.Map<Character, String> clean = new java.util.LinkedHashMap<>(fields);
+    Map<Character, String> fields =
+        message instanceof ErrorResponse e ? e.fields() : ((NoticeResponse) message).fields();
+    Map<Character, String> clean = new LinkedHashMap<>(fields);
     boolean changed = false;
     // A statement whose results carry masked values: a value the server quotes in its message
     // ("invalid input syntax for type integer: "Jane Doe"", "Key (email)=(…) already exists")
@@ -528,20 +534,15 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     if (!changed) {
       return true;
     }
-    substitutes.add(
-        type == 'E'
-            ? new ErrorResponse(clean)
-            : new dev.warden.protocol.postgres.message.NoticeResponse(clean));
+    substitutes.add(type == 'E' ? new ErrorResponse(clean) : new NoticeResponse(clean));
     return false;
   }
 
   /** A quoted value in an error text: "…" or the =(…) of a key detail. */
-  private static final java.util.regex.Pattern QUOTED =
-      java.util.regex.Pattern.compile("(\"|=\\()[^\"]*?(\"|\\))");
+  private static final Pattern QUOTED = Pattern.compile("(\"|=\\()[^\"]*?(\"|\\))");
 
   /** Error texts are rare and short: every classifier runs on them whenever masking is on. */
-  private static final dev.warden.core.mask.Classifiers ERROR_CLASSIFIERS =
-      dev.warden.core.mask.Classifiers.all();
+  private static final Classifiers ERROR_CLASSIFIERS = Classifiers.all();
 
   /** PortalSuspended: an Execute with a row count stops; the portal may be executed again. */
   private boolean suspended(InFlight h) {
@@ -763,7 +764,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     context
         .pipeline()
         .completed(
-            new dev.warden.core.audit.AuditEvent.StatementCompleted(
+            new AuditEvent.StatementCompleted(
                 context.pipeline().clock().instant(),
                 session.context,
                 statement.admission.statementId(),

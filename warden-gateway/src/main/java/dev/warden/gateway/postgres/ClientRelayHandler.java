@@ -5,8 +5,11 @@ import dev.warden.core.approval.Approvals;
 import dev.warden.core.approval.Estimate;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.mask.Classifiers;
 import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.DeclarativePolicyEngine;
 import dev.warden.core.policy.Limits;
+import dev.warden.core.policy.Masking;
 import dev.warden.core.session.Admission;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
@@ -34,13 +37,29 @@ import dev.warden.protocol.postgres.message.SaslResponse;
 import dev.warden.protocol.postgres.message.Sync;
 import dev.warden.protocol.postgres.message.Target;
 import dev.warden.protocol.postgres.message.Terminate;
+import dev.warden.store.StoreUnavailableException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The command phase, client to database: each message is decoded, each statement goes through the
@@ -164,7 +183,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         && !session.discardingUntilSync) {
       return awaitsApproval(ctx, frame, hold);
     }
-    java.util.concurrent.CompletableFuture<Void> durable = decided.admission().durable();
+    CompletableFuture<Void> durable = decided.admission().durable();
     if (durable == null) {
       return false;
     }
@@ -180,12 +199,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     // The timeout runs on this event loop (no timer thread per statement); whichever of it and
     // the store's answer comes first settles the wait, on the event loop.
     boolean[] settled = {false};
-    io.netty.util.concurrent.ScheduledFuture<?> timeout =
+    ScheduledFuture<?> timeout =
         ctx.executor()
             .schedule(
                 () -> settle(settled, durable, true),
                 context.config().audit().timeout().toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS);
+                TimeUnit.MILLISECONDS);
     durable.whenComplete(
         (ok, failure) ->
             ctx.executor()
@@ -200,8 +219,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   /** The portal of the Execute being decided (null for a Query). */
   private String decidedPortal;
 
-  private static final dev.warden.core.mask.Classifiers RECORD_CLASSIFIERS =
-      dev.warden.core.mask.Classifiers.all();
+  private static final Classifiers RECORD_CLASSIFIERS = Classifiers.all();
 
   /**
    * A held statement: holds it (and everything after it) while its approval request is opened off
@@ -211,14 +229,14 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    */
   private boolean awaitsApproval(ChannelHandlerContext ctx, ByteBuf frame, Decision.Hold hold) {
     Admission admission = decided.admission();
-    List<String> parameters = new java.util.ArrayList<>();
+    List<String> parameters = new ArrayList<>();
     for (String p :
         decidedPortal == null
             ? List.<String>of()
             : session.portalAuditParameters.getOrDefault(decidedPortal, List.of())) {
       parameters.add(p == null ? null : RECORD_CLASSIFIERS.scrub(p));
     }
-    java.util.Set<String> objects = new java.util.TreeSet<>();
+    Set<String> objects = new TreeSet<>();
     for (var part : admission.statement().parts()) {
       part.reads().forEach(t -> objects.add(t.toString()));
       part.writes().forEach(t -> objects.add(t.toString()));
@@ -240,7 +258,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             binding(admission),
             hold.quorum(),
             null);
-    java.util.function.Supplier<Estimate> estimate = estimator(ctx, admission.statement());
+    Supplier<Estimate> estimate = estimator(ctx, admission.statement());
     session.openingApproval = true;
     session.held.addFirst(frame);
     ctx.channel().config().setAutoRead(false);
@@ -264,8 +282,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /** Opens the approval (off the event loop: the store, the planner). */
-  private Opened open(
-      Decision.Hold hold, Approvals.Held held, java.util.function.Supplier<Estimate> estimate) {
+  private Opened open(Decision.Hold hold, Approvals.Held held, Supplier<Estimate> estimate) {
     try {
       Approvals approvals = context.approvals();
       if (hold.ask()) {
@@ -281,7 +298,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       }
       return new Opened.Waiting(approvals.request(withEstimate(held, estimate.get())));
     } catch (Exception e) {
-      throw new java.util.concurrent.CompletionException(e);
+      throw new CompletionException(e);
     }
   }
 
@@ -308,8 +325,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * The planner's estimate for a data change (asked only when a request is opened; waits at most
    * {@link PlanEstimator#DEADLINE}), null for other statements.
    */
-  private java.util.function.Supplier<Estimate> estimator(
-      ChannelHandlerContext ctx, dev.warden.core.sql.Statement statement) {
+  private Supplier<Estimate> estimator(ChannelHandlerContext ctx, Statement statement) {
     if (!PlanEstimator.changesRows(statement)) {
       return () -> null;
     }
@@ -326,7 +342,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             .completeOnTimeout(
                 Estimate.unavailable("no estimate in time"),
                 PlanEstimator.DEADLINE.toMillis() + 500,
-                java.util.concurrent.TimeUnit.MILLISECONDS)
+                TimeUnit.MILLISECONDS)
             .join();
   }
 
@@ -351,7 +367,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     switch (opened) {
       case null -> {
         Throwable cause =
-            failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            failure instanceof CompletionException c && c.getCause() != null
                 ? c.getCause()
                 : failure;
         decided =
@@ -386,7 +402,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                         + request.id()
                         + (asked.stillPending() ? " is still pending" : " was opened")
                         + " (approvers: "
-                        + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                        + String.join(", ", new TreeSet<>(request.approvers()))
                         + "; expires "
                         + request.expiresAt()
                         + "); once approved, send the same statement again and it runs once",
@@ -405,7 +421,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                     + ": "
                     + hold.reason()
                     + "); approvers: "
-                    + String.join(", ", new java.util.TreeSet<>(request.approvers()))
+                    + String.join(", ", new TreeSet<>(request.approvers()))
                     + "; expires "
                     + request.expiresAt()
                     + (request.estimate() != null && request.estimate().rows() != null
@@ -427,7 +443,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
                                 "an approver runs: warden approvals approve " + request.id())),
                     every,
                     every,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                    TimeUnit.MILLISECONDS);
         w.pending()
             .outcome()
             .whenComplete(
@@ -450,22 +466,22 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     if (m.parameters().isEmpty()) {
       return types.isEmpty() ? Bound.NONE : new Bound(types, List.of(), List.of());
     }
-    List<byte[]> values = new java.util.ArrayList<>(m.parameters().size());
+    List<byte[]> values = new ArrayList<>(m.parameters().size());
     for (ByteBuf p : m.parameters()) {
-      values.add(p == null ? null : io.netty.buffer.ByteBufUtil.getBytes(p));
+      values.add(p == null ? null : ByteBufUtil.getBytes(p));
     }
     return new Bound(types, m.parameterFormats(), values);
   }
 
   /** SHA-256 over bind parameter formats and values, each length-prefixed. */
-  private static void digest(java.security.MessageDigest digest, Bound bound) {
-    digest.update(bound.formats().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  private static void digest(MessageDigest digest, Bound bound) {
+    digest.update(bound.formats().toString().getBytes(StandardCharsets.UTF_8));
     for (byte[] p : bound.values()) {
       if (p == null) {
         digest.update(new byte[] {-1});
         continue;
       }
-      digest.update(java.nio.ByteBuffer.allocate(4).putInt(p.length).array());
+      digest.update(ByteBuffer.allocate(4).putInt(p.length).array());
       digest.update(p);
     }
   }
@@ -473,35 +489,31 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   /** What an ask-mode approval is bound to: identity, connection, exact text and parameters. */
   private String binding(Admission admission) {
     try {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (String part :
           List.of(
               session.context.identity().subject(),
               String.valueOf(session.context.identity().issuer()),
               session.context.connection(),
               admission.statement().text())) {
-        byte[] bytes = part.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+        digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
         digest.update(bytes);
       }
       digest(digest, decidedBound());
-      return java.util.HexFormat.of().formatHex(digest.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
   /** An approval request ended: the held statement runs, or is refused. */
   private void approvalSettled(
-      Decision.Hold hold,
-      dev.warden.core.approval.ApprovalRequest outcome,
-      Throwable failure,
-      List<String> parameters) {
+      Decision.Hold hold, ApprovalRequest outcome, Throwable failure, List<String> parameters) {
     session.pendingApproval = null;
     Admission admission = decided.admission();
     String id = outcome == null ? "(unknown)" : outcome.id();
-    if (failure == null
-        && outcome.state() == dev.warden.core.approval.ApprovalRequest.State.APPROVED) {
+    if (failure == null && outcome.state() == ApprovalRequest.State.APPROVED) {
       Admission allowed =
           new Admission(
               admission.statementId(),
@@ -564,8 +576,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /** Ends a wait for an audit record: the held statement runs, or is refused. */
-  private void settle(
-      boolean[] settled, java.util.concurrent.CompletableFuture<Void> durable, boolean timedOut) {
+  private void settle(boolean[] settled, CompletableFuture<Void> durable, boolean timedOut) {
     if (settled[0]) {
       return;
     }
@@ -578,15 +589,14 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /** A statement whose record the audit store did not accept: refused, never forwarded. */
-  private Guarded unrecorded(
-      Guarded guarded, java.util.concurrent.CompletableFuture<Void> durable, boolean timedOut) {
+  private Guarded unrecorded(Guarded guarded, CompletableFuture<Void> durable, boolean timedOut) {
     context.metrics().auditUnavailable();
     String why =
         timedOut
             ? "did not confirm the statement's record within "
                 + context.config().audit().timeout().toMillis()
                 + " ms"
-            : durable.exceptionNow() instanceof dev.warden.store.StoreUnavailableException
+            : durable.exceptionNow() instanceof StoreUnavailableException
                 ? "does not accept records"
                 : "failed to record the statement";
     return denied(
@@ -716,13 +726,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         }
         if (bind.masking != null && bind.statement != null) {
           // Values bound into written columns, to refuse a mask written back.
-          java.util.Map<Integer, String> written = new java.util.HashMap<>();
+          Map<Integer, String> written = new HashMap<>();
           for (var part : bind.statement.parts()) {
             for (var write : part.columns().writes()) {
               int n = write.parameter();
               if (n > 0 && n <= m.parameters().size() && m.parameters().get(n - 1) != null) {
-                written.put(
-                    n, m.parameters().get(n - 1).toString(java.nio.charset.StandardCharsets.UTF_8));
+                written.put(n, m.parameters().get(n - 1).toString(StandardCharsets.UTF_8));
               }
             }
           }
@@ -755,7 +764,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         entry.capture = capture();
         if (entry.capture != null) {
           entry.capture.columns =
-              session.describedColumns.getOrDefault("P" + m.portal(), java.util.List.of());
+              session.describedColumns.getOrDefault("P" + m.portal(), List.of());
         }
         entry.masking = guarded.masking();
         entry.outputMasks = guarded.outputs();
@@ -822,8 +831,8 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /** What this session sees masked, or null when nothing is (results then pass untouched). */
-  private dev.warden.core.policy.Masking masking() {
-    dev.warden.core.policy.Masking masking =
+  private Masking masking() {
+    Masking masking =
         context.pipeline().masking(session.context.roles(), session.context.connection());
     return masking.active() ? masking : null;
   }
@@ -832,8 +841,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * An admission after masking's own checks, with what its result needs: the session's masking
    * (null when nothing is masked) and the outputs to mask as a whole.
    */
-  private record Guarded(
-      Admission admission, dev.warden.core.policy.Masking masking, OutputMasks outputs) {}
+  private record Guarded(Admission admission, Masking masking, OutputMasks outputs) {}
 
   /**
    * What masking forbids before a statement runs (oracles, values computed from masked columns,
@@ -841,7 +849,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * masked tables; see {@link MaskingGuard}). A denial is recorded like any other decision.
    */
   private Guarded guard(Admission admission, String portal) {
-    dev.warden.core.policy.Masking masking = masking();
+    Masking masking = masking();
     if (masking == null || !admission.allowed()) {
       return new Guarded(admission, masking, OutputMasks.NONE);
     }
@@ -850,9 +858,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             admission.statement(),
             masking,
             context.catalogs().columns(session.context.connection()),
-            portal == null
-                ? java.util.Map.of()
-                : session.portalParameters.getOrDefault(portal, java.util.Map.of()));
+            portal == null ? Map.of() : session.portalParameters.getOrDefault(portal, Map.of()));
     if (verdict.deny() == null) {
       return new Guarded(admission, masking, verdict.outputs());
     }
@@ -896,7 +902,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     boolean grantable =
         admission.decision() instanceof Decision.Hold
             || (admission.decision() instanceof Decision.Deny deny
-                && deny.rule().equals(dev.warden.core.policy.DeclarativePolicyEngine.DEFAULT_DENY));
+                && deny.rule().equals(DeclarativePolicyEngine.DEFAULT_DENY));
     if (grantable) {
       var granted = context.grants().decide(session.context, statement, functions);
       if (granted.isPresent()) {

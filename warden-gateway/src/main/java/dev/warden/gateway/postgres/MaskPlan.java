@@ -7,7 +7,10 @@ import dev.warden.gateway.ColumnCatalog;
 import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * How the columns of one result are masked, built from its RowDescription: a column that comes from
@@ -39,7 +42,7 @@ final class MaskPlan {
           new boolean[0],
           new boolean[0],
           new int[0],
-          new Classifiers(java.util.Set.of()));
+          new Classifiers(Set.of()));
 
   private final int[] actions;
   private final String[] replaced;
@@ -123,14 +126,14 @@ final class MaskPlan {
    */
   static MaskPlan unknown(int columns) {
     int[] actions = new int[columns];
-    java.util.Arrays.fill(actions, NULLIFY);
+    Arrays.fill(actions, NULLIFY);
     return new MaskPlan(
         actions,
         new MaskStrategy[columns],
         new boolean[columns],
         new boolean[columns],
         new int[columns],
-        new Classifiers(java.util.Set.of()));
+        new Classifiers(Set.of()));
   }
 
   /** {@link MaskStrategy.Redact}'s token, encoded once. */
@@ -210,7 +213,7 @@ final class MaskPlan {
    * buffer {@code target} supplies, and says so; false (nothing written) when the row goes on
    * unchanged. A row whose column count differs from the plan's is masked entirely.
    */
-  boolean rewrite(ByteBuf frame, java.util.function.Supplier<ByteBuf> target) {
+  boolean rewrite(ByteBuf frame, Supplier<ByteBuf> target) {
     int base = frame.readerIndex() + 5;
     int count = frame.getUnsignedShort(base);
     if (count != actions.length) {
@@ -221,8 +224,8 @@ final class MaskPlan {
     boolean[] nulled = this.nulled;
     int[] offsets = this.offsets;
     int[] lengths = this.lengths;
-    java.util.Arrays.fill(replaced, null);
-    java.util.Arrays.fill(nulled, false);
+    Arrays.fill(replaced, null);
+    Arrays.fill(nulled, false);
     boolean changed = false;
     int position = base + 2;
     for (int i = 0; i < count; i++) {

@@ -6,9 +6,14 @@ import dev.warden.core.policy.Masking;
 import dev.warden.core.sql.ColumnOrigin;
 import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementClass;
 import dev.warden.core.sql.StatementPart;
 import dev.warden.core.sql.TableRef;
 import dev.warden.gateway.ColumnCatalog;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +62,7 @@ final class MaskingGuard {
     OutputMasks outputs = OutputMasks.NONE;
     StatementPart rows = rowsPart(statement);
     for (StatementPart part : statement.parts()) {
-      if (part.verb().equals("EXECUTE")
-          && part.statementClass() == dev.warden.core.sql.StatementClass.UTILITY) {
+      if (part.verb().equals("EXECUTE") && part.statementClass() == StatementClass.UTILITY) {
         // Not resolved to a statement this session prepared (PREPARE earlier in the same string).
         return new Verdict(
             new Decision.Deny(
@@ -232,10 +236,10 @@ final class MaskingGuard {
       Masking masking,
       ColumnCatalog catalog,
       List<Integer> formats,
-      List<io.netty.buffer.ByteBuf> values) {
-    List<String> out = new java.util.ArrayList<>(values.size());
+      List<ByteBuf> values) {
+    List<String> out = new ArrayList<>(values.size());
     for (int i = 0; i < values.size(); i++) {
-      io.netty.buffer.ByteBuf v = values.get(i);
+      ByteBuf v = values.get(i);
       if (v == null) {
         out.add(null);
         continue;
@@ -245,8 +249,8 @@ final class MaskingGuard {
       int length = Math.min(v.readableBytes(), MAX_RECORDED_PARAMETER);
       String text =
           format == 0
-              ? v.toString(v.readerIndex(), length, java.nio.charset.StandardCharsets.UTF_8)
-              : "\\x" + io.netty.buffer.ByteBufUtil.hexDump(v, v.readerIndex(), length);
+              ? v.toString(v.readerIndex(), length, StandardCharsets.UTF_8)
+              : "\\x" + ByteBufUtil.hexDump(v, v.readerIndex(), length);
       out.add(length < v.readableBytes() ? text + "…" : text);
     }
     if (masking == null || statement == null) {

@@ -2,10 +2,15 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementPart;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
+import dev.warden.protocol.postgres.message.RowDescription;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,7 +44,7 @@ final class Session {
    * While a guarded write (one under maxRowsAffected) is out, the client's further messages wait
    * here, in order, until Warden has seen its row count and committed or rolled it back.
    */
-  final ArrayDeque<io.netty.buffer.ByteBuf> held = new ArrayDeque<>();
+  final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
 
   /** The guarded statement the held messages wait for; null when nothing is held. */
   InFlight guard;
@@ -51,8 +56,7 @@ final class Session {
   boolean waitingForIdle;
 
   /** Result descriptions of described prepared statements, kept while masking is active. */
-  final Map<String, dev.warden.protocol.postgres.message.RowDescription> statementDescriptions =
-      new HashMap<>();
+  final Map<String, RowDescription> statementDescriptions = new HashMap<>();
 
   /** Values bound into written columns, by portal and parameter number (masking only). */
   final Map<String, Map<Integer, String>> portalParameters = new HashMap<>();
@@ -81,7 +85,7 @@ final class Session {
   boolean awaitingRecord;
 
   /** Column names of described statements ("S" + name) and portals ("P" + name), for the audit. */
-  final Map<String, java.util.List<String>> describedColumns = new HashMap<>();
+  final Map<String, List<String>> describedColumns = new HashMap<>();
 
   /**
    * Each portal's bind parameters as sent: an approval binds to them, and the planner's estimate of
@@ -90,16 +94,16 @@ final class Session {
   final Map<String, PlanEstimator.Bound> portalBound = new HashMap<>();
 
   /** Parameter types each prepared statement's Parse declared (only those that declared some). */
-  final Map<String, java.util.List<Integer>> preparedParameterTypes = new HashMap<>();
+  final Map<String, List<Integer>> preparedParameterTypes = new HashMap<>();
 
   /** A held statement's approval request is being opened (its row estimate, the store). */
   boolean openingApproval;
 
   /** Bind parameters of each portal as the audit records them (masked where they must be). */
-  final Map<String, java.util.List<String>> portalAuditParameters = new HashMap<>();
+  final Map<String, List<String>> portalAuditParameters = new HashMap<>();
 
   /** SQL-level prepared statements (PREPARE name AS …) the server confirmed, by name. */
-  private final Map<String, dev.warden.core.sql.StatementPart> sqlPrepared = new HashMap<>();
+  private final Map<String, StatementPart> sqlPrepared = new HashMap<>();
 
   private long statementCount;
 
@@ -108,7 +112,7 @@ final class Session {
       Channel client,
       Channel backend,
       TransactionStatus status,
-      java.util.List<String> searchPath) {
+      List<String> searchPath) {
     this.context = context;
     this.client = client;
     this.backend = backend;
@@ -173,9 +177,9 @@ final class Session {
                   if (prepared == null) {
                     return p;
                   }
-                  var functions = new java.util.HashSet<>(prepared.functions());
+                  var functions = new HashSet<>(prepared.functions());
                   functions.addAll(p.functions());
-                  return new dev.warden.core.sql.StatementPart(
+                  return new StatementPart(
                       "EXECUTE",
                       prepared.statementClass(),
                       prepared.reads(),
