@@ -49,7 +49,9 @@ public final class DatabaseCatalogs {
   public boolean claimLoad(String connection) {
     Instant now = clock.instant();
     FunctionCatalog held = catalogs.get(connection);
-    if (held != null && held.loadedAt().plus(MAX_AGE).isAfter(now)) {
+    if (held != null
+        && held.loadedAt().plus(MAX_AGE).isAfter(now)
+        && !stale.containsKey(connection)) {
       return false;
     }
     Instant[] claimed = {null};
@@ -70,7 +72,40 @@ public final class DatabaseCatalogs {
     catalogs.put(connection, functions.build(clock.instant()));
     this.columns.put(connection, columns.build(analyzer));
     loading.remove(connection);
+    stale.remove(connection);
   }
+
+  /**
+   * A result came from a relation the catalog does not know (created since it was read): the
+   * catalog is to be read again now rather than at its age limit. True when the caller should start
+   * that read — at most once per {@link #STALE_INTERVAL} per connection.
+   */
+  public boolean markStale(String connection) {
+    Instant now = clock.instant();
+    boolean[] first = {false};
+    lastStale.compute(
+        connection,
+        (name, since) -> {
+          if (since == null || since.plus(STALE_INTERVAL).isBefore(now)) {
+            first[0] = true;
+            return now;
+          }
+          return since;
+        });
+    if (first[0]) {
+      stale.put(connection, now);
+    }
+    return first[0];
+  }
+
+  /** When each connection's catalog was last marked stale (to mark it at most so often). */
+  private final ConcurrentMap<String, Instant> lastStale = new ConcurrentHashMap<>();
+
+  /** How often an unknown relation may make a connection's catalog be read again. */
+  public static final Duration STALE_INTERVAL = Duration.ofSeconds(5);
+
+  /** Connections whose catalog missed a relation, since when. */
+  private final ConcurrentMap<String, Instant> stale = new ConcurrentHashMap<>();
 
   /** The columns of {@code connection}'s tables, as last read. */
   public ColumnCatalog columns(String connection) {

@@ -241,6 +241,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
             case QUERY -> {
               h.plan = MaskPlan.of(description, h.masking, columns, h.outputMasks);
               h.planResolved = true;
+              uncatalogued(h.plan);
             }
             case DESCRIBE_PORTAL -> {
               MaskPlan plan =
@@ -250,6 +251,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                       columns,
                       MaskingGuard.outputMasks(session.portal(h.name), h.masking, columns));
               session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
+              uncatalogued(plan);
             }
             // A statement's description: the portals bound to it get their plans at Bind.
             default -> session.statementDescriptions.put(h.name, description);
@@ -308,6 +310,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                     columns,
                     MaskingGuard.outputMasks(bind.statement, bind.masking, columns));
             session.portalPlans.put(bind.name, plan == null ? MaskPlan.NONE : plan);
+            uncatalogued(plan);
           }
         }
         if (bind.statement == null) {
@@ -811,5 +814,37 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         ErrorCode.INTERNAL,
         "lost track of the database's responses; the session was closed",
         "reconnect and retry");
+  }
+
+  /**
+   * A result column came from a relation the catalog does not know (created since it was read), so
+   * it was masked whole: the client is told, and the catalog is read again (on a backend session of
+   * its own) so the next statement is masked by what the relation really is.
+   */
+  private void uncatalogued(MaskPlan plan) {
+    if (plan == null || !plan.uncatalogued) {
+      return;
+    }
+    String connection = session.context.connection();
+    session.client.write(
+        PostgresErrors.notice(
+            "warden: a result column comes from a relation created since Warden read the catalog"
+                + " of connection "
+                + connection
+                + "; it is masked whole this time while the catalog is read again",
+            "run the statement again"));
+    if (context.catalogs().markStale(connection)) {
+      BackendConnector.connect(
+              context,
+              session.backend.eventLoop(),
+              context.config().connections().get(connection),
+              java.util.Map.of("application_name", "warden-catalog"))
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  ((BackendConnection) f.getNow()).channel().close();
+                }
+              });
+    }
   }
 }

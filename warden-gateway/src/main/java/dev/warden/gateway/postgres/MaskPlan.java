@@ -93,6 +93,7 @@ final class MaskPlan {
     boolean[] binary = new boolean[n];
     int[] types = new int[n];
     boolean any = false;
+    boolean anyUncatalogued = false;
     for (int i = 0; i < n; i++) {
       RowDescription.Field f = fields.get(i);
       types[i] = f.typeOid();
@@ -105,6 +106,12 @@ final class MaskPlan {
         mask = MaskingGuard.reported(masking, catalog, column);
       } else {
         mask = traced.at(i, n);
+        if (mask == null && uncatalogued(f, catalog)) {
+          // A relation created since the catalog was read: it may be a view over masked columns.
+          // Masked whole until the catalog is read again (the caller asks for that).
+          mask = UNCATALOGUED;
+          anyUncatalogued = true;
+        }
       }
       if (mask != null) {
         actions[i] = MASK;
@@ -115,10 +122,30 @@ final class MaskPlan {
         any = true;
       }
     }
-    return any
-        ? new MaskPlan(actions, strategies, textType, binary, types, masking.classifiers())
-        : null;
+    if (!any) {
+      return null;
+    }
+    MaskPlan plan =
+        new MaskPlan(actions, strategies, textType, binary, types, masking.classifiers());
+    plan.uncatalogued = anyUncatalogued;
+    return plan;
   }
+
+  /** The mask of a column from a relation the catalog does not know yet. */
+  static final Masking.ColumnMask UNCATALOGUED =
+      new Masking.ColumnMask("uncatalogued-relation", new MaskStrategy.Redact(), false);
+
+  /** The first OID PostgreSQL gives a user's object; below it, the system's own (initdb). */
+  private static final long FIRST_NORMAL_OID = 16384;
+
+  /** Whether a field comes from a user's relation the catalog does not know. */
+  static boolean uncatalogued(RowDescription.Field f, ColumnCatalog catalog) {
+    return Integer.toUnsignedLong(f.tableOid()) >= FIRST_NORMAL_OID
+        && catalog.column(f.tableOid(), f.columnNumber()) == null;
+  }
+
+  /** Some column was masked whole because its relation is not in the catalog yet. */
+  boolean uncatalogued;
 
   /**
    * For rows whose description Warden did not see (an Execute with no Describe): every column is

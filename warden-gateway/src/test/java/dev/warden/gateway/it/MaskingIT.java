@@ -498,4 +498,36 @@ class MaskingIT {
       }
     }
   }
+
+  @Test
+  void aViewCreatedSinceTheCatalogWasReadIsMaskedWholeUntilTheCatalogIsReadAgain()
+      throws Exception {
+    try (Connection c = connect("extended");
+        Statement s = c.createStatement()) {
+      rows(s, "SELECT 1"); // the session is up: the catalog has been read
+      try (Connection direct = direct();
+          Statement d = direct.createStatement()) {
+        d.execute("DROP VIEW IF EXISTS public.mask_pay_late");
+        d.execute(
+            "CREATE VIEW public.mask_pay_late AS SELECT id, secret AS k FROM public.mask_pay");
+      }
+      String sql = "SELECT k FROM public.mask_pay_late WHERE id = 1";
+      try (ResultSet rs = s.executeQuery(sql)) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("[REDACTED]");
+      }
+      assertThat(String.valueOf(s.getWarnings())).contains("masked whole this time");
+      // The catalog is read again: the view is traced like any other.
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      String value = "[REDACTED]";
+      while (value.equals("[REDACTED]") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        try (ResultSet rs = s.executeQuery(sql)) {
+          rs.next();
+          value = rs.getString(1);
+        }
+      }
+      assertThat(value).isEqualTo("*****-*****-37");
+    }
+  }
 }
