@@ -1,11 +1,7 @@
 package dev.warden.gateway.postgres;
 
-import dev.warden.core.approval.ApprovalRequest;
-import dev.warden.core.approval.Approvals;
-import dev.warden.core.approval.Estimate;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
-import dev.warden.core.mask.Classifiers;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.DeclarativePolicyEngine;
 import dev.warden.core.policy.Limits;
@@ -39,27 +35,17 @@ import dev.warden.protocol.postgres.message.Target;
 import dev.warden.protocol.postgres.message.Terminate;
 import dev.warden.store.StoreUnavailableException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The command phase, client to database: each message is decoded, each statement goes through the
@@ -80,6 +66,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean terminating;
   private boolean flushAfterForward;
   private ChannelHandlerContext ctx;
+  private ApprovalWait approvals;
 
   /**
    * The decision for the Query or Execute being held until its audit record is durable
@@ -96,6 +83,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.approvals = new ApprovalWait(context, session, ctx);
     session.release = this::releaseHeld;
   }
 
@@ -219,348 +207,44 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   /** The portal of the Execute being decided (null for a Query). */
   private String decidedPortal;
 
-  private static final Classifiers RECORD_CLASSIFIERS = Classifiers.all();
-
   /**
-   * A held statement: holds it (and everything after it) while its approval request is opened off
-   * the event loop — the planner's row estimate for a data change, then the store — and then, in
-   * wait mode, until the request ends; in ask mode it runs at once when an approval for exactly
-   * this statement is there, or is refused naming the request to get approved.
+   * A held statement: it and everything after it wait in the session while its approval runs its
+   * course ({@link ApprovalWait}); then it runs or is refused like any decided statement.
    */
   private boolean awaitsApproval(ChannelHandlerContext ctx, ByteBuf frame, Decision.Hold hold) {
-    Admission admission = decided.admission();
-    List<String> parameters = new ArrayList<>();
-    for (String p :
-        decidedPortal == null
-            ? List.<String>of()
-            : session.portalAuditParameters.getOrDefault(decidedPortal, List.of())) {
-      parameters.add(p == null ? null : RECORD_CLASSIFIERS.scrub(p));
-    }
-    Set<String> objects = new TreeSet<>();
-    for (var part : admission.statement().parts()) {
-      part.reads().forEach(t -> objects.add(t.toString()));
-      part.writes().forEach(t -> objects.add(t.toString()));
-    }
-    Approvals.Held held =
-        new Approvals.Held(
-            session.context.identity().subject(),
-            session.context.identity().issuer(),
-            session.context.sessionId(),
-            session.context.connection(),
-            RECORD_CLASSIFIERS.scrub(admission.statement().text()),
-            parameters,
-            admission.statement().statementClass().name(),
-            List.copyOf(objects),
-            hold.rule(),
-            hold.reason(),
-            hold.approvers(),
-            hold.timeout(),
-            binding(admission),
-            hold.quorum(),
-            null);
-    Supplier<Estimate> estimate = estimator(ctx, admission.statement());
-    session.openingApproval = true;
+    List<String> parameters = ApprovalWait.recordedParameters(session, decidedPortal);
     session.held.addFirst(frame);
     ctx.channel().config().setAutoRead(false);
-    CompletableFuture.supplyAsync(() -> open(hold, held, estimate), context.blockingExecutor())
-        .whenComplete(
-            (opened, failure) ->
-                ctx.executor().execute(() -> opened(hold, opened, failure, parameters)));
+    approvals.begin(
+        decided.admission(),
+        hold,
+        decidedPortal,
+        parameters,
+        verdict -> approvalEnded(hold, verdict, parameters));
     return true;
   }
 
-  /** What opening a held statement's approval came to. */
-  private sealed interface Opened {
-    /** Ask mode: this exact statement was approved; it runs (once). */
-    record Claimed(ApprovalRequest request) implements Opened {}
-
-    /** Ask mode: refused now; {@code request} (new, or still pending) must be approved first. */
-    record Asked(ApprovalRequest request, boolean stillPending) implements Opened {}
-
-    /** Wait mode: the statement waits for the request to end. */
-    record Waiting(Approvals.Pending pending) implements Opened {}
-  }
-
-  /** Opens the approval (off the event loop: the store, the planner). */
-  private Opened open(Decision.Hold hold, Approvals.Held held, Supplier<Estimate> estimate) {
-    try {
-      Approvals approvals = context.approvals();
-      if (hold.ask()) {
-        var approved = approvals.claim(held.binding());
-        if (approved.isPresent()) {
-          return new Opened.Claimed(approved.get());
-        }
-        var pending = approvals.pendingWith(held.binding());
-        if (pending.isPresent()) {
-          return new Opened.Asked(pending.get(), true);
-        }
-        return new Opened.Asked(approvals.ask(withEstimate(held, estimate.get())), false);
-      }
-      return new Opened.Waiting(approvals.request(withEstimate(held, estimate.get())));
-    } catch (Exception e) {
-      throw new CompletionException(e);
-    }
-  }
-
-  private static Approvals.Held withEstimate(Approvals.Held h, Estimate estimate) {
-    return new Approvals.Held(
-        h.requester(),
-        h.requesterIssuer(),
-        h.sessionId(),
-        h.connection(),
-        h.sql(),
-        h.parameters(),
-        h.statementClass(),
-        h.objects(),
-        h.rule(),
-        h.reason(),
-        h.approvers(),
-        h.timeout(),
-        h.binding(),
-        h.quorum(),
-        estimate);
-  }
-
   /**
-   * The planner's estimate for a data change (asked only when a request is opened; waits at most
-   * {@link PlanEstimator#DEADLINE}), null for other statements.
+   * The held statement's approval ended: approved, it still goes through masking's checks and the
+   * write-ahead record; refused, the client is told why.
    */
-  private Supplier<Estimate> estimator(ChannelHandlerContext ctx, Statement statement) {
-    if (!PlanEstimator.changesRows(statement)) {
-      return () -> null;
-    }
-    if (statement.parts().size() > 1) {
-      return () -> Estimate.unavailable("the string holds several statements");
-    }
-    var connection = context.config().connections().get(session.context.connection());
-    String schema = session.defaultSchema;
-    String sql = statement.text();
-    Bound bound = decidedBound();
-    var loop = ctx.channel().eventLoop();
-    return () ->
-        PlanEstimator.estimate(context, loop, connection, schema, sql, bound)
-            .completeOnTimeout(
-                Estimate.unavailable("no estimate in time"),
-                PlanEstimator.DEADLINE.toMillis() + 500,
-                TimeUnit.MILLISECONDS)
-            .join();
-  }
-
-  /** The parameters of the Execute being decided, as sent (none for a Query). */
-  private Bound decidedBound() {
-    return decidedPortal == null
-        ? Bound.NONE
-        : session.portalBound.getOrDefault(decidedPortal, Bound.NONE);
-  }
-
-  /** The approval is open (or could not be): on the event loop, the held statement goes on. */
-  private void opened(
-      Decision.Hold hold, Opened opened, Throwable failure, List<String> parameters) {
-    session.openingApproval = false;
-    if (!ctx.channel().isActive()) {
-      if (opened instanceof Opened.Waiting w) {
-        context.approvals().cancel(w.pending().request().id(), "the client disconnected");
-      }
-      return;
-    }
+  private void approvalEnded(
+      Decision.Hold hold, ApprovalWait.Verdict verdict, List<String> parameters) {
     Admission admission = decided.admission();
-    switch (opened) {
-      case null -> {
-        Throwable cause =
-            failure instanceof CompletionException c && c.getCause() != null
-                ? c.getCause()
-                : failure;
-        decided =
-            denied(
-                decided,
-                new Decision.Deny(
-                    hold.rule(),
-                    "the statement needs approval, and the approval request cannot be stored ("
-                        + cause.getMessage()
-                        + ")",
-                    "retry shortly; tell the operator if it persists"),
-                parameters);
-      }
-      case Opened.Claimed c ->
-          decided =
-              recorded(
-                  guard(
-                      new Admission(
-                          admission.statementId(),
-                          admission.statement(),
-                          new Decision.Allow(hold.rule(), hold.limits())),
-                      decidedPortal),
-                  parameters);
-      case Opened.Asked asked -> {
-        ApprovalRequest request = asked.request();
-        decided =
-            denied(
-                decided,
-                new Decision.Deny(
-                    hold.rule(),
-                    "the statement needs approval: request "
-                        + request.id()
-                        + (asked.stillPending() ? " is still pending" : " was opened")
-                        + " (approvers: "
-                        + String.join(", ", new TreeSet<>(request.approvers()))
-                        + "; expires "
-                        + request.expiresAt()
-                        + "); once approved, send the same statement again and it runs once",
-                    "an approver runs: warden approvals approve " + request.id()),
-                parameters);
-      }
-      case Opened.Waiting w -> {
-        ApprovalRequest request = w.pending().request();
-        session.pendingApproval = request.id();
-        session.client.writeAndFlush(
-            PostgresErrors.notice(
-                "warden: waiting for approval "
-                    + request.id()
-                    + " (rule "
-                    + hold.rule()
-                    + ": "
-                    + hold.reason()
-                    + "); approvers: "
-                    + String.join(", ", new TreeSet<>(request.approvers()))
-                    + "; expires "
-                    + request.expiresAt()
-                    + (request.estimate() != null && request.estimate().rows() != null
-                        ? "; the planner expects ~" + request.estimate().rows() + " rows"
-                        : ""),
-                "an approver runs: warden approvals approve " + request.id()));
-        long every = context.config().approvals().keepAlive().toMillis();
-        var keepAlive =
-            ctx.executor()
-                .scheduleAtFixedRate(
-                    () ->
-                        session.client.writeAndFlush(
-                            PostgresErrors.notice(
-                                "warden: still waiting for approval "
-                                    + request.id()
-                                    + " (expires "
-                                    + request.expiresAt()
-                                    + ")",
-                                "an approver runs: warden approvals approve " + request.id())),
-                    every,
-                    every,
-                    TimeUnit.MILLISECONDS);
-        w.pending()
-            .outcome()
-            .whenComplete(
-                (outcome, error) ->
-                    ctx.executor()
-                        .execute(
-                            () -> {
-                              keepAlive.cancel(false);
-                              approvalSettled(hold, outcome, error, parameters);
-                            }));
-        return;
-      }
-    }
-    releaseHeld();
-  }
-
-  /** A Bind's parameters as sent, copied (the frame goes on to the database). */
-  private Bound bound(Bind m) {
-    List<Integer> types = session.preparedParameterTypes.getOrDefault(m.statement(), List.of());
-    if (m.parameters().isEmpty()) {
-      return types.isEmpty() ? Bound.NONE : new Bound(types, List.of(), List.of());
-    }
-    List<byte[]> values = new ArrayList<>(m.parameters().size());
-    for (ByteBuf p : m.parameters()) {
-      values.add(p == null ? null : ByteBufUtil.getBytes(p));
-    }
-    return new Bound(types, m.parameterFormats(), values);
-  }
-
-  /** SHA-256 over bind parameter formats and values, each length-prefixed. */
-  private static void digest(MessageDigest digest, Bound bound) {
-    digest.update(bound.formats().toString().getBytes(StandardCharsets.UTF_8));
-    for (byte[] p : bound.values()) {
-      if (p == null) {
-        digest.update(new byte[] {-1});
-        continue;
-      }
-      digest.update(ByteBuffer.allocate(4).putInt(p.length).array());
-      digest.update(p);
-    }
-  }
-
-  /** What an ask-mode approval is bound to: identity, connection, exact text and parameters. */
-  private String binding(Admission admission) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (String part :
-          List.of(
-              session.context.identity().subject(),
-              String.valueOf(session.context.identity().issuer()),
-              session.context.connection(),
-              admission.statement().text())) {
-        byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-        digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
-        digest.update(bytes);
-      }
-      digest(digest, decidedBound());
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** An approval request ended: the held statement runs, or is refused. */
-  private void approvalSettled(
-      Decision.Hold hold, ApprovalRequest outcome, Throwable failure, List<String> parameters) {
-    session.pendingApproval = null;
-    Admission admission = decided.admission();
-    String id = outcome == null ? "(unknown)" : outcome.id();
-    if (failure == null && outcome.state() == ApprovalRequest.State.APPROVED) {
-      Admission allowed =
-          new Admission(
-              admission.statementId(),
-              admission.statement(),
-              new Decision.Allow(hold.rule(), hold.limits()));
-      decided = recorded(guard(allowed, decidedPortal), parameters);
-      if (decided.admission().allowed()) {
-        context.approvals().executed(outcome);
-      }
-    } else {
-      String reason;
-      String hint;
-      if (failure != null) {
-        reason = "the approval request failed (" + failure.getMessage() + "); nothing ran";
-        hint = "retry shortly";
-      } else {
-        switch (outcome.state()) {
-          case DENIED -> {
-            var vote = outcome.votes().getLast();
-            reason =
-                "request "
-                    + id
-                    + " was denied by "
-                    + vote.approver()
-                    + (vote.comment() == null || vote.comment().isBlank()
-                        ? ""
-                        : ": " + vote.comment())
-                    + "; nothing ran";
-            hint = "change the statement, or ask the approver";
-          }
-          case EXPIRED -> {
-            reason =
-                "request "
-                    + id
-                    + " expired: no approver decided by "
-                    + outcome.expiresAt()
-                    + "; nothing ran";
-            hint =
-                "ask an approver (" + String.join(", ", outcome.approvers()) + ") and run it again";
-          }
-          default -> {
-            reason = "request " + id + " was cancelled; nothing ran";
-            hint = "run it again";
-          }
+    switch (verdict) {
+      case ApprovalWait.Verdict.Run run -> {
+        Admission allowed =
+            new Admission(
+                admission.statementId(),
+                admission.statement(),
+                new Decision.Allow(hold.rule(), hold.limits()));
+        decided = recorded(guard(allowed, decidedPortal), parameters);
+        if (run.approved() != null && decided.admission().allowed()) {
+          context.approvals().executed(run.approved());
         }
       }
-      decided = denied(decided, new Decision.Deny(hold.rule(), reason, hint), parameters);
+      case ApprovalWait.Verdict.Refuse refuse ->
+          decided = denied(decided, refuse.deny(), parameters);
     }
     releaseHeld();
   }
@@ -712,7 +396,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.describedColumns.remove("P" + m.portal());
           }
         }
-        session.portalBound.put(m.portal(), bound(m));
+        session.portalBound.put(
+            m.portal(),
+            Bound.of(m, session.preparedParameterTypes.getOrDefault(m.statement(), List.of())));
         if (!m.parameters().isEmpty()) {
           // For the audit record and, should the statement be held, the approval request.
           session.portalAuditParameters.put(

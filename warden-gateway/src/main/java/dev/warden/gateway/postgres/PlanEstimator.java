@@ -16,6 +16,7 @@ import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.Sync;
 import dev.warden.protocol.postgres.message.Terminate;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,6 +58,18 @@ final class PlanEstimator {
    */
   record Bound(List<Integer> types, List<Integer> formats, List<byte[]> values) {
     static final Bound NONE = new Bound(List.of(), List.of(), List.of());
+
+    /** A Bind's parameters, copied (the frame goes on to the database), with Parse's types. */
+    static Bound of(Bind m, List<Integer> types) {
+      if (m.parameters().isEmpty()) {
+        return types.isEmpty() ? NONE : new Bound(types, List.of(), List.of());
+      }
+      List<byte[]> values = new ArrayList<>(m.parameters().size());
+      for (ByteBuf p : m.parameters()) {
+        values.add(p == null ? null : ByteBufUtil.getBytes(p));
+      }
+      return new Bound(types, m.parameterFormats(), values);
+    }
   }
 
   /**
