@@ -55,6 +55,47 @@ public final class JdbcApprovalStore implements ApprovalStore {
   }
 
   @Override
+  public Optional<ApprovalRequest> update(String id, Change change) throws Exception {
+    try (Connection c = store.connection()) {
+      c.setAutoCommit(false);
+      try {
+        ApprovalRequest current;
+        // PostgreSQL locks the row; SQLite's transactions here are IMMEDIATE (one writer at a
+        // time).
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT payload FROM approval_request WHERE id = ?"
+                    + (store.dialect() == AuditStore.Dialect.POSTGRESQL ? " FOR UPDATE" : ""))) {
+          ps.setString(1, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              c.rollback();
+              return Optional.empty();
+            }
+            current = fromJson(rs.getString(1));
+          }
+        }
+        ApprovalRequest next = change.apply(current);
+        if (next != current) {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE approval_request SET state = ?, payload = ? WHERE id = ?")) {
+            ps.setString(1, next.state().name());
+            ps.setString(2, toJson(next));
+            ps.setString(3, id);
+            ps.executeUpdate();
+          }
+        }
+        c.commit();
+        return Optional.of(next);
+      } catch (Exception e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  @Override
   public List<ApprovalRequest> list(boolean pendingOnly, int limit) throws Exception {
     List<ApprovalRequest> out = new ArrayList<>();
     try (Connection c = store.connection();

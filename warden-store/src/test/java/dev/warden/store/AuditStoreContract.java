@@ -323,4 +323,101 @@ abstract class AuditStoreContract {
     assertThat(again.list(true)).isEmpty();
     assertThat(again.decide(session, ddl, dev.warden.core.sql.FunctionCatalog.builtin())).isEmpty();
   }
+
+  static dev.warden.core.approval.Approvals.Held held(String sql, int quorum) {
+    return new dev.warden.core.approval.Approvals.Held(
+        "agent",
+        "iss",
+        "s1",
+        "shop",
+        sql,
+        List.of(),
+        "WRITE",
+        List.of("public.orders"),
+        "hold-delete",
+        "deletes need a dba",
+        java.util.Set.of("dba"),
+        Duration.ofMinutes(5),
+        "binding-" + sql,
+        quorum,
+        null);
+  }
+
+  static dev.warden.core.identity.Authenticated approver(String subject) {
+    return new dev.warden.core.identity.Authenticated(
+        new dev.warden.core.identity.Identity(
+            subject, "iss", java.util.Set.of("dba"), java.util.Map.of()),
+        java.util.Set.of(),
+        java.util.Set.of(),
+        java.util.Set.of(),
+        java.time.Instant.MAX);
+  }
+
+  @Test
+  void twoGatewaysSharingTheStoreClaimAnApprovalOnceAndCountEveryVote() throws Exception {
+    var timer = Executors.newSingleThreadScheduledExecutor();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      dev.warden.core.approval.Approvals one =
+          new dev.warden.core.approval.Approvals(
+              new JdbcApprovalStore(store),
+              e -> {},
+              Clock.systemUTC(),
+              timer,
+              Duration.ofMinutes(5));
+      dev.warden.core.approval.Approvals two =
+          new dev.warden.core.approval.Approvals(
+              new JdbcApprovalStore(store),
+              e -> {},
+              Clock.systemUTC(),
+              timer,
+              Duration.ofMinutes(5));
+      for (int round = 0; round < 5; round++) {
+        var asked = one.ask(held("DELETE FROM orders WHERE id = " + round, 1));
+        two.approve(asked.id(), approver("dana"), null);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Boolean>> claims = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          var gateway = i % 2 == 0 ? one : two;
+          claims.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return gateway.claim(asked.binding()).isPresent();
+                  }));
+        }
+        go.countDown();
+        int claimed = 0;
+        for (var c : claims) {
+          claimed += c.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(claimed).as("round %d: the approved statement runs once", round).isEqualTo(1);
+        // Two approvers of a quorum of two, at once, through the two gateways: both count.
+        var quorum = one.ask(held("DELETE FROM orders WHERE id > " + round, 2));
+        java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(1);
+        var first =
+            pool.submit(
+                () -> {
+                  both.await();
+                  return one.approve(quorum.id(), approver("dana"), null);
+                });
+        var second =
+            pool.submit(
+                () -> {
+                  both.await();
+                  return two.approve(quorum.id(), approver("dave"), null);
+                });
+        both.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        second.get(30, TimeUnit.SECONDS);
+        var decided = one.find(quorum.id()).orElseThrow();
+        assertThat(decided.votes()).hasSize(2);
+        assertThat(decided.state())
+            .isEqualTo(dev.warden.core.approval.ApprovalRequest.State.APPROVED);
+      }
+    } finally {
+      pool.shutdownNow();
+      timer.shutdownNow();
+    }
+  }
 }

@@ -12,6 +12,20 @@ public interface ApprovalStore {
   /** The newest first, at most {@code limit}; only pending ones when {@code pendingOnly}. */
   List<ApprovalRequest> list(boolean pendingOnly, int limit) throws Exception;
 
+  /**
+   * A change of one request, given its stored state; returning that same object changes nothing.
+   */
+  interface Change {
+    ApprovalRequest apply(ApprovalRequest current) throws Exception;
+  }
+
+  /**
+   * Applies {@code change} to the stored request atomically — no other change of it (from this
+   * process or another gateway sharing the store) comes in between — and returns the result, or
+   * empty when there is no such request. An exception from {@code change} leaves it as it was.
+   */
+  Optional<ApprovalRequest> update(String id, Change change) throws Exception;
+
   /** Kept in memory only: lost on restart (a gateway without an audit store). */
   final class InMemory implements ApprovalStore {
     private final java.util.concurrent.ConcurrentMap<String, ApprovalRequest> requests =
@@ -25,6 +39,18 @@ public interface ApprovalStore {
     @Override
     public Optional<ApprovalRequest> find(String id) {
       return Optional.ofNullable(requests.get(id));
+    }
+
+    @Override
+    public synchronized Optional<ApprovalRequest> update(String id, Change change)
+        throws Exception {
+      ApprovalRequest current = requests.get(id);
+      if (current == null) {
+        return Optional.empty();
+      }
+      ApprovalRequest next = change.apply(current);
+      requests.put(id, next);
+      return Optional.of(next);
     }
 
     @Override

@@ -118,10 +118,23 @@ public final class Approvals implements AutoCloseable {
       if (binding.equals(r.binding())
           && r.state() == ApprovalRequest.State.APPROVED
           && now.isBefore(r.expiresAt())) {
-        ApprovalRequest ran = r.with(ApprovalRequest.State.EXECUTED, r.votes(), now);
-        store.save(ran);
-        record(ran, "executed", r.requester(), null);
-        return Optional.of(ran);
+        // Claimed atomically: of two gateways sharing the store, one runs it.
+        boolean[] mine = {false};
+        Optional<ApprovalRequest> ran =
+            store.update(
+                r.id(),
+                current -> {
+                  if (current.state() != ApprovalRequest.State.APPROVED
+                      || !now.isBefore(current.expiresAt())) {
+                    return current;
+                  }
+                  mine[0] = true;
+                  return current.with(ApprovalRequest.State.EXECUTED, current.votes(), now);
+                });
+        if (mine[0]) {
+          record(ran.get(), "executed", r.requester(), null);
+          return ran;
+        }
       }
     }
     return Optional.empty();
@@ -250,42 +263,71 @@ public final class Approvals implements AutoCloseable {
   /** Approves; the statement runs once enough approvers have. */
   public synchronized ApprovalRequest approve(String id, Authenticated approver, String comment)
       throws Exception {
-    ApprovalRequest request = decidable(id, approver);
-    List<ApprovalRequest.Vote> votes = new ArrayList<>(request.votes());
-    votes.add(
-        new ApprovalRequest.Vote(approver.identity().subject(), true, comment, clock.instant()));
-    long yes =
-        votes.stream()
-            .filter(ApprovalRequest.Vote::approve)
-            .map(ApprovalRequest.Vote::approver)
-            .distinct()
-            .count();
-    ApprovalRequest next =
-        request.with(
-            yes >= request.quorum()
-                ? ApprovalRequest.State.APPROVED
-                : ApprovalRequest.State.PENDING,
-            votes,
-            clock.instant());
-    store.save(next);
-    record(next, "approved", approver.identity().subject(), comment);
-    if (next.state() == ApprovalRequest.State.APPROVED) {
-      settle(next);
-    }
-    return next;
+    return decide(id, approver, comment, true);
   }
 
   /** Denies; the statement never runs. */
   public synchronized ApprovalRequest deny(String id, Authenticated approver, String comment)
       throws Exception {
-    ApprovalRequest request = decidable(id, approver);
-    List<ApprovalRequest.Vote> votes = new ArrayList<>(request.votes());
-    votes.add(
-        new ApprovalRequest.Vote(approver.identity().subject(), false, comment, clock.instant()));
-    ApprovalRequest next = request.with(ApprovalRequest.State.DENIED, votes, clock.instant());
-    store.save(next);
-    record(next, "denied", approver.identity().subject(), comment);
-    settle(next);
+    return decide(id, approver, comment, false);
+  }
+
+  /**
+   * One approver's word, applied to the stored request atomically (approvers deciding at once
+   * through different gateways each count).
+   */
+  private ApprovalRequest decide(String id, Authenticated approver, String comment, boolean approve)
+      throws Exception {
+    Instant now = clock.instant();
+    boolean[] expired = {false};
+    ApprovalRequest next =
+        store
+            .update(
+                id,
+                request -> {
+                  if (request.state().ended()) {
+                    throw new ApprovalException(
+                        409,
+                        "request "
+                            + id
+                            + " is already "
+                            + request.state().name().toLowerCase(Locale.ROOT));
+                  }
+                  if (!now.isBefore(request.expiresAt())) {
+                    expired[0] = true;
+                    return request.with(ApprovalRequest.State.EXPIRED, request.votes(), now);
+                  }
+                  eligible(request, approver);
+                  List<ApprovalRequest.Vote> votes = new ArrayList<>(request.votes());
+                  votes.add(
+                      new ApprovalRequest.Vote(
+                          approver.identity().subject(), approve, comment, now));
+                  if (!approve) {
+                    return request.with(ApprovalRequest.State.DENIED, votes, now);
+                  }
+                  long yes =
+                      votes.stream()
+                          .filter(ApprovalRequest.Vote::approve)
+                          .map(ApprovalRequest.Vote::approver)
+                          .distinct()
+                          .count();
+                  return request.with(
+                      yes >= request.quorum()
+                          ? ApprovalRequest.State.APPROVED
+                          : ApprovalRequest.State.PENDING,
+                      votes,
+                      now);
+                })
+            .orElseThrow(() -> new ApprovalException(404, "no approval request " + id));
+    if (expired[0]) {
+      record(next, "expired", null, "timed out");
+      settle(next);
+      throw new ApprovalException(409, "request " + id + " has expired");
+    }
+    record(next, approve ? "approved" : "denied", approver.identity().subject(), comment);
+    if (next.state().ended()) {
+      settle(next);
+    }
     return next;
   }
 
@@ -296,19 +338,25 @@ public final class Approvals implements AutoCloseable {
 
   private synchronized void end(String id, ApprovalRequest.State state, String actor, String why) {
     try {
-      Optional<ApprovalRequest> found = store.find(id);
-      if (found.isEmpty()) {
+      boolean[] changed = {false};
+      Optional<ApprovalRequest> next =
+          store.update(
+              id,
+              current -> {
+                if (current.state().ended()) {
+                  // Decided elsewhere (another gateway on the same store): its word stands.
+                  return current;
+                }
+                changed[0] = true;
+                return current.with(state, current.votes(), clock.instant());
+              });
+      if (next.isEmpty()) {
         return;
       }
-      if (found.get().state().ended()) {
-        // Decided elsewhere (another gateway on the same store): its word stands.
-        settle(found.get());
-        return;
+      if (changed[0]) {
+        record(next.get(), state.name().toLowerCase(Locale.ROOT), actor, why);
       }
-      ApprovalRequest next = found.get().with(state, found.get().votes(), clock.instant());
-      store.save(next);
-      record(next, state.name().toLowerCase(Locale.ROOT), actor, why);
-      settle(next);
+      settle(next.get());
     } catch (Exception e) {
       Waiting w = waiting.remove(id);
       if (w != null) {
@@ -325,17 +373,9 @@ public final class Approvals implements AutoCloseable {
     }
   }
 
-  private ApprovalRequest decidable(String id, Authenticated approver) throws Exception {
-    ApprovalRequest request =
-        store.find(id).orElseThrow(() -> new ApprovalException(404, "no approval request " + id));
-    if (request.state().ended()) {
-      throw new ApprovalException(
-          409, "request " + id + " is already " + request.state().name().toLowerCase(Locale.ROOT));
-    }
-    if (!clock.instant().isBefore(request.expiresAt())) {
-      end(id, ApprovalRequest.State.EXPIRED, null, "timed out");
-      throw new ApprovalException(409, "request " + id + " has expired");
-    }
+  /** Refuses the requester, non-approvers and a second word from the same approver. */
+  private static void eligible(ApprovalRequest request, Authenticated approver)
+      throws ApprovalException {
     String subject = approver.identity().subject();
     if (subject.equals(request.requester())
         && Objects.equals(approver.identity().issuer(), request.requesterIssuer())) {
@@ -357,7 +397,6 @@ public final class Approvals implements AutoCloseable {
     if (request.votes().stream().anyMatch(v -> v.approver().equals(subject))) {
       throw new ApprovalException(409, "\"" + subject + "\" has already decided this request");
     }
-    return request;
   }
 
   private void record(ApprovalRequest request, String step, String actor, String comment) {
