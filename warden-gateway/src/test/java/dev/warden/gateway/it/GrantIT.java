@@ -139,4 +139,29 @@ class GrantIT {
       assertThatThrownBy(() -> s.execute(ddl)).hasMessageContaining("denied by rule default-deny");
     }
   }
+
+  @Test
+  void aGrantToAGroupAppliesToItsMembersOnly() throws Exception {
+    HttpResponse<String> created =
+        post(
+            "/api/grants",
+            opsKey,
+            "{\"group\": \"code-assistant\", \"connection\": \"test\", \"classes\": [\"DDL\"],"
+                + " \"objects\": [\"public.grant_it\"], \"minutes\": 5, \"reason\": \"job 4712\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    String id = JSON.readTree(created.body()).path("id").asText();
+    String ddl = "ALTER TABLE public.grant_it ADD COLUMN IF NOT EXISTS by_group text";
+    // The agent's token says it is in group code-assistant.
+    try (Connection c = fixture.connectIn("simple", agentToken);
+        Statement s = c.createStatement()) {
+      s.execute(ddl);
+    }
+    // Another agent outside the group: not covered.
+    String outsider = idp.token("agent", List.of("reporting"));
+    try (Connection c = fixture.connectIn("simple", outsider);
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute(ddl)).hasMessageContaining("denied by rule default-deny");
+    }
+    assertThat(post("/api/grants/" + id + "/revoke", opsKey, "{}").statusCode()).isEqualTo(200);
+  }
 }
