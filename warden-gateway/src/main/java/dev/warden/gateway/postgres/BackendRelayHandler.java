@@ -378,8 +378,18 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
             && scrubbed(type, in, offset, length, head);
       }
       case 'N' -> {
-        // Asynchronous (like notifications and parameter changes): belongs to no statement.
-        return scrubbed(type, in, offset, length, session.inFlight.peek());
+        InFlight during = session.inFlight.peek();
+        boolean unchanged = scrubbed(type, in, offset, length, during);
+        if (during != null && during.capture != null) {
+          // Recorded with the statement it came during, as the client saw it.
+          NoticeResponse shown =
+              unchanged
+                  ? (NoticeResponse) BackendMessage.decode(in.slice(offset, length))
+                  : (NoticeResponse) substitutes.getLast();
+          during.capture.message(
+              shown.fields().getOrDefault('S', "NOTICE"), shown.fields().getOrDefault('M', ""));
+        }
+        return unchanged;
       }
       case 'A', 'S' -> {
         return true;

@@ -218,6 +218,26 @@ class AuditIT {
             });
   }
 
+  @Test
+  void noticesAreRecordedWithTheStatementTheyCameWith() throws Exception {
+    try (Connection c = fixture.connectIn("simple");
+        Statement s = c.createStatement()) {
+      s.execute("COMMIT"); // outside a transaction: the server warns
+      assertThat(String.valueOf(s.getWarnings())).contains("no transaction in progress");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (records("outcome").stream()
+            .noneMatch(r -> r.path("messages").toString().contains("no transaction in progress"))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(records("outcome"))
+        .anySatisfy(
+            r ->
+                assertThat(r.path("messages").toString())
+                    .contains("WARNING: there is no transaction in progress"));
+  }
+
   static List<AuditRecord> all() throws Exception {
     List<AuditRecord> out = new ArrayList<>();
     store.forEach(1, out::add);
