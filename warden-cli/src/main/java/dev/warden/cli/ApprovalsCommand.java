@@ -100,12 +100,15 @@ public final class ApprovalsCommand implements Runnable {
                 r.path("requester").asText(),
                 r.path("rule").asText(),
                 r.path("expires").asText(),
+                r.path("estimate").path("rows").isNumber()
+                    ? "~" + r.path("estimate").path("rows").asLong()
+                    : "",
                 SessionsCommand.oneLine(r.path("sql").asText(), 60)));
       }
       PrintWriter out = spec.commandLine().getOut();
       Tables.print(
           out,
-          List.of("request", "state", "requester", "rule", "expires", "statement"),
+          List.of("request", "state", "requester", "rule", "expires", "rows", "statement"),
           rows,
           false);
       out.flush();

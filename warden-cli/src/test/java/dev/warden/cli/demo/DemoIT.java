@@ -309,6 +309,64 @@ class DemoIT {
     }
   }
 
+  @Test
+  void aHeldDeleteShowsTheDbaThePlannersEstimate() throws Exception {
+    String sql = "DELETE FROM orders WHERE status = 'paid' AND amount < 50";
+    long expected;
+    try (Connection owner = direct();
+        Statement s = owner.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM orders WHERE status = 'paid' AND amount < 50")) {
+      rs.next();
+      expected = rs.getLong(1);
+    }
+    var delete =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                ProcessBuilder builder =
+                    new ProcessBuilder(
+                            "psql",
+                            "-X",
+                            "host=127.0.0.1 port="
+                                + env.get("WARDEN_DEMO_PGPORT")
+                                + " dbname=shop user=agent sslmode=require",
+                            "-c",
+                            sql)
+                        .redirectErrorStream(true);
+                builder.environment().put("PGPASSWORD", env.get("WARDEN_DEMO_AGENT_TOKEN"));
+                builder.environment().remove("PGSSLROOTCERT");
+                Process process = builder.start();
+                process.getOutputStream().close();
+                String out = new String(process.getInputStream().readAllBytes());
+                process.waitFor(60, TimeUnit.SECONDS);
+                return out;
+              } catch (Exception e) {
+                return e.toString();
+              }
+            });
+    String id = pendingApproval(sql);
+    String[] shown = warden("approvals", "show", id);
+    assertThat(shown[0]).as(shown[2]).isEqualTo("0");
+    String line =
+        shown[1].lines().filter(l -> l.contains("the planner expects")).findFirst().orElseThrow();
+    long estimate = Long.parseLong(line.replaceAll(".*expects ~(\\d+) rows.*", "$1"));
+    // The demo's tables are analyzed: the estimate is close to what the DELETE would remove.
+    assertThat(estimate).isBetween(expected / 2, expected * 2 + 5);
+    assertThat(line).contains("Delete on orders");
+    warden("approvals", "deny", id, "-m", "not in the demo");
+    assertThat(delete.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .contains("the planner expects ~" + estimate + " rows")
+        .contains("was denied by dba");
+    try (Connection owner = direct();
+        Statement s = owner.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM orders WHERE status = 'paid' AND amount < 50")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(expected);
+    }
+  }
+
   static Connection direct() throws Exception {
     URI url = URI.create(env.get("WARDEN_DEMO_DIRECT_URL").replace("postgresql://", "http://"));
     String[] credentials = url.getUserInfo().split(":", 2);
