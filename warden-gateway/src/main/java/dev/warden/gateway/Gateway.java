@@ -153,7 +153,9 @@ public final class Gateway implements AutoCloseable {
         audit instanceof StoreAuditLog log
             ? new JdbcApprovalStore(log.store())
             : new ApprovalStore.InMemory();
-    var approvals = new Approvals(store, audit, Clock.systemUTC(), timer, config.defaultTimeout());
+    var approvals =
+        new Approvals(
+            store, audit, Clock.systemUTC(), timer, config.defaultTimeout(), config.maxPending());
     if (audit instanceof StoreAuditLog) {
       // Another gateway sharing the store may decide a request a session here waits for.
       approvals.pollStore(Duration.ofSeconds(1));

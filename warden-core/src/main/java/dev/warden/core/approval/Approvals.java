@@ -36,6 +36,7 @@ public final class Approvals implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService timer;
   private final Duration defaultTimeout;
+  private final int maxPending;
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final List<Consumer<ApprovalRequest>> onRequested = new CopyOnWriteArrayList<>();
 
@@ -57,6 +58,24 @@ public final class Approvals implements AutoCloseable {
       Clock clock,
       ScheduledExecutorService timer,
       Duration defaultTimeout) {
+    this(store, audit, clock, timer, defaultTimeout, DEFAULT_MAX_PENDING);
+  }
+
+  /** How many pending requests one identity may have open at once, unless configured. */
+  public static final int DEFAULT_MAX_PENDING = 20;
+
+  /**
+   * {@code maxPending}: how many pending requests one identity (subject and issuer) may have open
+   * at once — an agent looping over held statements must not bury the approvers (or their chat).
+   */
+  public Approvals(
+      ApprovalStore store,
+      AuditLog audit,
+      Clock clock,
+      ScheduledExecutorService timer,
+      Duration defaultTimeout,
+      int maxPending) {
+    this.maxPending = maxPending;
     this.store = store;
     this.audit = audit;
     this.clock = clock;
@@ -197,6 +216,25 @@ public final class Approvals implements AutoCloseable {
 
   private ApprovalRequest open(Held held, boolean ask) throws Exception {
     Instant now = clock.instant();
+    long open =
+        store.list(true, Integer.MAX_VALUE).stream()
+            .filter(
+                r ->
+                    r.requester().equals(held.requester())
+                        && Objects.equals(r.requesterIssuer(), held.requesterIssuer())
+                        && now.isBefore(r.expiresAt()))
+            .count();
+    if (open >= maxPending) {
+      throw new ApprovalException(
+          429,
+          "\""
+              + held.requester()
+              + "\" already has "
+              + open
+              + " approval requests pending (approvals.maxPending is "
+              + maxPending
+              + "); no new one is opened until some are decided or expire");
+    }
     Duration timeout = held.timeout() == null ? defaultTimeout : held.timeout();
     ApprovalRequest request =
         new ApprovalRequest(

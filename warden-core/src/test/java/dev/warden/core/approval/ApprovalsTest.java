@@ -107,4 +107,38 @@ class ApprovalsTest {
     assertThat(store.find(r.id()).orElseThrow().state()).isEqualTo(ApprovalRequest.State.EXPIRED);
     assertThat(late.claim(r.binding())).isEmpty();
   }
+
+  @Test
+  void anIdentityHasAtMostMaxPendingRequestsOpen() throws Exception {
+    Instant now = Instant.parse("2026-11-22T10:00:00Z");
+    Approvals approvals =
+        new Approvals(
+            store, events::add, Clock.fixed(now, ZoneOffset.UTC), timer, Duration.ofMinutes(15), 2);
+    ApprovalRequest first = approvals.ask(held("DELETE 1", Duration.ofMinutes(10)));
+    approvals.ask(held("DELETE 2", Duration.ofMinutes(10)));
+    assertThatThrownBy(() -> approvals.ask(held("DELETE 3", Duration.ofMinutes(10))))
+        .isInstanceOf(ApprovalException.class)
+        .hasMessageContaining("already has 2 approval requests pending");
+    // Another identity is not held back by the agent's.
+    approvals.ask(
+        new Approvals.Held(
+            "other",
+            "iss",
+            "s2",
+            "shop",
+            "DELETE 4",
+            List.of(),
+            "WRITE",
+            List.of(),
+            "hold-delete",
+            "why",
+            Set.of("dba"),
+            Duration.ofMinutes(10),
+            "binding-4",
+            1,
+            null));
+    // Once one is decided, there is room again.
+    approvals.deny(first.id(), dana, "no");
+    approvals.ask(held("DELETE 3", Duration.ofMinutes(10)));
+  }
 }

@@ -202,7 +202,8 @@ public final class ConfigLoader {
             auditNode.child("resultRows").integer(100, 0, 100_000),
             sync);
     ConfigNode approvalsNode =
-        root.child("approvals").onlyKeys(Set.of("defaultTimeout", "webhook", "keepAlive"));
+        root.child("approvals")
+            .onlyKeys(Set.of("defaultTimeout", "webhook", "keepAlive", "maxPending"));
     ConfigNode webhook =
         approvalsNode.child("webhook").onlyKeys(Set.of("url", "secret", "maxAttempts"));
     String webhookUrl = webhook.child("url").string(null);
@@ -230,7 +231,8 @@ public final class ConfigLoader {
             webhookUri,
             webhookSecret == null ? null : new Secret(webhookSecret),
             webhook.child("maxAttempts").integer(5, 1, 100),
-            positive(approvalsNode.child("keepAlive"), Duration.ofSeconds(30)));
+            positive(approvalsNode.child("keepAlive"), Duration.ofSeconds(30)),
+            approvalsNode.child("maxPending").integer(20, 1, 10_000));
     return new WardenConfig(
         postgres,
         admin,

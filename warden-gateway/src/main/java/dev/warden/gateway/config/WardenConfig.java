@@ -83,16 +83,18 @@ public record WardenConfig(
    * webhook that tells approvers (none when {@code webhookUrl} is null), signed with {@code
    * webhookSecret}, tried up to {@code webhookAttempts} times; a waiting client is sent a NOTICE
    * every {@code keepAlive} (it keeps idle-connection killers between client and gateway away, and
-   * tells whoever watches that the statement still waits).
+   * tells whoever watches that the statement still waits); one identity may have at most {@code
+   * maxPending} requests pending at once.
    */
   public record Approvals(
       Duration defaultTimeout,
       java.net.URI webhookUrl,
       Secret webhookSecret,
       int webhookAttempts,
-      Duration keepAlive) {
+      Duration keepAlive,
+      int maxPending) {
     public static final Approvals DEFAULT =
-        new Approvals(Duration.ofMinutes(15), null, null, 5, Duration.ofSeconds(30));
+        new Approvals(Duration.ofMinutes(15), null, null, 5, Duration.ofSeconds(30), 20);
   }
 
   /** A listening address; port 0 picks a free port. */

@@ -1,5 +1,6 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.approval.ApprovalException;
 import dev.warden.core.approval.ApprovalRequest;
 import dev.warden.core.approval.Approvals;
 import dev.warden.core.approval.Estimate;
@@ -207,12 +208,17 @@ final class ApprovalWait {
                 : failure;
         ended.accept(
             new Verdict.Refuse(
-                new Decision.Deny(
-                    hold.rule(),
-                    "the statement needs approval, and the approval request cannot be stored ("
-                        + cause.getMessage()
-                        + ")",
-                    "retry shortly; tell the operator if it persists")));
+                cause instanceof ApprovalException refused
+                    ? new Decision.Deny(
+                        hold.rule(),
+                        "the statement needs approval, and " + refused.getMessage(),
+                        "ask an approver to decide the pending requests: warden approvals list")
+                    : new Decision.Deny(
+                        hold.rule(),
+                        "the statement needs approval, and the approval request cannot be stored ("
+                            + cause.getMessage()
+                            + ")",
+                        "retry shortly; tell the operator if it persists")));
       }
       case Opened.Claimed c -> ended.accept(new Verdict.Run(null));
       case Opened.Asked asked -> {
