@@ -567,4 +567,19 @@ class ApprovalIT {
           .hasSizeGreaterThanOrEqualTo(2);
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void aStatementThePlannerCannotEstimateStillGetsItsRequestSayingWhy() throws Exception {
+    try (Connection c = fixture.connectIn("simple", agentToken)) {
+      CompletableFuture<Object> delete =
+          update(c, "DELETE FROM public.approval_nowhere WHERE id = 1 /* no-estimate */", null);
+      JsonNode r = pending("no-estimate", 1).getFirst();
+      assertThat(r.path("estimate").path("rows").isMissingNode()).isTrue();
+      assertThat(r.path("estimate").path("unavailable").asText())
+          .contains("the planner refused the statement")
+          .contains("42P01");
+      api("POST", "/api/approvals/" + r.path("id").asText() + "/deny", approverKey, null);
+      assertThat(delete.get(20, TimeUnit.SECONDS)).isInstanceOf(java.sql.SQLException.class);
+    }
+  }
 }
