@@ -147,7 +147,10 @@ public final class Gateway implements AutoCloseable {
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */
   private static Approvals approvals(
-      AuditLog audit, WardenConfig.Approvals config, ScheduledExecutorService timer)
+      AuditLog audit,
+      WardenConfig.Approvals config,
+      ScheduledExecutorService timer,
+      String instance)
       throws IOException {
     ApprovalStore store =
         audit instanceof StoreAuditLog log
@@ -155,7 +158,13 @@ public final class Gateway implements AutoCloseable {
             : new ApprovalStore.InMemory();
     var approvals =
         new Approvals(
-            store, audit, Clock.systemUTC(), timer, config.defaultTimeout(), config.maxPending());
+            store,
+            audit,
+            Clock.systemUTC(),
+            timer,
+            config.defaultTimeout(),
+            config.maxPending(),
+            instance);
     if (audit instanceof StoreAuditLog) {
       // Another gateway sharing the store may decide a request a session here waits for.
       approvals.pollStore(Duration.ofSeconds(1));
@@ -257,6 +266,26 @@ public final class Gateway implements AutoCloseable {
    * The key of {@code token} masks, kept in the data directory so a value's token stays the same
    * across restarts (joins on tokens keep working). Created once, readable by the owner only.
    */
+  /**
+   * This gateway's id, kept in its data directory so a restart keeps it: approval requests name the
+   * gateway whose session holds them, so that after a restart it withdraws its own and no other's.
+   */
+  static String instanceId(Path dataDir) throws IOException {
+    Path file = dataDir.resolve("gateway-id");
+    if (Files.exists(file)) {
+      String id = Files.readString(file).strip();
+      if (!id.isEmpty()) {
+        return id;
+      }
+    }
+    Files.createDirectories(dataDir);
+    String id = "gw_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    Path temporary = Files.createTempFile(dataDir, "gateway-id", ".tmp");
+    Files.writeString(temporary, id + "\n");
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+    return id;
+  }
+
   static byte[] maskTokenKey(Path dataDir) throws IOException {
     Path file = dataDir.resolve("mask-token.key");
     if (Files.exists(file)) {
@@ -316,7 +345,7 @@ public final class Gateway implements AutoCloseable {
             scramCaches(config),
             new DatabaseCatalogs(
                 Clock.systemUTC(), pipeline.analyzesStatements() ? pipeline::analyze : null),
-            approvals(pipeline.audit(), config.approvals(), timer),
+            approvals(pipeline.audit(), config.approvals(), timer, instanceId(config.dataDir())),
             grants(pipeline.audit(), timer));
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     // One event loop per core by default, not Netty's two: a proxy's loops only wait on sockets,

@@ -156,6 +156,7 @@ public final class JdbcApprovalStore implements ApprovalStore {
     }
     o.put("binding", r.binding());
     o.put("ask", r.ask());
+    o.put("holder", r.holder());
     if (r.estimate() != null) {
       ObjectNode e = o.putObject("estimate");
       if (r.estimate().rows() != null) {
@@ -215,6 +216,7 @@ public final class JdbcApprovalStore implements ApprovalStore {
         o.has("decidedAt") ? Instant.parse(o.path("decidedAt").asText()) : null,
         o.path("binding").asText(null),
         o.path("ask").asBoolean(false),
-        estimate(o.path("estimate")));
+        estimate(o.path("estimate")),
+        o.path("holder").isTextual() ? o.path("holder").asText() : null);
   }
 }

@@ -36,7 +36,8 @@ public record ApprovalRequest(
     Instant decidedAt,
     String binding,
     boolean ask,
-    Estimate estimate) {
+    Estimate estimate,
+    String holder) {
 
   /** Where a request is: waiting, or ended one way or another. */
   public enum State {
@@ -86,7 +87,8 @@ public record ApprovalRequest(
         newState.ended() && decidedAt == null ? at : decidedAt,
         binding,
         ask,
-        estimate);
+        estimate,
+        holder);
   }
 
   /** The approvers who said yes. */

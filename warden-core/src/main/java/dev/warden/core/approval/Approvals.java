@@ -37,6 +37,7 @@ public final class Approvals implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Duration defaultTimeout;
   private final int maxPending;
+  private final String instance;
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final List<Consumer<ApprovalRequest>> onRequested = new CopyOnWriteArrayList<>();
 
@@ -58,7 +59,7 @@ public final class Approvals implements AutoCloseable {
       Clock clock,
       ScheduledExecutorService timer,
       Duration defaultTimeout) {
-    this(store, audit, clock, timer, defaultTimeout, DEFAULT_MAX_PENDING);
+    this(store, audit, clock, timer, defaultTimeout, DEFAULT_MAX_PENDING, "local");
   }
 
   /** How many pending requests one identity may have open at once, unless configured. */
@@ -67,6 +68,8 @@ public final class Approvals implements AutoCloseable {
   /**
    * {@code maxPending}: how many pending requests one identity (subject and issuer) may have open
    * at once — an agent looping over held statements must not bury the approvers (or their chat).
+   * {@code instance}: this gateway's id, kept across its restarts (its data directory's), so that
+   * after a restart it withdraws the requests its own sessions waited on — and no other gateway's.
    */
   public Approvals(
       ApprovalStore store,
@@ -74,8 +77,10 @@ public final class Approvals implements AutoCloseable {
       Clock clock,
       ScheduledExecutorService timer,
       Duration defaultTimeout,
-      int maxPending) {
+      int maxPending,
+      String instance) {
     this.maxPending = maxPending;
+    this.instance = instance;
     this.store = store;
     this.audit = audit;
     this.clock = clock;
@@ -168,20 +173,19 @@ public final class Approvals implements AutoCloseable {
   }
 
   /**
-   * After a restart: requests still pending in the store whose session waited for them are
-   * cancelled (that session ended with the old process, nothing of it runs); ask-mode ones stay
-   * pending until their expiry, which is scheduled again. Returns how many were cancelled.
+   * After a restart: requests still pending in the store whose session waited in this gateway are
+   * cancelled (that session ended with the old process, nothing of it runs) — another gateway's
+   * sessions sharing the store are alive and keep theirs; ask-mode ones stay pending until their
+   * expiry, which is scheduled again. Returns how many were cancelled.
    */
   public int recover() throws Exception {
     int cancelled = 0;
     Instant now = clock.instant();
     for (ApprovalRequest r : store.list(true, Integer.MAX_VALUE)) {
-      if (!r.ask()) {
-        end(r.id(), ApprovalRequest.State.CANCELLED, null, "the gateway restarted");
-        cancelled++;
-      } else if (!now.isBefore(r.expiresAt())) {
+      if (!now.isBefore(r.expiresAt())) {
+        // Whoever held it, its time is over (its gateway's timer may have died with it).
         end(r.id(), ApprovalRequest.State.EXPIRED, null, "timed out");
-      } else {
+      } else if (r.ask()) {
         waiting.put(
             r.id(),
             new Waiting(
@@ -190,7 +194,11 @@ public final class Approvals implements AutoCloseable {
                     () -> end(r.id(), ApprovalRequest.State.EXPIRED, null, "timed out"),
                     Duration.between(now, r.expiresAt()).toMillis(),
                     TimeUnit.MILLISECONDS)));
+      } else if (r.holder() == null || instance.equals(r.holder())) {
+        end(r.id(), ApprovalRequest.State.CANCELLED, null, "the gateway restarted");
+        cancelled++;
       }
+      // else: held by a session of another gateway sharing the store, which is alive
     }
     return cancelled;
   }
@@ -258,7 +266,8 @@ public final class Approvals implements AutoCloseable {
             null,
             held.binding(),
             ask,
-            held.estimate());
+            held.estimate(),
+            ask ? null : instance);
     store.save(request);
     return request;
   }

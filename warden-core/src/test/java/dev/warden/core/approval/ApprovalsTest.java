@@ -39,8 +39,19 @@ class ApprovalsTest {
 
   /** Approvals as one gateway process sees them, at {@code now}. */
   Approvals process(Instant now) {
+    return process(now, "local");
+  }
+
+  /** Approvals as the process of gateway {@code instance} sees them, at {@code now}. */
+  Approvals process(Instant now, String instance) {
     return new Approvals(
-        store, events::add, Clock.fixed(now, ZoneOffset.UTC), timer, Duration.ofMinutes(15));
+        store,
+        events::add,
+        Clock.fixed(now, ZoneOffset.UTC),
+        timer,
+        Duration.ofMinutes(15),
+        Approvals.DEFAULT_MAX_PENDING,
+        instance);
   }
 
   static Approvals.Held held(String sql, Duration timeout) {
@@ -67,7 +78,7 @@ class ApprovalsTest {
       throws Exception {
     Instant start = Instant.parse("2026-11-22T10:00:00Z");
     Approvals before = process(start);
-    ApprovalRequest waited = before.request(held("DELETE 1", Duration.ofMinutes(10))).request();
+    ApprovalRequest waited = before.request(held("DELETE 1", Duration.ofMinutes(60))).request();
     ApprovalRequest asked = before.ask(held("DELETE 2", Duration.ofMinutes(10)));
     ApprovalRequest askedLong = before.ask(held("DELETE 3", Duration.ofMinutes(30)));
 
@@ -113,7 +124,13 @@ class ApprovalsTest {
     Instant now = Instant.parse("2026-11-22T10:00:00Z");
     Approvals approvals =
         new Approvals(
-            store, events::add, Clock.fixed(now, ZoneOffset.UTC), timer, Duration.ofMinutes(15), 2);
+            store,
+            events::add,
+            Clock.fixed(now, ZoneOffset.UTC),
+            timer,
+            Duration.ofMinutes(15),
+            2,
+            "gw-a");
     ApprovalRequest first = approvals.ask(held("DELETE 1", Duration.ofMinutes(10)));
     approvals.ask(held("DELETE 2", Duration.ofMinutes(10)));
     assertThatThrownBy(() -> approvals.ask(held("DELETE 3", Duration.ofMinutes(10))))
@@ -140,5 +157,24 @@ class ApprovalsTest {
     // Once one is decided, there is room again.
     approvals.deny(first.id(), dana, "no");
     approvals.ask(held("DELETE 3", Duration.ofMinutes(10)));
+  }
+
+  @Test
+  void aRestartedGatewayWithdrawsOnlyTheRequestsItsOwnSessionsWaitedOn() throws Exception {
+    Instant start = Instant.parse("2026-11-22T10:00:00Z");
+    ApprovalRequest mine =
+        process(start, "gw-a").request(held("DELETE 1", Duration.ofMinutes(10))).request();
+    ApprovalRequest theirs =
+        process(start, "gw-b").request(held("DELETE 2", Duration.ofMinutes(10))).request();
+    ApprovalRequest stale =
+        process(start, "gw-c").request(held("DELETE 3", Duration.ofMinutes(1))).request();
+    // Gateway a restarts five minutes later; b is alive, c died and never came back.
+    assertThat(process(start.plus(Duration.ofMinutes(5)), "gw-a").recover()).isEqualTo(1);
+    assertThat(store.find(mine.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.CANCELLED);
+    assertThat(store.find(theirs.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.PENDING);
+    assertThat(store.find(stale.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.EXPIRED);
   }
 }
