@@ -259,7 +259,35 @@ public final class SessionsCommand implements Runnable {
         String text = m.asText();
         out.println(text.startsWith("ERROR: ") ? "ERROR:  " + text.substring(7) : text);
       }
-      if (ev.has("columns")) {
+      if (ev.has("results")) {
+        // A Query of several statements: each result as psql showed it, in turn.
+        for (JsonNode result : ev.path("results")) {
+          if (result.path("columns").isEmpty()) {
+            out.println(result.path("tag").asText(""));
+            continue;
+          }
+          List<String> columns = new ArrayList<>();
+          result.path("columns").forEach(c -> columns.add(c.asText()));
+          List<List<String>> rows = new ArrayList<>();
+          for (JsonNode r : result.path("result")) {
+            List<String> row = new ArrayList<>();
+            r.forEach(c -> row.add(c.isNull() ? "" : c.asText()));
+            rows.add(row);
+          }
+          Tables.print(out, columns, rows, true);
+          String tag = result.path("tag").asText("");
+          if (tag.startsWith("SELECT ")) {
+            long total = Long.parseLong(tag.substring(7).strip());
+            out.println(
+                total > rows.size()
+                    ? "(" + total + " rows; the first " + rows.size() + " recorded)"
+                    : "(" + total + " row" + (total == 1 ? "" : "s") + ")");
+          } else {
+            out.println(tag);
+          }
+          out.println();
+        }
+      } else if (ev.has("columns")) {
         List<String> columns = new ArrayList<>();
         ev.path("columns").forEach(c -> columns.add(c.asText()));
         List<List<String>> rows = new ArrayList<>();

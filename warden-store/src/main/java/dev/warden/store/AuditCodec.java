@@ -124,6 +124,29 @@ public final class AuditCodec {
           ArrayNode messages = o.putArray("messages");
           e.messages().forEach(m -> messages.add(scrub(m)));
         }
+        if (!e.results().isEmpty()) {
+          // A Query of several statements: each one's result (the fields above hold the first).
+          ArrayNode results = o.putArray("results");
+          for (AuditEvent.Result result : e.results()) {
+            ObjectNode r = results.addObject();
+            ArrayNode columns = r.putArray("columns");
+            result.columns().forEach(columns::add);
+            ArrayNode rows = r.putArray("result");
+            for (List<String> row : result.rows()) {
+              ArrayNode cells = rows.addArray();
+              for (String cell : row) {
+                if (cell == null) {
+                  cells.addNull();
+                } else {
+                  cells.add(scrub(cell));
+                }
+              }
+            }
+            if (result.tag() != null) {
+              r.put("tag", result.tag());
+            }
+          }
+        }
       }
       case AuditEvent.SessionEnded e -> {
         kind = "session.end";

@@ -70,13 +70,34 @@ public sealed interface AuditEvent {
       List<String> columns,
       List<List<String>> sampleRows,
       List<String> messages,
-      long durationMicros)
+      long durationMicros,
+      List<Result> results)
       implements AuditEvent {
     public StatementCompleted(
         Instant at, SessionContext session, long statementId, long rows, String errorSqlState) {
-      this(at, session, statementId, rows, errorSqlState, List.of(), List.of(), List.of(), -1);
+      this(
+          at,
+          session,
+          statementId,
+          rows,
+          errorSqlState,
+          List.of(),
+          List.of(),
+          List.of(),
+          -1,
+          List.of());
+    }
+
+    public StatementCompleted {
+      results = List.copyOf(results);
     }
   }
+
+  /**
+   * One result of a statement, as the client saw it: its columns, its first rows (masked), its
+   * command tag (null when an error ended it). A Query of several statements has one each.
+   */
+  record Result(List<String> columns, List<List<String>> rows, String tag) {}
 
   /**
    * A step of an approval request: requested, approved or denied (by whom, with what comment),

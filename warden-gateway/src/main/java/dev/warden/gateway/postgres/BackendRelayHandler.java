@@ -409,6 +409,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       String tag = ((CommandComplete) BackendMessage.decode(in.slice(offset, length))).tag();
       long count = affectedRows(tag);
       h.capture.tagCount = Math.max(h.capture.tagCount, 0) + Math.max(count, 0);
+      h.capture.endResult(tag);
     }
     if (type == 'C' && h.copyRefused) {
       relay = false;
@@ -774,6 +775,12 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
               session.context, statement.admission.statementId(), statement.rows, errorSqlState);
       return;
     }
+    // The first result in the fields every reader knows; all of them when there are several.
+    List<AuditEvent.Result> results = capture.all();
+    AuditEvent.Result first =
+        results.isEmpty()
+            ? new AuditEvent.Result(capture.columns, capture.rows, null)
+            : results.getFirst();
     context
         .pipeline()
         .completed(
@@ -783,10 +790,11 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                 statement.admission.statementId(),
                 statement.rows > 0 || capture.tagCount < 0 ? statement.rows : capture.tagCount,
                 errorSqlState,
-                capture.columns,
-                capture.rows,
+                first.columns(),
+                first.rows(),
                 capture.messages,
-                (System.nanoTime() - statement.startNanos) / 1000));
+                (System.nanoTime() - statement.startNanos) / 1000,
+                results.size() > 1 ? results : List.of()));
   }
 
   private InFlight expectHead(char type, Kind... kinds) {

@@ -1,5 +1,6 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.audit.AuditEvent;
 import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.DataRow;
 import dev.warden.protocol.postgres.message.RowDescription;
@@ -18,17 +19,47 @@ final class ResultCapture {
   static final int MAX_CELL = 1024;
 
   private final int maxRows;
+
+  /** The columns of the result being read. */
   List<String> columns = List.of();
+
+  /** The rows of the result being read. */
   final List<List<String>> rows = new ArrayList<>();
+
+  /** The results already complete (a Query of several statements has one each). */
+  final List<AuditEvent.Result> results = new ArrayList<>();
+
   final List<String> messages = new ArrayList<>();
   long tagCount = -1;
+  private int captured;
 
   ResultCapture(int maxRows) {
     this.maxRows = maxRows;
   }
 
+  /** Whether the cap on recorded rows (over all the statement's results) is reached. */
   boolean full() {
-    return rows.size() >= maxRows;
+    return captured >= maxRows;
+  }
+
+  /** A result ended with its command tag (CommandComplete, or empty for EmptyQueryResponse). */
+  void endResult(String tag) {
+    results.add(new AuditEvent.Result(columns, List.copyOf(rows), tag));
+    columns = List.of();
+    rows.clear();
+  }
+
+  /**
+   * The results to record: those complete, then what was being read when the statement ended (an
+   * error mid-result).
+   */
+  List<AuditEvent.Result> all() {
+    if (columns.isEmpty() && rows.isEmpty()) {
+      return results;
+    }
+    List<AuditEvent.Result> all = new ArrayList<>(results);
+    all.add(new AuditEvent.Result(columns, List.copyOf(rows), null));
+    return all;
   }
 
   void columns(RowDescription description) {
@@ -48,6 +79,7 @@ final class ResultCapture {
       cells.add(cell == null ? null : text(cell));
     }
     rows.add(cells);
+    captured++;
   }
 
   /** A CopyData message of COPY TO STDOUT, as one row of one cell. */
@@ -57,6 +89,7 @@ final class ResultCapture {
     }
     ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
     rows.add(List.of(text(body)));
+    captured++;
   }
 
   void message(String severity, String text) {

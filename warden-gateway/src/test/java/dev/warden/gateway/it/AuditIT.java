@@ -238,6 +238,30 @@ class AuditIT {
                     .contains("WARNING: there is no transaction in progress"));
   }
 
+  @Test
+  void eachStatementOfAStringOfSeveralKeepsItsOwnResult() throws Exception {
+    try (Connection c = fixture.connectIn("simple");
+        Statement s = c.createStatement()) {
+      s.execute("SELECT 1 AS one; SELECT 'two' AS second, 3 AS third /* several */");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (records("outcome").stream().noneMatch(r -> r.has("results"))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    JsonNode outcome =
+        records("outcome").stream().filter(r -> r.has("results")).findFirst().orElseThrow();
+    JsonNode results = outcome.path("results");
+    assertThat(results).hasSize(2);
+    assertThat(results.get(0).path("columns").toString()).isEqualTo("[\"one\"]");
+    assertThat(results.get(0).path("result").toString()).isEqualTo("[[\"1\"]]");
+    assertThat(results.get(0).path("tag").asText()).isEqualTo("SELECT 1");
+    assertThat(results.get(1).path("columns").toString()).isEqualTo("[\"second\",\"third\"]");
+    assertThat(results.get(1).path("result").toString()).isEqualTo("[[\"two\",\"3\"]]");
+    // The fields every reader knows hold the first result.
+    assertThat(outcome.path("columns").toString()).isEqualTo("[\"one\"]");
+  }
+
   static List<AuditRecord> all() throws Exception {
     List<AuditRecord> out = new ArrayList<>();
     store.forEach(1, out::add);
