@@ -19,8 +19,19 @@ public final class GatewayMetrics {
   private final Counter rowLimitHits;
   private final Counter writeLimitRollbacks;
   private final Counter auditRefusals;
+  private final AtomicInteger approvalsWaiting = new AtomicInteger();
+  private final MeterRegistry registry;
+  private final io.micrometer.core.instrument.Timer estimates;
 
   public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("warden.approvals.waiting", approvalsWaiting, AtomicInteger::get)
+        .description("Held statements of this gateway's sessions waiting for a decision")
+        .register(registry);
+    estimates =
+        io.micrometer.core.instrument.Timer.builder("warden.approvals.estimate")
+            .description("How long the planner's row estimate of a held statement took")
+            .register(registry);
     Gauge.builder("warden.client.connections.active", activeClients, AtomicInteger::get)
         .description("Client connections currently open")
         .register(registry);
@@ -103,5 +114,24 @@ public final class GatewayMetrics {
 
   public void auditUnavailable() {
     auditRefusals.increment();
+  }
+
+  /**
+   * A held statement's approval came to {@code outcome}: {@code run} (approved, or claimed in ask
+   * mode), {@code denied}, {@code expired}, {@code cancelled}, {@code asked} (ask mode: refused,
+   * naming the request), or {@code refused} (no request could be opened).
+   */
+  public void approval(String outcome) {
+    registry.counter("warden.approvals", "outcome", outcome).increment();
+  }
+
+  /** A held statement starts (or stops) waiting in its session. */
+  public void approvalWaiting(boolean waiting) {
+    approvalsWaiting.addAndGet(waiting ? 1 : -1);
+  }
+
+  /** The planner's estimate took {@code nanos}. */
+  public void estimate(long nanos) {
+    estimates.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 }

@@ -18,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -181,13 +182,18 @@ final class ApprovalWait {
     String schema = session.defaultSchema;
     String sql = statement.text();
     var loop = ctx.channel().eventLoop();
-    return () ->
-        PlanEstimator.estimate(context, loop, connection, schema, sql, bound)
-            .completeOnTimeout(
-                Estimate.unavailable("no estimate in time"),
-                PlanEstimator.DEADLINE.toMillis() + 500,
-                TimeUnit.MILLISECONDS)
-            .join();
+    return () -> {
+      long started = System.nanoTime();
+      Estimate estimate =
+          PlanEstimator.estimate(context, loop, connection, schema, sql, bound)
+              .completeOnTimeout(
+                  Estimate.unavailable("no estimate in time"),
+                  PlanEstimator.DEADLINE.toMillis() + 500,
+                  TimeUnit.MILLISECONDS)
+              .join();
+      context.metrics().estimate(System.nanoTime() - started);
+      return estimate;
+    };
   }
 
   /** The approval is open (or could not be): on the event loop. */
@@ -202,6 +208,7 @@ final class ApprovalWait {
     }
     switch (opened) {
       case null -> {
+        context.metrics().approval("refused");
         Throwable cause =
             failure instanceof CompletionException c && c.getCause() != null
                 ? c.getCause()
@@ -220,8 +227,12 @@ final class ApprovalWait {
                             + ")",
                         "retry shortly; tell the operator if it persists")));
       }
-      case Opened.Claimed c -> ended.accept(new Verdict.Run(null));
+      case Opened.Claimed c -> {
+        context.metrics().approval("run");
+        ended.accept(new Verdict.Run(null));
+      }
       case Opened.Asked asked -> {
+        context.metrics().approval("asked");
         ApprovalRequest request = asked.request();
         ended.accept(
             new Verdict.Refuse(
@@ -245,6 +256,7 @@ final class ApprovalWait {
   private void await(Decision.Hold hold, Approvals.Pending pending, Consumer<Verdict> ended) {
     ApprovalRequest request = pending.request();
     session.pendingApproval = request.id();
+    context.metrics().approvalWaiting(true);
     session.client.writeAndFlush(
         PostgresErrors.notice(
             "warden: waiting for approval "
@@ -286,6 +298,15 @@ final class ApprovalWait {
                         () -> {
                           keepAlive.cancel(false);
                           session.pendingApproval = null;
+                          context.metrics().approvalWaiting(false);
+                          context
+                              .metrics()
+                              .approval(
+                                  error != null
+                                      ? "refused"
+                                      : outcome.state() == ApprovalRequest.State.APPROVED
+                                          ? "run"
+                                          : outcome.state().name().toLowerCase(Locale.ROOT));
                           ended.accept(verdict(hold, outcome, error));
                         }));
   }

@@ -476,6 +476,18 @@ class ApprovalIT {
     assertThat(out).contains("DELETE 3");
     assertThat(exists(13)).isFalse();
     assertThat(exists(16)).isTrue();
+    // Operators see approvals in the metrics.
+    String metrics =
+        HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + fixture.adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(metrics)
+        .contains("warden_approvals_total{outcome=\"run\"")
+        .contains("warden_approvals_waiting")
+        .contains("warden_approvals_estimate_seconds_count");
   }
 
   @org.junit.jupiter.api.Test
