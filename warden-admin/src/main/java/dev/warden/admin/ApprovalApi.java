@@ -88,7 +88,11 @@ final class ApprovalApi {
   }
 
   private static boolean visible(ApprovalRequest r, Authenticated caller) {
-    if (caller.hasPermission(APPROVALS_READ) || caller.identity().subject().equals(r.requester())) {
+    // The requester is a subject of one issuer: the same name from another issuer is someone else.
+    boolean requester =
+        caller.identity().subject().equals(r.requester())
+            && java.util.Objects.equals(caller.identity().issuer(), r.requesterIssuer());
+    if (caller.hasPermission(APPROVALS_READ) || requester) {
       return true;
     }
     Set<String> memberships = new HashSet<>(caller.identity().groups());

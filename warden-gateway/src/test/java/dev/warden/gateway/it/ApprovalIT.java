@@ -50,7 +50,7 @@ class ApprovalIT {
 
   @BeforeAll
   static void start() throws Exception {
-    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    idp = IdentityProvider.start(IdentityProvider.ISSUER_ID, IdentityProvider.SECOND_ISSUER_ID);
     agentToken = idp.token("agent", List.of("code-assistant"));
     approverKey = idp.token("dana", List.of("dba"));
     secondApproverKey = idp.token("dave", List.of("dba"));
@@ -79,6 +79,7 @@ class ApprovalIT {
             "policy: {file: \"" + policy + "\"}\napprovals: {keepAlive: 1s}\n",
             "  oidc:\n    issuers:\n"
                 + idp.issuerYaml(IdentityProvider.ISSUER_ID)
+                + idp.issuerYaml(IdentityProvider.SECOND_ISSUER_ID)
                 + "  roles:\n"
                 + "    - {role: agent, match: {subject: agent}, connections: [test]}\n",
             new Slf4jAuditLog());
@@ -255,6 +256,14 @@ class ApprovalIT {
       assertThat(bystander.statusCode()).isEqualTo(403);
       assertThat(bystander.body()).contains("may not decide");
       assertThat(request(id).path("state").asText()).isEqualTo("pending");
+      // The same subject from another issuer is someone else: it does not see the request.
+      String namesake =
+          idp.token(
+              IdentityProvider.SECOND_ISSUER_ID,
+              Map.of("sub", "agent", "aud", List.of("warden"), "groups", List.of("x")),
+              Duration.ofMinutes(10));
+      assertThat(api("GET", "/api/approvals/" + id, namesake, null).statusCode()).isEqualTo(404);
+      assertThat(api("GET", "/api/approvals/" + id, agentToken, null).statusCode()).isEqualTo(200);
       assertThat(delete).isNotDone();
       assertThat(api("POST", "/api/approvals/" + id + "/deny", approverKey, null).statusCode())
           .isEqualTo(200);
