@@ -81,8 +81,9 @@ public final class DemoCommand implements Callable<Integer> {
         credential: the database password stays inside Warden. The sample policy is enforced
         (policy.json in the data directory): the agent may read and write public and billing,
         but SELECT * FROM internal.api_keys is denied, DROP TABLE and DELETE wait in the
-        session for the dba's approval (bin/warden approvals list / approve ID, with
-        WARDEN_TOKEN=$WARDEN_DEMO_DBA_TOKEN), COPY TO PROGRAM is denied. Card numbers, SSNs and
+        session for the dba's approval (bin/warden approvals list / show ID — a DELETE shows the
+        planner's row estimate — / approve ID, with WARDEN_TOKEN=$WARDEN_DEMO_DBA_TOKEN), COPY TO
+        PROGRAM is denied. Card numbers, SSNs and
         e-mails come back masked, however the query is written (try
         SELECT reverse(x) FROM (SELECT card_number AS x FROM customers) s). Every session is
         recorded: bin/warden sessions list, sessions replay ID, audit verify.
