@@ -291,6 +291,27 @@ public final class Approvals implements AutoCloseable {
         every.toMillis(),
         every.toMillis(),
         TimeUnit.MILLISECONDS);
+    // A gateway that died holding requests left them pending past their time: whoever is up
+    // marks them expired, so approvers are not shown requests nobody waits for.
+    timer.scheduleWithFixedDelay(
+        this::expireOverdue, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** How often pending requests past their expiry are looked for in a shared store. */
+  static final Duration SWEEP = Duration.ofSeconds(30);
+
+  /** Marks every pending request past its expiry expired (whichever gateway opened it). */
+  void expireOverdue() {
+    Instant now = clock.instant();
+    try {
+      for (ApprovalRequest r : store.list(true, Integer.MAX_VALUE)) {
+        if (!now.isBefore(r.expiresAt())) {
+          end(r.id(), ApprovalRequest.State.EXPIRED, null, "timed out");
+        }
+      }
+    } catch (Exception e) {
+      // the store is away: the next sweep tries again
+    }
   }
 
   /** An approved request's statement was forwarded to the database. */

@@ -177,4 +177,18 @@ class ApprovalsTest {
     assertThat(store.find(stale.id()).orElseThrow().state())
         .isEqualTo(ApprovalRequest.State.EXPIRED);
   }
+
+  @Test
+  void aSweepExpiresRequestsWhoseGatewayDiedHoldingThem() throws Exception {
+    Instant start = Instant.parse("2026-11-22T10:00:00Z");
+    ApprovalRequest orphan =
+        process(start, "gw-dead").request(held("DELETE 5", Duration.ofMinutes(1))).request();
+    ApprovalRequest live =
+        process(start, "gw-b").request(held("DELETE 6", Duration.ofMinutes(30))).request();
+    process(start.plus(Duration.ofMinutes(2)), "gw-b").expireOverdue();
+    assertThat(store.find(orphan.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.EXPIRED);
+    assertThat(store.find(live.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.PENDING);
+  }
 }
