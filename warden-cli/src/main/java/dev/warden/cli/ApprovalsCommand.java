@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ApprovalsCommand.ListRequests.class,
       ApprovalsCommand.Show.class,
+      ApprovalsCommand.Watch.class,
       ApprovalsCommand.Approve.class,
       ApprovalsCommand.Deny.class
     })
@@ -137,6 +138,57 @@ public final class ApprovalsCommand implements Runnable {
       } catch (AdminClient.ApiException e) {
         return SessionsCommand.fail(spec, e.getMessage());
       }
+    }
+  }
+
+  /** {@code warden approvals watch}: new requests as they come, for an approver's terminal. */
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print each new pending request as it comes (the caller's to decide), until Ctrl-C.")
+  public static final class Watch implements Callable<Integer> {
+    @Mixin AdminClient.Options api = new AdminClient.Options();
+
+    @Option(
+        names = "--interval",
+        defaultValue = "PT2S",
+        description = "How often to look, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    java.time.Duration interval;
+
+    @Option(
+        names = "--for",
+        description = "Stop after this long (ISO-8601 duration); default: until interrupted.")
+    java.time.Duration lasting;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
+      AdminClient client = new AdminClient(api);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      long started = System.nanoTime();
+      long limit = lasting == null ? Long.MAX_VALUE : lasting.toNanos();
+      while (System.nanoTime() - started < limit) {
+        JsonNode answer;
+        try {
+          answer = client.get("/api/approvals", Map.of());
+        } catch (AdminClient.ApiException e) {
+          return SessionsCommand.fail(spec, e.getMessage());
+        }
+        for (JsonNode r : answer.path("approvals")) {
+          if (seen.add(r.path("id").asText())) {
+            print(out, r);
+            out.println("  decide: warden approvals approve|deny " + r.path("id").asText());
+            out.println();
+          }
+        }
+        out.flush();
+        long left = (limit - (System.nanoTime() - started)) / 1_000_000;
+        Thread.sleep(Math.max(1, Math.min(interval.toMillis(), left)));
+      }
+      return 0;
     }
   }
 

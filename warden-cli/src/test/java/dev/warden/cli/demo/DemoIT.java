@@ -346,6 +346,10 @@ class DemoIT {
               }
             });
     String id = pendingApproval(sql);
+    // An approver watching sees it come in, with its estimate.
+    String[] watched = warden("approvals", "watch", "--interval", "PT0.2S", "--for", "PT1S");
+    assertThat(watched[0]).as(watched[2]).isEqualTo("0");
+    assertThat(watched[1]).contains(id).contains("the planner expects ~");
     String[] shown = warden("approvals", "show", id);
     assertThat(shown[0]).as(shown[2]).isEqualTo("0");
     String line =
