@@ -164,6 +164,32 @@ public final class Approvals implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Ask mode: a claimed approval whose statement did not run after all (its client went away, or
+   * masking refused it) is given back — approved again, for the next identical statement.
+   */
+  public void unclaim(ApprovalRequest claimed) {
+    try {
+      boolean[] back = {false};
+      Optional<ApprovalRequest> next =
+          store.update(
+              claimed.id(),
+              current -> {
+                if (current.state() != ApprovalRequest.State.EXECUTED) {
+                  return current;
+                }
+                back[0] = true;
+                return current.with(
+                    ApprovalRequest.State.APPROVED, current.votes(), clock.instant());
+              });
+      if (back[0]) {
+        record(next.get(), "unclaimed", claimed.requester(), "the statement did not run");
+      }
+    } catch (Exception e) {
+      // The store is away: the approval stays spent (fail closed).
+    }
+  }
+
   /** Ask mode: a pending request with this binding (asking again does not open another). */
   public Optional<ApprovalRequest> pendingWith(String binding) throws Exception {
     Instant now = clock.instant();

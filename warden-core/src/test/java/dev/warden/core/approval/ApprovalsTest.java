@@ -191,4 +191,19 @@ class ApprovalsTest {
     assertThat(store.find(live.id()).orElseThrow().state())
         .isEqualTo(ApprovalRequest.State.PENDING);
   }
+
+  @Test
+  void aClaimedApprovalWhoseStatementDidNotRunIsGivenBack() throws Exception {
+    Approvals approvals = process(Instant.parse("2026-11-22T10:00:00Z"));
+    ApprovalRequest asked = approvals.ask(held("DELETE 7", Duration.ofMinutes(10)));
+    approvals.approve(asked.id(), dana, "ok");
+    ApprovalRequest claimed = approvals.claim(asked.binding()).orElseThrow();
+    assertThat(approvals.claim(asked.binding())).isEmpty();
+    // The client went away before its statement ran: the approval is not spent.
+    approvals.unclaim(claimed);
+    assertThat(store.find(asked.id()).orElseThrow().state())
+        .isEqualTo(ApprovalRequest.State.APPROVED);
+    assertThat(approvals.claim(asked.binding())).isPresent();
+    assertThat(approvals.claim(asked.binding())).isEmpty();
+  }
 }

@@ -52,10 +52,11 @@ final class ApprovalWait {
   /** How a held statement's approval ended for it. */
   sealed interface Verdict {
     /**
-     * It runs; {@code approved} is the wait-mode request to mark executed once it is forwarded
-     * (null in ask mode, where claiming the approval marked it).
+     * It runs; {@code approved} is the wait-mode request to mark executed once it is forwarded,
+     * {@code claimed} the ask-mode request its claim marked executed (to give back if it does not
+     * run after all); one of them is null.
      */
-    record Run(ApprovalRequest approved) implements Verdict {}
+    record Run(ApprovalRequest approved, ApprovalRequest claimed) implements Verdict {}
 
     /** It is refused, and why. */
     record Refuse(Decision.Deny deny) implements Verdict {}
@@ -201,8 +202,13 @@ final class ApprovalWait {
       Decision.Hold hold, Opened opened, Throwable failure, Consumer<Verdict> ended) {
     session.openingApproval = false;
     if (!ctx.channel().isActive()) {
-      if (opened instanceof Opened.Waiting w) {
-        context.approvals().cancel(w.pending().request().id(), "the client disconnected");
+      switch (opened) {
+        case Opened.Waiting w ->
+            context.approvals().cancel(w.pending().request().id(), "the client disconnected");
+        case Opened.Claimed c ->
+            // Claimed for a client that is gone: the approval is not spent.
+            context.blockingExecutor().execute(() -> context.approvals().unclaim(c.request()));
+        case null, default -> {}
       }
       return;
     }
@@ -229,7 +235,7 @@ final class ApprovalWait {
       }
       case Opened.Claimed c -> {
         context.metrics().approval("run");
-        ended.accept(new Verdict.Run(null));
+        ended.accept(new Verdict.Run(null, c.request()));
       }
       case Opened.Asked asked -> {
         context.metrics().approval("asked");
@@ -322,7 +328,7 @@ final class ApprovalWait {
     }
     String id = outcome.id();
     return switch (outcome.state()) {
-      case APPROVED -> new Verdict.Run(outcome);
+      case APPROVED -> new Verdict.Run(outcome, null);
       case DENIED -> {
         var vote = outcome.votes().getLast();
         yield new Verdict.Refuse(

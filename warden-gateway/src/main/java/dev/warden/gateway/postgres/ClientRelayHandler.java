@@ -1,5 +1,6 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.approval.ApprovalRequest;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.policy.Decision;
@@ -241,6 +242,11 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         decided = recorded(guard(allowed, decidedPortal), parameters);
         if (run.approved() != null && decided.admission().allowed()) {
           context.approvals().executed(run.approved());
+        }
+        if (run.claimed() != null && !decided.admission().allowed()) {
+          // Refused after all (masking): the ask-mode approval is not spent.
+          ApprovalRequest claimed = run.claimed();
+          context.blockingExecutor().execute(() -> context.approvals().unclaim(claimed));
         }
       }
       case ApprovalWait.Verdict.Refuse refuse ->
