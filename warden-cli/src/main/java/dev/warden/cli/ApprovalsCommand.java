@@ -52,6 +52,14 @@ public final class ApprovalsCommand implements Runnable {
     if (!r.path("parameters").isEmpty()) {
       out.printf("  parameters: %s%n", r.path("parameters"));
     }
+    int needed = r.path("approvalsNeeded").asInt(1);
+    if (needed > 1 || r.path("mode").asText("wait").equals("ask")) {
+      long given = 0;
+      for (JsonNode v : r.path("votes")) {
+        given += v.path("decision").asText().equals("approve") ? 1 : 0;
+      }
+      out.printf("  mode %s; approvals %d of %d%n", r.path("mode").asText("wait"), given, needed);
+    }
     JsonNode estimate = r.path("estimate");
     if (estimate.path("rows").isNumber()) {
       out.printf(
