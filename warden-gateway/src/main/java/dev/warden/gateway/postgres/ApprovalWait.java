@@ -180,13 +180,13 @@ final class ApprovalWait {
       return () -> Estimate.unavailable("the string holds several statements");
     }
     var connection = context.config().connections().get(session.context.connection());
-    String schema = session.defaultSchema;
+    List<String> schemas = session.searchPath;
     String sql = statement.text();
     var loop = ctx.channel().eventLoop();
     return () -> {
       long started = System.nanoTime();
       Estimate estimate =
-          PlanEstimator.estimate(context, loop, connection, schema, sql, bound)
+          PlanEstimator.estimate(context, loop, connection, schemas, sql, bound)
               .completeOnTimeout(
                   Estimate.unavailable("no estimate in time"),
                   PlanEstimator.DEADLINE.toMillis() + 500,

@@ -73,14 +73,15 @@ final class PlanEstimator {
   }
 
   /**
-   * Explains {@code sql} on connection {@code connection}; completes within {@link #DEADLINE} with
-   * an estimate, or with the reason there is none. Never fails.
+   * Explains {@code sql} on connection {@code connection}, with the held session's search path
+   * ({@code schemas}; null when it may have changed: the database's default); completes within
+   * {@link #DEADLINE} with an estimate, or with the reason there is none. Never fails.
    */
   static CompletableFuture<Estimate> estimate(
       GatewayContext context,
       EventLoop loop,
       Connection connection,
-      String schema,
+      List<String> schemas,
       String sql,
       Bound bound) {
     CompletableFuture<Estimate> result = new CompletableFuture<>();
@@ -90,8 +91,13 @@ final class PlanEstimator {
     parameters.put("standard_conforming_strings", "on");
     parameters.put("statement_timeout", "2000ms");
     parameters.put("lock_timeout", "1000ms");
-    if (schema != null) {
-      parameters.put("search_path", "\"" + schema.replace("\"", "\"\"") + "\"");
+    if (schemas != null && !schemas.isEmpty()) {
+      // The held session's own path, so its unqualified names resolve to the same tables.
+      List<String> quoted = new ArrayList<>(schemas.size());
+      for (String schema : schemas) {
+        quoted.add("\"" + schema.replace("\"", "\"\"") + "\"");
+      }
+      parameters.put("search_path", String.join(", ", quoted));
     }
     var scheduled =
         loop.schedule(

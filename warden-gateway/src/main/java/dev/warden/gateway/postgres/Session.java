@@ -41,6 +41,12 @@ final class Session {
   String defaultSchema;
 
   /**
+   * The schemas of the session's search path as the server reported them at startup, in order; null
+   * once the session may have changed it.
+   */
+  List<String> searchPath;
+
+  /**
    * While a guarded write (one under maxRowsAffected) is out, the client's further messages wait
    * here, in order, until Warden has seen its row count and committed or rolled it back.
    */
@@ -118,6 +124,7 @@ final class Session {
     this.backend = backend;
     this.transactionStatus = status;
     this.defaultSchema = searchPath.size() == 1 ? searchPath.getFirst() : null;
+    this.searchPath = List.copyOf(searchPath);
   }
 
   /**
@@ -130,6 +137,7 @@ final class Session {
     for (var part : statement.parts()) {
       if (part.mayChangeSearchPath()) {
         defaultSchema = null;
+        searchPath = null;
       }
     }
     return resolved;

@@ -69,7 +69,8 @@ class ApprovalIT {
             {"id": "agent.hold-delete", "verbs": ["DELETE"], "objects": ["public.*"], "approvers": ["dba"], "timeout": "60s"},
             {"id": "agent.hold-ddl", "classes": ["DDL"], "approvers": ["dba"], "timeout": "2s"},
             {"id": "agent.ask-update", "verbs": ["UPDATE"], "objects": ["public.approval_ask"], "mode": "ask", "approvers": ["dba"], "timeout": "60s"},
-            {"id": "agent.hold-two", "verbs": ["UPDATE"], "objects": ["public.approval_it"], "approvers": ["dba"], "approvals": 2, "timeout": "60s"}
+            {"id": "agent.hold-two", "verbs": ["UPDATE"], "objects": ["public.approval_it"], "approvers": ["dba"], "approvals": 2, "timeout": "60s"},
+            {"id": "agent.hold-elsewhere", "verbs": ["DELETE"], "objects": ["*.approval_elsewhere"], "approvers": ["dba"], "timeout": "60s"}
           ]
         }]}
         """);
@@ -598,6 +599,33 @@ class ApprovalIT {
       assertThat(r.path("estimate").path("unavailable").asText())
           .contains("the planner refused the statement")
           .contains("42P01");
+      api("POST", "/api/approvals/" + r.path("id").asText() + "/deny", approverKey, null);
+      assertThat(delete.get(20, TimeUnit.SECONDS)).isInstanceOf(java.sql.SQLException.class);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void theEstimateResolvesNamesThroughTheSessionsOwnSearchPath() throws Exception {
+    try (Connection direct = GatewayFixture.direct();
+        Statement s = direct.createStatement()) {
+      s.execute("CREATE SCHEMA IF NOT EXISTS approval_other");
+      s.execute("DROP TABLE IF EXISTS approval_other.approval_elsewhere");
+      s.execute("CREATE TABLE approval_other.approval_elsewhere (id int PRIMARY KEY)");
+      s.execute("INSERT INTO approval_other.approval_elsewhere SELECT generate_series(1, 10)");
+      s.execute("ANALYZE approval_other.approval_elsewhere");
+    }
+    java.util.Properties props = GatewayFixture.queryMode("simple");
+    props.setProperty("password", agentToken);
+    props.setProperty("currentSchema", "approval_other,public");
+    try (Connection c = fixture.connect("test", props)) {
+      CompletableFuture<Object> delete =
+          update(c, "DELETE FROM approval_elsewhere WHERE id <= 4 /* elsewhere */", null);
+      JsonNode r = pending("/* elsewhere */", 1).getFirst();
+      // Found in approval_other, which the database's default path does not hold.
+      assertThat(r.path("estimate").path("rows").asLong())
+          .as(r.path("estimate").toString())
+          .isBetween(2L, 6L);
+      assertThat(r.path("estimate").path("plan").asText()).contains("approval_elsewhere");
       api("POST", "/api/approvals/" + r.path("id").asText() + "/deny", approverKey, null);
       assertThat(delete.get(20, TimeUnit.SECONDS)).isInstanceOf(java.sql.SQLException.class);
     }
