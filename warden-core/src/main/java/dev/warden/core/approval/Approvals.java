@@ -104,7 +104,27 @@ public final class Approvals implements AutoCloseable {
       Duration timeout,
       String binding,
       int quorum,
-      Estimate estimate) {}
+      Estimate estimate) {
+    /** The same, with the planner's estimate. */
+    public Held withEstimate(Estimate estimate) {
+      return new Held(
+          requester,
+          requesterIssuer,
+          sessionId,
+          connection,
+          sql,
+          parameters,
+          statementClass,
+          objects,
+          rule,
+          reason,
+          approvers,
+          timeout,
+          binding,
+          quorum,
+          estimate);
+    }
+  }
 
   /** An opened request and the future of its final state. */
   public record Pending(ApprovalRequest request, CompletableFuture<ApprovalRequest> outcome) {}

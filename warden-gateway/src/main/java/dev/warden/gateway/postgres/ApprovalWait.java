@@ -141,31 +141,12 @@ final class ApprovalWait {
         if (pending.isPresent()) {
           return new Opened.Asked(pending.get(), true);
         }
-        return new Opened.Asked(approvals.ask(withEstimate(held, estimate.get())), false);
+        return new Opened.Asked(approvals.ask(held.withEstimate(estimate.get())), false);
       }
-      return new Opened.Waiting(approvals.request(withEstimate(held, estimate.get())));
+      return new Opened.Waiting(approvals.request(held.withEstimate(estimate.get())));
     } catch (Exception e) {
       throw new CompletionException(e);
     }
-  }
-
-  private static Approvals.Held withEstimate(Approvals.Held h, Estimate estimate) {
-    return new Approvals.Held(
-        h.requester(),
-        h.requesterIssuer(),
-        h.sessionId(),
-        h.connection(),
-        h.sql(),
-        h.parameters(),
-        h.statementClass(),
-        h.objects(),
-        h.rule(),
-        h.reason(),
-        h.approvers(),
-        h.timeout(),
-        h.binding(),
-        h.quorum(),
-        estimate);
   }
 
   /**

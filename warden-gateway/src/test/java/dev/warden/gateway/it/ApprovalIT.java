@@ -117,6 +117,22 @@ class ApprovalIT {
     }
   }
 
+  /**
+   * The request of a client that went away is cancelled (waiting up to 20 s), can no longer be
+   * approved, and its DELETE of row {@code row} never ran.
+   */
+  static void assertCancelledAndNotRun(String id, int row) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!request(id).path("state").asText().equals("cancelled")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(request(id).path("state").asText()).isEqualTo("cancelled");
+    assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
+        .isEqualTo(409);
+    assertThat(exists(row)).isTrue();
+  }
+
   /** Whether table approval_it has the column (a held ALTER TABLE ran). */
   static boolean hasColumn(String column) throws Exception {
     try (Connection direct = GatewayFixture.direct();
@@ -319,15 +335,7 @@ class ApprovalIT {
         update(c, "DELETE FROM public.approval_it WHERE id = 7 /* leaving */", null);
     String id = pending("/* leaving */", 1).getFirst().path("id").asText();
     c.abort(Runnable::run); // the client goes away without a word
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!request(id).path("state").asText().equals("cancelled")
-        && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertThat(request(id).path("state").asText()).isEqualTo("cancelled");
-    assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
-        .isEqualTo(409);
-    assertThat(exists(7)).isTrue();
+    assertCancelledAndNotRun(id, 7);
     delete.get(20, TimeUnit.SECONDS);
   }
 
@@ -546,15 +554,7 @@ class ApprovalIT {
     try {
       String id = pending("psql-killed", 1).getFirst().path("id").asText();
       p.destroyForcibly(); // SIGKILL: the socket just closes
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (!request(id).path("state").asText().equals("cancelled")
-          && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertThat(request(id).path("state").asText()).isEqualTo("cancelled");
-      assertThat(api("POST", "/api/approvals/" + id + "/approve", approverKey, null).statusCode())
-          .isEqualTo(409);
-      assertThat(exists(8)).isTrue();
+      assertCancelledAndNotRun(id, 8);
     } finally {
       p.destroyForcibly();
     }
