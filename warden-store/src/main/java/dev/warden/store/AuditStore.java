@@ -266,7 +266,9 @@ public final class AuditStore implements AutoCloseable {
       insert.executeBatch();
       commitStatement.execute();
       return stored;
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | RuntimeException | AssertionError e) {
+      // pgJDBC may raise an AssertionError (with -ea) when the socket dies mid-batch: the
+      // connection is as broken as after an SQLException, so it is dropped the same way.
       if (begun) {
         try (Statement rollback = c.createStatement()) {
           rollback.execute("ROLLBACK");

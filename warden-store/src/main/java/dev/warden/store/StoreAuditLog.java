@@ -134,7 +134,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError e) {
         LOG.error("audit writer: {}", e.toString());
         batch.forEach(p -> p.durable().completeExceptionally(e));
         batch.clear();
@@ -159,7 +159,10 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       for (Pending p : batch) {
         p.durable().complete(null);
       }
-    } catch (Exception e) {
+    } catch (Exception | AssertionError e) {
+      // Whatever a driver throws for a broken store (pgJDBC raises an AssertionError under -ea
+      // when the socket dies mid-batch) fails this batch only: the writer thread must live on, or
+      // the gateway would refuse every statement until restarted.
       if (healthy) {
         LOG.error(
             "the audit store {} does not accept records ({}); statements are refused until it"
