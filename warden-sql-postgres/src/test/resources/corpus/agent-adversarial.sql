@@ -84,12 +84,18 @@ DISCARD ALL
 COPY public.orders TO STDOUT
 ==> Allow agent.copy
 COPY public.orders (id, status) FROM STDIN
-==> Deny default-deny
+# Subscribing reads nothing but what others send; sending is not a read.
+==> Allow agent.notifications
 LISTEN orders_changed
 ==> Deny default-deny
 NOTIFY orders_changed, 'x'
-==> Deny default-deny
+==> Allow agent.notifications
 UNLISTEN *
+# ACCESS SHARE is the lock any SELECT takes (pg_dump takes it): decided as a read.
+==> Allow agent.read-write
+LOCK TABLE public.orders IN ACCESS SHARE MODE
+==> Deny deny.internal
+LOCK TABLE internal.api_keys IN ACCESS SHARE MODE
 ==> Deny default-deny
 LOCK TABLE public.orders IN ACCESS EXCLUSIVE MODE
 ==> Deny default-deny
@@ -109,10 +115,15 @@ REINDEX TABLE public.orders
 LOAD 'auto_explain'
 ==> Deny default-deny
 CALL public.some_procedure()
+# A cursor is decided as its query; FETCH from a cursor Warden did not see declared is unknown.
 ==> Deny deny.internal
 DECLARE c CURSOR FOR SELECT * FROM internal.api_keys
+==> Allow agent.read-write
+DECLARE c CURSOR FOR SELECT * FROM public.orders
 ==> Deny default-deny
 FETCH ALL FROM c
+==> Deny default-deny
+CLOSE ALL
 ==> Hold agent.hold-ddl
 REFRESH MATERIALIZED VIEW public.mv
 
@@ -275,8 +286,14 @@ SET LOCAL search_path = internal; SELECT * FROM api_keys
 RESET ALL; SELECT * FROM api_keys
 ==> Deny default-deny
 DISCARD ALL; SELECT * FROM customers
-==> Deny volatile-function
+# set_config with a constant name is decided like SET of it (the agent may SET; names that are
+# unqualified afterwards resolve nowhere, see the next case).
+==> Allow agent.read-write
 SELECT set_config('search_path', 'internal', false)
+==> Deny volatile-function
+SELECT set_config('search_path', current_setting('application_name'), false)
+==> Deny volatile-function
+SELECT set_config(name, 'x', false) FROM pg_catalog.pg_settings
 # The first denial in the string answers: api_keys is unresolved once set_config ran.
 ==> Deny default-deny
 SELECT pg_catalog.set_config('search_path', 'internal', true); SELECT * FROM api_keys
@@ -305,7 +322,7 @@ SET NAMES 'BIG5'
 SET backslash_quote = on
 ==> Deny parser-settings
 RESET standard_conforming_strings
-==> Deny volatile-function
+==> Deny parser-settings
 SELECT set_config('standard_conforming_strings', 'off', false)
 
 # --- Prepared statements ---
@@ -338,15 +355,20 @@ EXPLAIN (ANALYZE, BUFFERS) DELETE FROM public.orders
 EXPLAIN (ANALYZE true) DELETE FROM public.orders
 ==> Deny deny.internal
 EXPLAIN ANALYZE INSERT INTO internal.api_keys (id) VALUES (1)
-==> Deny default-deny
+==> Deny deny.destructive
 EXPLAIN ANALYZE CREATE TABLE public.x AS SELECT 1; DROP SCHEMA billing
-==> Deny default-deny
+# Plain EXPLAIN runs nothing: the plan of a statement that would be held may be seen.
+==> Allow agent.hold-delete
 EXPLAIN (ANALYZE false) DELETE FROM public.orders
-==> Deny default-deny
+==> Allow agent.hold-delete
 EXPLAIN DELETE FROM public.orders
+# Not a statement EXPLAIN takes: PostgreSQL's parser rejects it.
+==> Deny default-deny
+EXPLAIN TRUNCATE public.orders
 ==> Deny deny.internal
 EXPLAIN SELECT * FROM internal.api_keys
-==> Deny default-deny
+# EXPLAIN ANALYZE is the statement it runs.
+==> Allow agent.read-write
 EXPLAIN ANALYZE UPDATE public.orders SET status = 'x'
 
 # --- SELECT INTO and CREATE TABLE AS create tables ---
@@ -390,9 +412,10 @@ SELECT dblink_exec('dbname=shop', 'DROP SCHEMA billing CASCADE')
 SELECT * FROM public.customers WHERE id = (SELECT length(pg_read_file('/etc/passwd')))
 ==> Deny deny.server-files
 UPDATE public.orders SET status = pg_read_file('/etc/hostname')
-==> Deny volatile-function
+==> Deny deny.role-switch
 SELECT set_config('role', 'postgres', false)
-==> Deny volatile-function
+# The agent's session is not read-only: like SET default_transaction_read_only = off.
+==> Allow agent.read-write
 SELECT set_config('default_transaction_read_only', 'off', false)
 ==> Deny volatile-function
 SELECT nextval('public.orders_id_seq')

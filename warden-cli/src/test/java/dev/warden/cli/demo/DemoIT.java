@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The demo as a new user meets it: started in-process on free ports, then used with psql and pgJDBC
  * exactly as the env file and the guide say.
  */
-class DemoIT {
+public class DemoIT {
   static Path dir;
   static Demo demo;
   static Map<String, String> env;
@@ -44,7 +44,7 @@ class DemoIT {
     demo.close();
   }
 
-  static Map<String, String> readEnvFile(Path file) throws IOException {
+  public static Map<String, String> readEnvFile(Path file) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
     for (String line : Files.readAllLines(file)) {
       if (line.startsWith("#") || line.isBlank()) {

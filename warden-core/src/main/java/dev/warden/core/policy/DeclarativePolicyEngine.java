@@ -337,13 +337,29 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   /**
    * Read-only when every allow and hold rule names classes, and only reading ones (a held write
-   * that is approved must be able to run).
+   * that is approved must be able to run). A COPY rule reads when the verbs it names can only ever
+   * cover COPY … TO STDOUT (never COPY FROM, a program or a file).
    */
-  private static boolean readOnly(List<Grant> grants) {
+  private boolean readOnly(List<Grant> grants) {
     return !grants.isEmpty()
         && grants.stream()
             .flatMap(g -> java.util.stream.Stream.concat(g.allow().stream(), g.hold().stream()))
-            .allMatch(r -> !r.classes().isEmpty() && READ_ONLY_CLASSES.containsAll(r.classes()));
+            .allMatch(
+                r ->
+                    !r.classes().isEmpty()
+                        && (READ_ONLY_CLASSES.containsAll(r.classes()) || copiesOut(r)));
+  }
+
+  /** COPY operations that write or reach outside the database. */
+  private static final List<String> COPY_WRITES =
+      List.of("COPY FROM STDIN", "COPY PROGRAM", "COPY FILE");
+
+  private boolean copiesOut(Rule rule) {
+    if (!rule.classes().equals(Set.of(StatementClass.COPY)) || rule.verbs().isEmpty()) {
+      return false;
+    }
+    CompiledRule compiledRule = compiled.get(rule);
+    return COPY_WRITES.stream().noneMatch(compiledRule::verb);
   }
 
   private Decision decidePart(List<Grant> grants, StatementPart part) {
@@ -357,6 +373,10 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     for (Grant grant : grants) {
       for (Rule rule : grant.hold()) {
         if (matches(rule, part, true)) {
+          if (part.verb().equals("EXPLAIN")) {
+            // Planning runs nothing: the plan of a statement that would be held may be seen.
+            return new Decision.Allow(rule.id(), grant.limits());
+          }
           return new Decision.Hold(
               rule.id(),
               reason(rule, part, "needs approval"),

@@ -16,7 +16,7 @@ import java.util.Set;
  * @param dataModifications how many INSERT, UPDATE, DELETE and MERGE statements the part executes,
  *     nested ones included
  * @param columns columns that shape the result, and values written into columns (for masking)
- * @param copyFormat for COPY … TO, how its rows are written (null otherwise)
+ * @param copyFormat for COPY, how its rows are written (TO) or read (FROM); null for other parts
  */
 public record StatementPart(
     String verb,
@@ -31,7 +31,7 @@ public record StatementPart(
     ColumnUses columns,
     CopyFormat copyFormat) {
 
-  /** A part that is not a COPY … TO. */
+  /** A part that is not a COPY. */
   public StatementPart(
       String verb,
       StatementClass statementClass,

@@ -231,7 +231,19 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                 h.capture.columns = names;
               }
             }
-            case DESCRIBE_PORTAL -> session.describedColumns.put("P" + h.name, names);
+            case DESCRIBE_PORTAL -> {
+              session.describedColumns.put("P" + h.name, names);
+              if (h.boundStatement != null) {
+                session.describedColumns.put("S" + h.boundStatement, names);
+              }
+              if (h.ownDescribe) {
+                // The Execute it was sent for is next in flight; its record gets the names.
+                InFlight next = session.inFlight.peek();
+                if (next != null && next.capture != null && next.capture.columns.isEmpty()) {
+                  next.capture.columns = names;
+                }
+              }
+            }
             default -> session.describedColumns.put("S" + h.name, names);
           }
         }
@@ -249,15 +261,19 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                       description,
                       h.masking,
                       columns,
-                      MaskingGuard.outputMasks(session.portal(h.name), h.masking, columns));
+                      MaskingGuard.outputMasks(h.statement, h.masking, columns));
               session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
+              if (h.boundStatement != null) {
+                // The statement's shape, for its later portals that nobody describes.
+                session.statementDescriptions.put(h.boundStatement, description);
+              }
               uncatalogued(plan);
             }
             // A statement's description: the portals bound to it get their plans at Bind.
             default -> session.statementDescriptions.put(h.name, description);
           }
         }
-        return true;
+        return !h.ownDescribe;
       }
       case 'C', 'I' -> {
         return completed(type, expectHead(type, Kind.QUERY, Kind.EXECUTE), in, offset, length);
@@ -318,6 +334,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         } else {
           session.portals.put(bind.name, bind.statement);
         }
+        session.bound(bind.name);
         return true;
       }
       case '3' -> {
@@ -343,10 +360,13 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         session.inFlight.poll();
         if (h.kind == Kind.DESCRIBE_PORTAL && h.masking != null) {
           session.portalPlans.put(h.name, MaskPlan.NONE);
+          if (h.boundStatement != null) {
+            session.statementDescriptions.put(h.boundStatement, new RowDescription(List.of()));
+          }
         } else if (h.masking != null) {
           session.statementDescriptions.put(h.name, new RowDescription(List.of()));
         }
-        return true;
+        return !h.ownDescribe;
       }
       case 'Z' -> {
         InFlight done = expectHead(type, Kind.QUERY, Kind.SYNC);
@@ -461,8 +481,8 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     if (h.kind == Kind.EXECUTE && !h.planResolved) {
       plan = session.portalPlans.get(h.portal);
       if (plan == null) {
-        // No Describe seen for this portal: nothing says where its columns come from.
-        plan = MaskPlan.unknown(in.getUnsignedShort(offset + 5));
+        // Warden describes every portal nobody else did, so this is a bug: refuse, never guess.
+        throw MaskPlan.shapeUnknown(session.context.sessionId());
       }
       h.plan = plan;
       h.planResolved = true;
@@ -482,7 +502,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
       return null;
     }
     for (var part : statement.parts()) {
-      if (part.copyFormat() != null) {
+      if (part.copyFormat() != null && part.operations().contains("COPY TO STDOUT")) {
         return part.copyFormat();
       }
     }

@@ -71,13 +71,16 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       "SELECT n.nspname, p.proname, p.provolatile FROM pg_catalog.pg_proc p"
           + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace";
 
-  /** Every column of every table, view and materialized view outside the system schemas. */
+  /**
+   * Every column of every table, view and materialized view, the system catalogs' included: a
+   * system relation's columns are known by name, so {@code SELECT *} over pg_catalog or
+   * information_schema is masked column by column (only where a rule names a column), never whole.
+   */
   static final String COLUMNS_QUERY =
       "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname FROM pg_catalog.pg_attribute a"
           + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
           + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f')"
-          + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
           + " AND n.nspname NOT LIKE 'pg\\_toast%'"
           + " ORDER BY c.oid, a.attnum";
 

@@ -351,7 +351,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(admission, true);
           yield false;
         }
+        forgetDescriptions(admission.statement());
         InFlight entry = InFlight.query(admission);
+        checkCopyIn(admission.statement(), guarded.masking(), entry);
         entry.capture = capture();
         entry.masking = guarded.masking();
         entry.outputMasks = guarded.outputs();
@@ -381,6 +383,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(context.pipeline().record(session.context, admit(statement), List.of()), false);
           yield false;
         }
+        session.describedStatements.remove(m.statement());
         if (m.parameterTypes().isEmpty()) {
           session.preparedParameterTypes.remove(m.statement());
         } else {
@@ -391,6 +394,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       }
       case Bind m -> {
         InFlight bind = InFlight.bind(m.portal(), session.preparedStatement(m.statement()));
+        session.portalStatements.put(m.portal(), m.statement());
+        if (session.describedStatements.contains(m.statement())) {
+          session.describedPortals.add(m.portal());
+        } else {
+          session.describedPortals.remove(m.portal());
+        }
         bind.masking = masking();
         session.portalParameters.remove(m.portal());
         session.portalAuditParameters.remove(m.portal());
@@ -439,10 +448,18 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Describe m -> {
-        expect(
-            m.target() == Target.STATEMENT
-                ? InFlight.describeStatement(m.name(), masking())
-                : InFlight.describePortal(m.name(), masking()));
+        if (m.target() == Target.STATEMENT) {
+          session.describedStatements.add(m.name());
+          expect(InFlight.describeStatement(m.name(), masking()));
+        } else {
+          // A portal's description is its statement's too (with the Bind's result formats).
+          String statement = session.portalStatements.get(m.name());
+          session.describedPortals.add(m.name());
+          if (statement != null) {
+            session.describedStatements.add(statement);
+          }
+          expect(InFlight.describePortal(m.name(), statement, session.portal(m.name()), masking()));
+        }
         yield true;
       }
       case Execute m -> {
@@ -452,7 +469,9 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           deny(admission, false);
           yield false;
         }
+        describeIfUnknown(m.portal(), guarded.masking());
         InFlight entry = InFlight.execute(admission);
+        checkCopyIn(admission.statement(), guarded.masking(), entry);
         entry.capture = capture();
         if (entry.capture != null) {
           entry.capture.columns =
@@ -476,6 +495,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Close m -> {
+        if (m.target() == Target.STATEMENT) {
+          session.describedStatements.remove(m.name());
+        } else {
+          session.describedPortals.remove(m.name());
+          session.portalStatements.remove(m.name());
+        }
         expect(InFlight.close(m.target(), m.name()));
         yield true;
       }
@@ -490,9 +515,13 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         yield true;
       }
       case Flush m -> true;
-      case CopyData m -> true;
-      case CopyDone m -> true;
-      case CopyFail m -> true;
+      case CopyData m -> copyData(m);
+      case CopyDone m -> copyDone();
+      case CopyFail m -> {
+        boolean refused = session.copyInRefused;
+        endCopyIn();
+        yield !refused;
+      }
       case FunctionCall m -> {
         refuse(
             new WardenException(
@@ -507,6 +536,120 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           throw new ProtocolViolation("password message after authentication");
       case SaslResponse m -> throw new ProtocolViolation("password message after authentication");
     };
+  }
+
+  /**
+   * Masking needs the shape of every result before its first row: where neither the portal nor its
+   * statement was described (a driver that caches the description re-sends only Bind and Execute),
+   * Warden sends a Describe of the portal itself, just before the Execute, and keeps its answer to
+   * itself.
+   */
+  private void describeIfUnknown(String portal, Masking masking) {
+    if (masking == null || session.describedPortals.contains(portal)) {
+      return;
+    }
+    String statement = session.portalStatements.get(portal);
+    InFlight describe = InFlight.describePortal(portal, statement, session.portal(portal), masking);
+    describe.ownDescribe = true;
+    session.backend.write(new Describe(Target.PORTAL, portal), session.backend.voidPromise());
+    expect(describe);
+    session.describedPortals.add(portal);
+    if (statement != null) {
+      session.describedStatements.add(statement);
+    }
+  }
+
+  /** A COPY FROM STDIN of masked columns: its rows are checked as they stream in. */
+  private void checkCopyIn(Statement statement, Masking masking, InFlight entry) {
+    endCopyIn();
+    if (masking != null) {
+      session.copyIn =
+          MaskingGuard.copyIn(
+              statement, masking, context.catalogs().columns(session.context.connection()));
+      session.copyInEntry = session.copyIn == null ? null : entry;
+    }
+  }
+
+  private void endCopyIn() {
+    session.copyIn = null;
+    session.copyInEntry = null;
+    session.copyInRefused = false;
+  }
+
+  /** A row of COPY data: relayed, unless it (or an earlier one) writes a mask back. */
+  private boolean copyData(CopyData m) {
+    if (session.copyInRefused) {
+      return false; // the server has failed the COPY and would drop it anyway
+    }
+    if (session.copyIn == null) {
+      return true;
+    }
+    int field = session.copyIn.feed(m.data());
+    if (field == 0) {
+      return true;
+    }
+    failCopy(field);
+    return false;
+  }
+
+  private boolean copyDone() {
+    if (session.copyInRefused) {
+      endCopyIn();
+      return false;
+    }
+    if (session.copyIn != null) {
+      int field = session.copyIn.finish();
+      if (field != 0) {
+        failCopy(field);
+        endCopyIn();
+        return false;
+      }
+    }
+    endCopyIn();
+    return true;
+  }
+
+  /**
+   * Fails the COPY before the database commits anything: it gets a CopyFail in place of the row,
+   * and its error is replaced by Warden's, naming the rule.
+   */
+  private void failCopy(int field) {
+    Decision.Deny deny = MaskingGuard.copyWriteBack(field);
+    session.copyInRefused = true;
+    if (session.copyInEntry != null) {
+      session.copyInEntry.replacement = PostgresErrors.error(denial(deny));
+    }
+    session.backend.write(
+        new CopyFail("warden: denied by rule " + deny.rule()), session.backend.voidPromise());
+  }
+
+  /**
+   * SQL can redefine or drop what the protocol names too (PREPARE, DEALLOCATE, DISCARD ALL; a
+   * cursor is a portal): Warden no longer knows those names' result shapes.
+   */
+  private void forgetDescriptions(Statement statement) {
+    for (var part : statement.parts()) {
+      String name = part.name();
+      switch (part.verb()) {
+        case "PREPARE", "DEALLOCATE" -> {
+          if (name == null) {
+            session.describedStatements.clear();
+          } else {
+            session.describedStatements.remove(name);
+          }
+        }
+        case "DECLARE", "CLOSE" -> {
+          if (name != null) {
+            session.describedPortals.remove(name);
+          }
+        }
+        case "DISCARD" -> {
+          session.describedStatements.clear();
+          session.describedPortals.clear();
+        }
+        default -> {}
+      }
+    }
   }
 
   private static Limits limits(Admission admission) {

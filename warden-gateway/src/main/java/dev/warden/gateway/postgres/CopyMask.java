@@ -113,7 +113,7 @@ final class CopyMask {
     return out.toString();
   }
 
-  private static String unescape(String raw) {
+  static String unescape(String raw) {
     if (raw.indexOf('\\') < 0) {
       return raw;
     }

@@ -59,8 +59,11 @@ final class InFlight {
   final Admission admission;
   final ErrorResponse refusal;
 
-  /** For a denied statement: the error the client gets instead of the server's. */
-  final ErrorResponse replacement;
+  /**
+   * For a denied statement, or a COPY FROM Warden failed (a mask written back): the error the
+   * client gets instead of the server's.
+   */
+  ErrorResponse replacement;
 
   /** Rows returned so far, for QUERY and EXECUTE. Touched on the event loop only. */
   long rows;
@@ -105,7 +108,13 @@ final class InFlight {
 
   boolean planResolved;
 
-  /** For BIND under masking: the prepared statement bound and the result formats asked for. */
+  /**
+   * A Describe of a portal that Warden sent itself (the client described neither the portal nor its
+   * statement): its RowDescription or NoData gives the portal's mask plan and goes no further.
+   */
+  boolean ownDescribe;
+
+  /** For BIND under masking, and DESCRIBE_PORTAL: the prepared statement bound. */
   String boundStatement;
 
   java.util.List<Integer> resultFormats;
@@ -186,9 +195,20 @@ final class InFlight {
     return entry;
   }
 
-  static InFlight describePortal(String portal, dev.warden.core.policy.Masking masking) {
-    InFlight entry = new InFlight(Kind.DESCRIBE_PORTAL, portal, Target.PORTAL, null, null, null);
+  /**
+   * A Describe of {@code portal}, bound from prepared statement {@code statementName} to {@code
+   * statement} as the portal was when the Describe went out (in a pipeline a later Bind may reuse
+   * the name before the answer arrives).
+   */
+  static InFlight describePortal(
+      String portal,
+      String statementName,
+      Statement statement,
+      dev.warden.core.policy.Masking masking) {
+    InFlight entry =
+        new InFlight(Kind.DESCRIBE_PORTAL, portal, Target.PORTAL, statement, null, null);
     entry.masking = masking;
+    entry.boundStatement = statementName;
     return entry;
   }
 

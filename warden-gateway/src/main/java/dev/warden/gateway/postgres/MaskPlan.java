@@ -1,5 +1,7 @@
 package dev.warden.gateway.postgres;
 
+import dev.warden.core.error.ErrorCode;
+import dev.warden.core.error.WardenException;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.mask.MaskStrategy;
 import dev.warden.core.policy.Masking;
@@ -11,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the columns of one result are masked, built from its RowDescription: a column that comes from
@@ -23,10 +27,10 @@ import java.util.function.Supplier;
  * to mask goes on as the bytes the server sent.
  */
 final class MaskPlan {
+  private static final Logger LOG = LoggerFactory.getLogger(MaskPlan.class);
   private static final int PASS = 0;
   private static final int MASK = 1;
   private static final int CLASSIFY = 2;
-  private static final int NULLIFY = 3;
 
   /** text, varchar, bpchar, name: types whose text and binary forms are the same UTF-8. */
   private static final int[] TEXT_TYPES = {25, 1043, 1042, 19};
@@ -148,19 +152,16 @@ final class MaskPlan {
   boolean uncatalogued;
 
   /**
-   * For rows whose description Warden did not see (an Execute with no Describe): every column is
-   * NULL, since nothing says where its values come from. Fail closed.
+   * Rows whose shape Warden does not know cannot be masked; they are never guessed at (blanked or
+   * passed): the session ends with an error saying so.
    */
-  static MaskPlan unknown(int columns) {
-    int[] actions = new int[columns];
-    Arrays.fill(actions, NULLIFY);
-    return new MaskPlan(
-        actions,
-        new MaskStrategy[columns],
-        new boolean[columns],
-        new boolean[columns],
-        new int[columns],
-        new Classifiers(Set.of()));
+  static WardenException shapeUnknown(String sessionId) {
+    LOG.error("session {}: a result arrived whose columns Warden cannot trace", sessionId);
+    return new WardenException(
+        ErrorCode.INTERNAL,
+        "Warden could not tell where this result's columns come from, so it cannot mask them;"
+            + " no rows were altered and the session was closed",
+        "reconnect and retry; if it happens again, report it with the statement to the operator");
   }
 
   /** {@link MaskStrategy.Redact}'s token, encoded once. */
@@ -244,7 +245,8 @@ final class MaskPlan {
     int base = frame.readerIndex() + 5;
     int count = frame.getUnsignedShort(base);
     if (count != actions.length) {
-      return unknown(count).rewrite(frame, target);
+      // The rows do not have the described shape: nothing says which cell is which.
+      throw shapeUnknown("?");
     }
     // Scratch space reused row after row: a plan belongs to one statement on one event loop.
     String[] replaced = this.replaced;
@@ -269,7 +271,6 @@ final class MaskPlan {
       String value = null;
       boolean toNull = false;
       switch (actions[i]) {
-        case NULLIFY -> toNull = true;
         case MASK -> {
           MaskStrategy strategy = strategies[i];
           boolean textForm = textType[i] || !binary[i];

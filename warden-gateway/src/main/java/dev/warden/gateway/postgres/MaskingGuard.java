@@ -41,6 +41,21 @@ final class MaskingGuard {
   private static final Pattern TOKEN = Pattern.compile("tok_[0-9a-f]{16}");
   private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
 
+  /**
+   * Verbs that carry a statement's lineage without sending its rows: PREPARE and DECLARE (the rows
+   * go out at EXECUTE and FETCH), MOVE and CLOSE (resolved to their cursor's query).
+   */
+  private static final Set<String> NO_ROWS = Set.of("PREPARE", "DECLARE", "MOVE", "CLOSE");
+
+  /** An EXECUTE, FETCH or MOVE that names nothing Warden saw defined. */
+  private static boolean unresolved(StatementPart part) {
+    return part.statementClass() == StatementClass.UTILITY
+        && switch (part.verb()) {
+          case "EXECUTE", "FETCH", "MOVE" -> true;
+          default -> false;
+        };
+  }
+
   /** Verbs whose results carry no lineage Warden can see (their rows come from elsewhere). */
   private static final Set<String> OPAQUE_ROWS =
       Set.of("SHOW", "EXPLAIN", "FETCH", "CALL", "EXECUTE");
@@ -62,14 +77,17 @@ final class MaskingGuard {
     OutputMasks outputs = OutputMasks.NONE;
     StatementPart rows = rowsPart(statement);
     for (StatementPart part : statement.parts()) {
-      if (part.verb().equals("EXECUTE") && part.statementClass() == StatementClass.UTILITY) {
-        // Not resolved to a statement this session prepared (PREPARE earlier in the same string).
+      if (unresolved(part)) {
+        // Not resolved to a statement this session prepared, or a cursor it declared.
         return new Verdict(
             new Decision.Deny(
                 DERIVED,
-                "EXECUTE of a statement Warden has not seen prepared: its result columns cannot"
-                    + " be traced to masked columns",
-                "send PREPARE on its own first, then EXECUTE"),
+                part.verb()
+                    + " of a "
+                    + (part.verb().equals("EXECUTE") ? "prepared statement" : "cursor")
+                    + " Warden has not seen defined: its result columns cannot be traced to masked"
+                    + " columns",
+                "define it in this session first (PREPARE or DECLARE), then use it"),
             OutputMasks.NONE);
       }
       Resolver resolver = new Resolver(part, masking, catalog);
@@ -77,22 +95,12 @@ final class MaskingGuard {
       if (deny != null) {
         return new Verdict(deny, OutputMasks.NONE);
       }
-      if (part.verb().equals("PREPARE")) {
-        continue; // its outputs are masked at EXECUTE
+      if (NO_ROWS.contains(part.verb())) {
+        continue; // its outputs are masked where they are sent (EXECUTE, FETCH)
       }
       OutputMasks masks = resolver.outputs(part.columns().outputs());
       if (masks.fallback() == null) {
         continue;
-      }
-      if (part.verb().equals("DECLARE")) {
-        return new Verdict(
-            new Decision.Deny(
-                CURSOR,
-                "the cursor's rows would include masked column values (rule "
-                    + masks.fallback().rule()
-                    + "), and rows fetched from a cursor do not say which column they come from",
-                "select the rows directly; SELECT masks them"),
-            OutputMasks.NONE);
       }
       if (part != rows) {
         return new Verdict(
@@ -117,7 +125,7 @@ final class MaskingGuard {
     StatementPart rows = null;
     for (StatementPart part : statement.parts()) {
       boolean returnsRows =
-          !part.verb().equals("PREPARE") // its outputs are the EXECUTE's
+          !NO_ROWS.contains(part.verb()) // their outputs are the EXECUTE's or the FETCH's
               && (!part.columns().outputs().isEmpty() || OPAQUE_ROWS.contains(part.verb()));
       if (returnsRows) {
         if (rows != null) {
@@ -273,6 +281,59 @@ final class MaskingGuard {
     return out;
   }
 
+  /**
+   * For a statement with a COPY … FROM STDIN: which fields of its rows go into masked columns (its
+   * column list, or every column of the table in order), so the rows can be checked for masks
+   * written back ({@link CopyInCheck}); null when none does, or there is no such COPY.
+   */
+  static CopyInCheck copyIn(Statement statement, Masking masking, ColumnCatalog catalog) {
+    for (StatementPart part : statement.parts()) {
+      if (!part.operations().contains("COPY FROM STDIN") || part.copyFormat() == null) {
+        continue;
+      }
+      Resolver resolver = new Resolver(part, masking, catalog);
+      List<ColumnOrigin> fields = new ArrayList<>();
+      for (ColumnUses.ColumnWrite write : part.columns().writes()) {
+        if (!write.column().equals("*")) {
+          fields.add(ColumnOrigin.of(write.table(), write.column()));
+          continue;
+        }
+        List<ColumnCatalog.Column> columns =
+            catalog.columnsOf(write.table().schema(), write.table().name());
+        if (columns.isEmpty()) {
+          // A table the catalog does not know: every field may be a masked column.
+          boolean[] all = new boolean[MAX_COLUMNS];
+          java.util.Arrays.fill(
+              all, resolver.mask(ColumnOrigin.of(write.table(), "*"), false) != null);
+          return all[0] ? new CopyInCheck(part.copyFormat(), all) : null;
+        }
+        columns.forEach(c -> fields.add(ColumnOrigin.of(write.table(), c.name())));
+      }
+      boolean[] masked = new boolean[fields.size()];
+      boolean any = false;
+      for (int i = 0; i < masked.length; i++) {
+        masked[i] = resolver.mask(fields.get(i), false) != null;
+        any |= masked[i];
+      }
+      return any ? new CopyInCheck(part.copyFormat(), masked) : null;
+    }
+    return null;
+  }
+
+  /** PostgreSQL's limit on a table's columns. */
+  private static final int MAX_COLUMNS = 1600;
+
+  /** The denial of a COPY whose data writes a mask back (field {@code field}, from 1). */
+  static Decision.Deny copyWriteBack(int field) {
+    return new Decision.Deny(
+        WRITE_BACK,
+        "field "
+            + field
+            + " of a row sent to COPY goes into a masked column and looks like a mask; storing it"
+            + " would destroy the real value (nothing was copied)",
+        "send the real values, or leave the masked column out of the COPY's column list");
+  }
+
   /** Whether a value is what a mask strategy produces. */
   static boolean looksMasked(String value) {
     return value.equals(MaskStrategy.Redact.TOKEN)
@@ -287,6 +348,11 @@ final class MaskingGuard {
   static Masking.ColumnMask reported(
       Masking masking, ColumnCatalog catalog, ColumnCatalog.Column column) {
     return new Resolver(null, masking, catalog, 0).columnMask(column, false);
+  }
+
+  /** Whether a schema is the system's own (its relations are described by PostgreSQL itself). */
+  static boolean system(String schema) {
+    return "pg_catalog".equals(schema) || "information_schema".equals(schema);
   }
 
   /** How many views deep a column is traced before Warden gives up (and masks it whole). */
@@ -396,6 +462,10 @@ final class MaskingGuard {
 
     private Masking.ColumnMask tableMask(TableRef table, boolean filtering) {
       List<ColumnCatalog.Column> columns = catalog.columnsOf(table.schema(), table.name());
+      if (columns.isEmpty() && system(table.schema())) {
+        // A system relation is never masked whole: only a column a rule names is masked.
+        return null;
+      }
       if (columns.isEmpty()) {
         return admit(masking.column(table.schema(), table.name(), null), filtering);
       }

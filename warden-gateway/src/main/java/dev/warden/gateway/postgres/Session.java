@@ -2,7 +2,6 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
-import dev.warden.core.sql.StatementPart;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
 import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
@@ -12,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One client session and its backend: who it is, the statements in flight, the prepared statements
@@ -67,11 +67,36 @@ final class Session {
   /** Values bound into written columns, by portal and parameter number (masking only). */
   final Map<String, Map<Integer, String>> portalParameters = new HashMap<>();
 
+  /**
+   * Prepared statements whose result description Warden has, or will have once the responses to
+   * what was relayed arrive: kept as the client's messages go out (a Parse forgets, a Describe of
+   * the statement or of a portal bound to it remembers), so that an Execute of a portal nobody
+   * described gets a Describe of Warden's own before it (masking needs every result's shape).
+   */
+  final Set<String> describedStatements = new HashSet<>();
+
+  /** Portals whose description Warden has or will have (see {@link #describedStatements}). */
+  final Set<String> describedPortals = new HashSet<>();
+
+  /** The prepared statement each portal was bound from, as the client's Binds went out. */
+  final Map<String, String> portalStatements = new HashMap<>();
+
   /** Mask plans of described portals (MaskPlan.NONE: described, nothing to mask). */
   final Map<String, MaskPlan> portalPlans = new HashMap<>();
 
   /** Rows already delivered from suspended portals (fetch-size batches), by portal name. */
   final Map<String, Long> portalRows = new HashMap<>();
+
+  /**
+   * The check of the rows of the COPY … FROM STDIN running now (null when none, or when it writes
+   * no masked column), and its in-flight entry.
+   */
+  CopyInCheck copyIn;
+
+  InFlight copyInEntry;
+
+  /** The client's COPY data is dropped: Warden failed the COPY (a mask written back). */
+  boolean copyInRefused;
 
   /** Lets the held messages through; set by the client-side handler, run on the event loop. */
   Runnable release;
@@ -108,8 +133,8 @@ final class Session {
   /** Bind parameters of each portal as the audit records them (masked where they must be). */
   final Map<String, List<String>> portalAuditParameters = new HashMap<>();
 
-  /** SQL-level prepared statements (PREPARE name AS …) the server confirmed, by name. */
-  private final Map<String, StatementPart> sqlPrepared = new HashMap<>();
+  /** Prepared statements and cursors by name, as SQL and the protocol share them. */
+  private final ServerNames names = new ServerNames(this);
 
   private long statementCount;
 
@@ -128,12 +153,13 @@ final class Session {
   }
 
   /**
-   * The statement with unqualified names resolved through the session's search path. A statement
-   * that changes settings (SET, RESET, DISCARD, set_config) makes the path unknown from then on:
-   * Warden does not guess what the server will resolve.
+   * The statement with unqualified names resolved through the session's search path, and every
+   * EXECUTE, FETCH, MOVE and CLOSE resolved to the statement it runs. A statement that changes
+   * settings (SET, RESET, DISCARD, set_config) makes the path unknown from then on: Warden does not
+   * guess what the server will resolve.
    */
   Statement resolve(Statement statement) {
-    Statement resolved = inheritPrepared(statement.qualified(defaultSchema));
+    Statement resolved = names.resolve(statement.qualified(defaultSchema));
     for (var part : statement.parts()) {
       if (part.mayChangeSearchPath()) {
         defaultSchema = null;
@@ -166,65 +192,15 @@ final class Session {
     return confirmed.get(name);
   }
 
-  /**
-   * EXECUTE of a SQL-level prepared statement is decided as the statement it runs. An EXECUTE of a
-   * name Warden did not see prepared stays as it is: unknown, so a policy denies it.
-   */
-  private Statement inheritPrepared(Statement statement) {
-    if (statement.parts().stream().noneMatch(p -> p.verb().equals("EXECUTE"))) {
-      return statement;
-    }
-    var parts =
-        statement.parts().stream()
-            .map(
-                p -> {
-                  var prepared =
-                      p.verb().equals("EXECUTE") && p.name() != null
-                          ? sqlPrepared.get(p.name())
-                          : null;
-                  if (prepared == null) {
-                    return p;
-                  }
-                  var functions = new HashSet<>(prepared.functions());
-                  functions.addAll(p.functions());
-                  return new StatementPart(
-                      "EXECUTE",
-                      prepared.statementClass(),
-                      prepared.reads(),
-                      prepared.writes(),
-                      functions,
-                      prepared.operations(),
-                      prepared.settings(),
-                      p.name(),
-                      prepared.dataModifications(),
-                      prepared.columns());
-                })
-            .toList();
-    return new Statement(statement.text(), statement.statementClass(), parts, statement.error());
+  /** The server confirmed a portal: it replaces a cursor of the same name. */
+  void bound(String portal) {
+    names.bound(portal);
   }
 
-  /** A statement completed without error: remember the prepared statements it made or dropped. */
+  /** A statement completed without error: remember the names it made or dropped. */
   void completed(Statement statement) {
-    if (statement == null) {
-      return;
-    }
-    for (var part : statement.parts()) {
-      switch (part.verb()) {
-        case "PREPARE" -> {
-          if (part.name() != null) {
-            sqlPrepared.put(part.name(), part);
-          }
-        }
-        case "DEALLOCATE" -> {
-          if (part.name() == null) {
-            sqlPrepared.clear();
-          } else {
-            sqlPrepared.remove(part.name());
-          }
-        }
-        case "DISCARD" -> sqlPrepared.clear();
-        default -> {}
-      }
+    if (statement != null) {
+      names.completed(statement);
     }
   }
 

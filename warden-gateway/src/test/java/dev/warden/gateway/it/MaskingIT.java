@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warden.core.audit.Slf4jAuditLog;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class MaskingIT {
         "id": "agent-on-test", "roles": ["agent"], "connections": ["test"],
         "allow": [
           {"id": "agent.read", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
-          {"id": "agent.copy", "classes": ["COPY"], "verbs": ["COPY", "COPY TO STDOUT", "SELECT"], "objects": ["public.*"]},
+          {"id": "agent.copy", "classes": ["COPY"], "verbs": ["COPY", "COPY TO STDOUT", "COPY FROM STDIN", "SELECT"], "objects": ["public.*"]},
           {"id": "agent.session", "classes": ["SESSION"], "verbs": ["SET", "SHOW"]},
           {"id": "agent.prepared", "classes": ["READ", "UTILITY", "SESSION", "TRANSACTION"],
            "verbs": ["PREPARE", "EXECUTE", "DECLARE", "FETCH", "CLOSE", "DEALLOCATE", "BEGIN", "ROLLBACK"]}
@@ -128,10 +129,20 @@ class MaskingIT {
     return fixture.connectIn(mode);
   }
 
-  /** Every value of a result, as strings, row by row. */
+  /**
+   * Every value of a result, as strings, row by row (of the first statement of the string that
+   * returns rows).
+   */
   static List<List<String>> rows(Statement s, String sql) throws SQLException {
     List<List<String>> rows = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(sql)) {
+    boolean isResult = s.execute(sql);
+    while (!isResult && s.getUpdateCount() != -1) {
+      isResult = s.getMoreResults();
+    }
+    if (!isResult) {
+      throw new SQLException("no rows from " + sql);
+    }
+    try (ResultSet rs = s.getResultSet()) {
       ResultSetMetaData md = rs.getMetaData();
       while (rs.next()) {
         List<String> row = new ArrayList<>();
@@ -410,6 +421,63 @@ class MaskingIT {
     }
   }
 
+  /**
+   * COPY … FROM STDIN is a write like INSERT: a mask-like value bound for a masked column fails the
+   * COPY with the rule's name before anything is stored; real values copy as they should.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void copyFromCannotWriteAMaskBack(String mode) throws Exception {
+    try (Connection c = connect(mode)) {
+      CopyManager copy = new CopyManager(c.unwrap(BaseConnection.class));
+      assertThatThrownBy(
+              () ->
+                  copy.copyIn(
+                      "COPY public.mask_customers (id, card_number) FROM STDIN",
+                      new StringReader("10\t4111111111111111\n11\t************1111\n")))
+          .hasMessageContaining("denied by rule masked-write-back")
+          .hasMessageContaining("field 2");
+      assertThatThrownBy(
+              () ->
+                  copy.copyIn(
+                      "COPY public.mask_customers (id, full_name, ssn) FROM STDIN (FORMAT csv)",
+                      new StringReader("12,\"Doe, Jane\",\"[REDACTED]\"\n")))
+          .hasMessageContaining("denied by rule masked-write-back");
+      assertThatThrownBy(
+              () ->
+                  copy.copyIn(
+                      "COPY public.mask_customers FROM STDIN",
+                      new StringReader("14\tx\ty\t\\052\\052\\0521111\t\\N\t\\N\n")))
+          .as("every column in table order, an escaped mask")
+          .hasMessageContaining("denied by rule masked-write-back");
+      assertThat(
+              copy.copyIn(
+                  "COPY public.mask_customers (id, card_number) FROM STDIN",
+                  new StringReader("13\t4000000000000002\n")))
+          .isEqualTo(1);
+    }
+    Processes.Result psql =
+        Processes.run(
+            List.of(
+                "psql",
+                "-X",
+                fixture.libpqConnInfo("test"),
+                "-c",
+                "\\copy public.mask_customers (id, card_number) from stdin"),
+            Map.of("PGPASSWORD", fixture.agentKey),
+            null,
+            Duration.ofSeconds(30),
+            "15\t************0004\n");
+    assertThat(psql.exitCode()).isNotZero();
+    assertThat(psql.stderr()).contains("denied by rule masked-write-back");
+    try (Connection direct = direct();
+        Statement s = direct.createStatement()) {
+      assertThat(rows(s, "SELECT id, card_number FROM public.mask_customers WHERE id >= 10"))
+          .containsExactly(List.of("13", "4000000000000002"));
+      s.execute("DELETE FROM public.mask_customers WHERE id >= 10");
+    }
+  }
+
   @Test
   void psqlSeesMaskedValues() throws Exception {
     Processes.Result result =
@@ -441,27 +509,35 @@ class MaskingIT {
               + " FROM public.mask_customers WHERE id = 1");
       assertThat(rows(s, "EXECUTE masked_p"))
           .containsExactly(List.of("[REDACTED]", "************1111", "Jane Doe"));
-      // PREPARE and EXECUTE in one string: the EXECUTE cannot be traced yet.
-      assertThatThrownBy(
-              () ->
-                  s.execute(
-                      "PREPARE masked_q AS SELECT reverse(ssn) FROM public.mask_customers;"
-                          + " EXECUTE masked_q"))
-          .hasMessageContaining("denied by rule masked-derived")
-          .hasMessageContaining("has not seen prepared");
+      // PREPARE and EXECUTE in one string: the EXECUTE is the statement prepared before it.
+      assertThat(
+              rows(
+                  s,
+                  "PREPARE masked_q AS SELECT reverse(ssn), id FROM public.mask_customers"
+                      + " WHERE id = 1; EXECUTE masked_q"))
+          .containsExactly(List.of("[REDACTED]", "1"));
+      // A name deallocated earlier in the string is no longer what it was.
+      assertThatThrownBy(() -> s.execute("DEALLOCATE masked_p; EXECUTE masked_p"))
+          .hasMessageContaining("denied by rule");
+      // A cursor's rows are masked by its query's lineage, FETCH by FETCH.
       s.execute("BEGIN");
-      assertThatThrownBy(
-              () ->
-                  s.execute(
-                      "DECLARE masked_k CURSOR FOR SELECT reverse(card_number) FROM"
-                          + " public.mask_customers"))
-          .hasMessageContaining("denied by rule masked-cursor");
+      s.execute(
+          "DECLARE masked_k CURSOR FOR SELECT reverse(card_number), card_number, id FROM"
+              + " public.mask_customers ORDER BY id");
+      assertThat(rows(s, "FETCH 1 FROM masked_k"))
+          .containsExactly(List.of("[REDACTED]", "************1111", "1"));
+      assertThat(rows(s, "MOVE 0 IN masked_k; FETCH 1 FROM masked_k"))
+          .containsExactly(List.of("[REDACTED]", "**** **** **** 0004", "2"));
+      s.execute("CLOSE masked_k");
       s.execute("ROLLBACK");
       s.execute("BEGIN");
       s.execute(
           "DECLARE plain_k CURSOR FOR SELECT id, full_name FROM public.mask_customers ORDER BY id");
       assertThat(rows(s, "FETCH 1 FROM plain_k")).containsExactly(List.of("1", "Jane Doe"));
       s.execute("ROLLBACK");
+      // A cursor Warden has not seen declared cannot be traced.
+      assertThatThrownBy(() -> s.execute("FETCH 1 FROM nobody_declared_this"))
+          .hasMessageContaining("denied by rule");
     }
   }
 

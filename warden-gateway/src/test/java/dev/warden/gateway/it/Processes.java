@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a real client program (psql, pgbench, node) with a bounded time, capturing its output. */
-final class Processes {
-  record Result(int exitCode, String stdout, String stderr) {
+public final class Processes {
+  /** How a program ended and what it printed. */
+  public record Result(int exitCode, String stdout, String stderr) {
     @Override
     public String toString() {
       return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
@@ -21,7 +22,7 @@ final class Processes {
 
   private Processes() {}
 
-  static Result run(
+  public static Result run(
       List<String> command,
       Map<String, String> environment,
       File directory,
@@ -52,7 +53,7 @@ final class Processes {
     return result;
   }
 
-  static Result run(List<String> command, Map<String, String> environment, Duration timeout)
+  public static Result run(List<String> command, Map<String, String> environment, Duration timeout)
       throws IOException, InterruptedException {
     return run(command, environment, null, timeout, null);
   }

@@ -655,6 +655,13 @@ final class Lineage {
 
   private List<Col> copy(JsonNode node, Scope outer) {
     if (node.path("is_from").asBoolean(false)) {
+      // COPY … FROM: the rows it reads go into these columns (all of them, in table order, for *).
+      TableRef table = ref(node.path("relation"));
+      List<String> columns = new ArrayList<>();
+      node.path("attlist").forEach(n -> columns.add(n.path("String").path("sval").asText()));
+      for (String column : columns.isEmpty() ? List.of("*") : columns) {
+        writes.add(new ColumnWrite(table, column, null, 0));
+      }
       return List.of();
     }
     if (node.has("query")) {

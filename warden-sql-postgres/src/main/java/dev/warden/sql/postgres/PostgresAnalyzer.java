@@ -3,6 +3,7 @@ package dev.warden.sql.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.CopyFormat;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
@@ -93,38 +94,83 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     for (JsonNode raw : tree.path("stmts")) {
       JsonNode stmt = raw.path("stmt");
       String type = stmt.fieldNames().hasNext() ? stmt.fieldNames().next() : "";
-      parts.add(part(type, stmt.path(type)));
+      List<String> settingCalls = new ArrayList<>();
+      parts.add(part(type, stmt.path(type), settingCalls));
+      // Each set_config('name', value) the part calls is decided like SET name (after it).
+      for (String setting : settingCalls) {
+        parts.add(setting(setting));
+      }
     }
     StatementClass overall = parts.isEmpty() ? StatementClass.UTILITY : significant(parts);
     return new Statement(sql, overall, parts, null);
   }
 
-  private StatementPart part(String type, JsonNode node) {
-    if (type.equals("PrepareStmt")) {
-      // PREPARE is decided as the statement it prepares: one may prepare only what one may run.
-      JsonNode query = node.path("query");
-      String innerType = query.fieldNames().hasNext() ? query.fieldNames().next() : "";
-      StatementPart inner = part(innerType, query.path(innerType));
-      return new StatementPart(
-          "PREPARE",
-          inner.statementClass(),
-          inner.reads(),
-          inner.writes(),
-          inner.functions(),
-          inner.operations(),
-          inner.settings(),
-          node.path("name").asText(null),
-          inner.dataModifications(),
-          inner.columns());
+  /** The part a statement inside another one is (PREPARE's, EXPLAIN's, DECLARE's query). */
+  private StatementPart inner(JsonNode query) {
+    String innerType = query.fieldNames().hasNext() ? query.fieldNames().next() : "";
+    return part(innerType, query.path(innerType), null);
+  }
+
+  /**
+   * One statement of the string. {@code settingCalls}, when not null, collects the settings it
+   * changes through set_config with a constant name; null where such calls must stay functions (a
+   * statement inside PREPARE, EXPLAIN or DECLARE, decided as a whole).
+   */
+  private StatementPart part(String type, JsonNode node, List<String> settingCalls) {
+    switch (type) {
+      case "PrepareStmt" -> {
+        // PREPARE is decided as the statement it prepares: one may prepare only what one may run.
+        StatementPart inner = inner(node.path("query"));
+        return new StatementPart(
+            "PREPARE",
+            inner.statementClass(),
+            inner.reads(),
+            inner.writes(),
+            inner.functions(),
+            inner.operations(),
+            inner.settings(),
+            node.path("name").asText(null),
+            inner.dataModifications(),
+            inner.columns());
+      }
+      case "DeclareCursorStmt" -> {
+        // A cursor is decided as its query; its FETCH, MOVE and CLOSE as the same query.
+        StatementPart inner = inner(node.path("query"));
+        return new StatementPart(
+            "DECLARE",
+            inner.statementClass(),
+            inner.reads(),
+            inner.writes(),
+            inner.functions(),
+            inner.operations(),
+            inner.settings(),
+            node.path("portalname").asText(null),
+            inner.dataModifications(),
+            Lineage.of(type, node));
+      }
+      case "ExplainStmt" -> {
+        return explain(node);
+      }
+      default -> {}
     }
-    Walk walk = new Walk();
-    boolean executesInner = true;
-    if (type.equals("ExplainStmt")) {
-      executesInner = hasOption(node.path("options"), "analyze");
-    }
-    walk.visit(type, node, executesInner);
-    StatementClass statementClass = classify(type, node, walk, executesInner);
+    Walk walk = new Walk(settingCalls, pinnedSetting(type, node));
+    walk.visit(type, node, true);
+    StatementClass statementClass = classify(type, node, walk);
     String verb = verb(type, node);
+    if (type.equals("LockStmt") && node.path("mode").asInt(0) == ACCESS_SHARE_LOCK) {
+      // The lock every SELECT takes (pg_dump takes it on each table it dumps): a read of them.
+      return new StatementPart(
+          verb,
+          StatementClass.READ,
+          walk.reads,
+          Set.of(),
+          walk.functions,
+          Set.of("SELECT"),
+          Set.of(),
+          null,
+          0,
+          ColumnUses.NONE);
+    }
     walk.operations.add(verb);
     Set<String> settings = new LinkedHashSet<>();
     if (type.equals("VariableSetStmt") && node.path("kind").asText("").equals("VAR_SET_MULTI")) {
@@ -140,9 +186,12 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
               : node.path("name").asText("").toLowerCase(Locale.ROOT));
     }
     String name =
-        type.equals("ExecuteStmt") || type.equals("DeallocateStmt")
-            ? node.path("name").asText(null)
-            : null;
+        switch (type) {
+          case "ExecuteStmt", "DeallocateStmt" -> node.path("name").asText(null);
+          case "FetchStmt", "ClosePortalStmt" -> node.path("portalname").asText(null);
+          case "DiscardStmt" -> node.path("target").asText("").replace("DISCARD_", "");
+          default -> null;
+        };
     return new StatementPart(
         verb,
         statementClass,
@@ -154,9 +203,102 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         name,
         walk.dataModifications,
         Lineage.of(type, node),
-        type.equals("CopyStmt") && !node.path("is_from").asBoolean(false)
-            ? copyFormat(node.path("options"))
-            : null);
+        type.equals("CopyStmt") ? copyFormat(node.path("options")) : null);
+  }
+
+  /**
+   * For {@code SELECT … FROM pg_settings WHERE name = 'x'} (one relation, that one condition): the
+   * setting {@code x}, the only row its {@code name} column can hold; null for anything else.
+   */
+  private static String pinnedSetting(String type, JsonNode node) {
+    if (!type.equals("SelectStmt") || node.path("fromClause").size() != 1) {
+      return null;
+    }
+    JsonNode from = node.path("fromClause").get(0).path("RangeVar");
+    String schema = from.path("schemaname").asText("pg_catalog");
+    if (!from.path("relname").asText("").equals("pg_settings")
+        || !schema.equals("pg_catalog")
+        || from.has("alias")
+        || node.has("withClause")) {
+      return null;
+    }
+    JsonNode where = node.path("whereClause").path("A_Expr");
+    if (!where.path("kind").asText("").equals("AEXPR_OP")
+        || where.path("name").size() != 1
+        || !where.path("name").get(0).path("String").path("sval").asText("").equals("=")) {
+      return null;
+    }
+    JsonNode left = where.path("lexpr");
+    JsonNode right = where.path("rexpr");
+    JsonNode constant = isColumn(left, "name") ? right : isColumn(right, "name") ? left : null;
+    if (constant == null || !constant.path("A_Const").has("sval")) {
+      return null;
+    }
+    return constant.path("A_Const").path("sval").path("sval").asText("").toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether an expression is the bare column reference {@code column}. */
+  static boolean isColumn(JsonNode expression, String column) {
+    JsonNode fields = expression.path("ColumnRef").path("fields");
+    return fields.size() == 1
+        && fields.get(0).path("String").path("sval").asText("").equals(column);
+  }
+
+  /** {@code LockStmt.mode} of ACCESS SHARE (lockdefs.h: AccessShareLock). */
+  private static final int ACCESS_SHARE_LOCK = 1;
+
+  /**
+   * EXPLAIN is decided as the statement it explains. With ANALYZE it runs it, so it is that
+   * statement (its writes are writes). Without, nothing runs: the tables it would write are only
+   * read (planned), and a hold on it becomes an allow (see the policy engine), so an agent can look
+   * at the plan of a statement that would wait for approval.
+   */
+  private StatementPart explain(JsonNode node) {
+    StatementPart inner = inner(node.path("query"));
+    ColumnUses columns = Lineage.of("ExplainStmt", node);
+    if (hasOption(node.path("options"), "analyze")) {
+      return new StatementPart(
+          "EXPLAIN ANALYZE",
+          inner.statementClass(),
+          inner.reads(),
+          inner.writes(),
+          inner.functions(),
+          inner.operations(),
+          inner.settings(),
+          null,
+          inner.dataModifications(),
+          columns);
+    }
+    Set<TableRef> planned = new LinkedHashSet<>(inner.reads());
+    planned.addAll(inner.writes());
+    return new StatementPart(
+        "EXPLAIN",
+        inner.statementClass(),
+        planned,
+        Set.of(),
+        inner.functions(),
+        inner.operations(),
+        Set.of(),
+        null,
+        0,
+        columns);
+  }
+
+  /** What a call of set_config with a constant name does: a SET of that setting. */
+  private static StatementPart setting(String name) {
+    return new StatementPart(
+        "SET",
+        name.equals("role") || name.equals("session_authorization")
+            ? StatementClass.DCL
+            : StatementClass.SESSION,
+        Set.of(),
+        Set.of(),
+        Set.of(),
+        Set.of("SET"),
+        Set.of(name),
+        null,
+        0,
+        ColumnUses.NONE);
   }
 
   /** How COPY … TO writes its rows, from its options (see {@link CopyFormat}). */
@@ -255,8 +397,7 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     return false;
   }
 
-  private static StatementClass classify(
-      String type, JsonNode node, Walk walk, boolean executesInner) {
+  private static StatementClass classify(String type, JsonNode node, Walk walk) {
     return switch (type) {
       case "SelectStmt" ->
           // SELECT INTO creates a table: a schema change, like CREATE TABLE AS.
@@ -285,19 +426,16 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           "ReassignOwnedStmt",
           "DropOwnedStmt" ->
           StatementClass.DCL;
-      case "ExplainStmt" ->
-          executesInner && !walk.writes.isEmpty() ? StatementClass.WRITE : StatementClass.UTILITY;
+      // Subscribing to notifications reads nothing but what others NOTIFY.
+      case "ListenStmt", "UnlistenStmt" -> StatementClass.READ;
       case "ExecuteStmt",
           "LockStmt",
           "VacuumStmt",
-          "ListenStmt",
-          "UnlistenStmt",
           "NotifyStmt",
           "DoStmt",
           "CallStmt",
           "CheckPointStmt",
           "LoadStmt",
-          "DeclareCursorStmt",
           "FetchStmt",
           "ClosePortalStmt",
           "ConstraintsSetStmt" ->
@@ -337,14 +475,12 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
               ? "RESET"
               : "SET";
       case "VariableShowStmt" -> "SHOW";
-      case "ExplainStmt" -> "EXPLAIN";
       case "PrepareStmt" -> "PREPARE";
       case "ExecuteStmt" -> "EXECUTE";
       case "DeallocateStmt" -> "DEALLOCATE";
       case "DoStmt" -> "DO";
       case "CallStmt" -> "CALL";
       case "LockStmt" -> "LOCK";
-      case "DeclareCursorStmt" -> "DECLARE";
       case "FetchStmt" -> node.path("ismove").asBoolean(false) ? "MOVE" : "FETCH";
       case "ClosePortalStmt" -> "CLOSE";
       case "VacuumStmt" -> node.path("is_vacuumcmd").asBoolean(false) ? "VACUUM" : "ANALYZE";
@@ -386,6 +522,17 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     final Set<String> operations = new LinkedHashSet<>();
     int dataModifications;
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
+
+    /** Where set_config calls with a constant name go instead of {@link #functions}; or null. */
+    private final List<String> settingCalls;
+
+    /** The one pg_settings row a {@code SELECT … FROM pg_settings WHERE name = '…'} reads. */
+    private final String pinnedSetting;
+
+    Walk(List<String> settingCalls, String pinnedSetting) {
+      this.settingCalls = settingCalls;
+      this.pinnedSetting = pinnedSetting;
+    }
 
     void visit(String type, JsonNode node, boolean executes) {
       Set<String> scope = cteNames(node);
@@ -438,11 +585,56 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           for (JsonNode part : node.path("funcname")) {
             name.add(part.path("String").path("sval").asText());
           }
-          functions.add(String.join(".", name));
+          String setting =
+              settingCalls == null ? null : constantSetting(name, node.path("args"), pinnedSetting);
+          if (setting != null) {
+            settingCalls.add(setting);
+          } else {
+            functions.add(String.join(".", name));
+          }
           visit(type, node, executes);
         }
         default -> visit(type, node, executes);
       }
+    }
+
+    /**
+     * For {@code set_config(name, value, is_local)} whose name is a constant and whose value is a
+     * constant or a bind parameter (so it carries no column's value into a setting): the setting's
+     * name, lower-cased as SET would; null for any other call.
+     */
+    private static String constantSetting(List<String> name, JsonNode args, String pinned) {
+      boolean setConfig =
+          (name.size() == 1 && name.getFirst().equals("set_config"))
+              || (name.size() == 2
+                  && name.get(0).equals("pg_catalog")
+                  && name.get(1).equals("set_config"));
+      if (!setConfig || args.size() != 3) {
+        return null;
+      }
+      JsonNode setting = uncast(args.get(0));
+      JsonNode value = uncast(args.get(1));
+      JsonNode local = uncast(args.get(2));
+      boolean constantValue = value.has("A_Const") || value.has("ParamRef");
+      boolean constantLocal = local.has("A_Const") || local.has("ParamRef");
+      if (!constantValue || !constantLocal) {
+        return null;
+      }
+      if (pinned != null && isColumn(setting, "name")) {
+        return pinned; // set_config(name, …) FROM pg_settings WHERE name = '…' (pg_dump does it)
+      }
+      if (!setting.path("A_Const").has("sval")) {
+        return null;
+      }
+      return setting.path("A_Const").path("sval").path("sval").asText("").toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonNode uncast(JsonNode node) {
+      JsonNode n = node;
+      while (n.has("TypeCast")) {
+        n = n.path("TypeCast").path("arg");
+      }
+      return n;
     }
 
     /** The relations a node type writes, recorded as writes (when the statement executes). */

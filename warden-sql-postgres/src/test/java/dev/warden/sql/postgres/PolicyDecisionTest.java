@@ -7,6 +7,7 @@ import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.DeclarativePolicyEngine;
 import dev.warden.core.policy.Policy;
 import dev.warden.core.policy.PolicyParser;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -49,7 +50,20 @@ class PolicyDecisionTest {
             "Hold",
             "agent.hold-delete"),
         row("EXPLAIN ANALYZE DELETE FROM public.orders", "Hold", "agent.hold-delete"),
-        row("EXPLAIN DELETE FROM public.orders", "Deny", "default-deny"),
+        row("EXPLAIN DELETE FROM public.orders", "Allow", "agent.hold-delete"),
+        row("EXPLAIN SELECT * FROM public.customers", "Allow", "agent.read-write"),
+        row("EXPLAIN SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
+        row("EXPLAIN ANALYZE SELECT * FROM public.orders", "Allow", "agent.read-write"),
+        row("SELECT pg_catalog.set_config('search_path', '', false)", "Allow", "agent.read-write"),
+        row("SELECT set_config('role', 'postgres', false)", "Deny", "deny.role-switch"),
+        row("SELECT set_config('search_path', lower('x'), false)", "Deny", "volatile-function"),
+        row("PREPARE p AS SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
+        row("PREPARE p AS DELETE FROM public.orders", "Hold", "agent.hold-delete"),
+        row("DECLARE c CURSOR FOR SELECT * FROM public.orders", "Allow", "agent.read-write"),
+        row("DECLARE c CURSOR FOR SELECT * FROM internal.api_keys", "Deny", "deny.internal"),
+        row("LISTEN jobs", "Allow", "agent.notifications"),
+        row("LOCK TABLE public.orders IN ACCESS SHARE MODE", "Allow", "agent.read-write"),
+        row("LOCK TABLE public.orders IN ROW EXCLUSIVE MODE", "Deny", "default-deny"),
         row(
             "WITH n AS (INSERT INTO public.orders (id) VALUES (2) RETURNING id) SELECT * FROM n",
             "Allow",
@@ -96,6 +110,33 @@ class PolicyDecisionTest {
     assertThat(ENGINE.readOnly(Set.of("dba"), "shop")).isTrue();
     assertThat(ENGINE.readOnly(Set.of("agent"), "shop")).isFalse();
     assertThat(ENGINE.readOnly(Set.of("nobody"), "shop")).isFalse();
+    // A read-only role may dump (COPY … TO STDOUT, set_config of a harmless setting), never write.
+    for (String sql :
+        List.of(
+            "COPY public.customers TO STDOUT",
+            "SELECT pg_catalog.set_config('search_path', '', false)",
+            // pg_dump 15.14+ (CVE-2025-8714), as it sends it:
+            "SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings"
+                + " WHERE name = 'restrict_nonsystem_relation_kind'",
+            "LOCK TABLE public.customers IN ACCESS SHARE MODE",
+            "EXPLAIN SELECT * FROM internal.api_keys")) {
+      assertThat(ENGINE.decide(AGENT, Set.of("dba"), "shop", ANALYZER.analyze(sql)))
+          .as(sql)
+          .isInstanceOf(Decision.Allow.class);
+    }
+    for (String sql :
+        List.of(
+            "COPY public.customers FROM STDIN",
+            "SELECT set_config('default_transaction_read_only', 'off', false)",
+            "SELECT set_config('transaction_read_only', 'off', true)",
+            "SELECT set_config(name, 'off', false) FROM pg_settings"
+                + " WHERE name = 'default_transaction_read_only'",
+            "SELECT set_config(name, 'off', false) FROM pg_settings WHERE name LIKE 'default%'",
+            "EXPLAIN UPDATE public.orders SET status = 'x'")) {
+      assertThat(ENGINE.decide(AGENT, Set.of("dba"), "shop", ANALYZER.analyze(sql)))
+          .as(sql)
+          .isInstanceOf(Decision.Deny.class);
+    }
     Decision d =
         ENGINE.decide(
             AGENT,
