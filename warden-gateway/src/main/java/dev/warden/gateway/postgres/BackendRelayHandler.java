@@ -532,8 +532,12 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   /**
    * The texts of an error or notice (message, detail, hint, context, the query it quotes), for a
    * session that sees masked values, with every card number, SSN, e-mail address and IBAN masked: a
-   * server error can echo a value ({@code Key (card_number)=(4111…) already exists}). True when the
-   * message goes on unchanged.
+   * server error can echo a value ({@code Key (card_number)=(4111…) already exists}). Where the
+   * error is of a kind that quotes values — a data error in a statement whose results carry masked
+   * values, an integrity violation ({@code Key (…)=(…)}, {@code Failing row contains (…)}) — the
+   * quoted values are redacted too; errors that quote only names (a relation that does not exist, a
+   * syntax error, a missing column or function) keep them readable. True when the message goes on
+   * unchanged.
    */
   private boolean scrubbed(char type, ByteBuf in, int offset, int length, InFlight head) {
     if (!context
@@ -547,16 +551,25 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
         message instanceof ErrorResponse e ? e.fields() : ((NoticeResponse) message).fields();
     Map<Character, String> clean = new LinkedHashMap<>(fields);
     boolean changed = false;
+    String sqlState = fields.getOrDefault('C', "");
+    boolean integrity = sqlState.startsWith("23");
     // A statement whose results carry masked values: a value the server quotes in its message
-    // ("invalid input syntax for type integer: "Jane Doe"", "Key (email)=(…) already exists")
-    // may be one of them, whatever it looks like.
-    boolean masked = head != null && head.outputMasks.fallback() != null;
+    // ("invalid input syntax for type integer: "Jane Doe"") may be one of them, whatever it looks
+    // like. An integrity violation quotes rows and keys of the table, masked columns included.
+    boolean quotesValues =
+        integrity
+            || (head != null
+                && head.outputMasks.fallback() != null
+                && !NAMES_ONLY.contains(sqlState.length() >= 2 ? sqlState.substring(0, 2) : ""));
     for (char key : new char[] {'M', 'D', 'H', 'W', 'q'}) {
       String text = fields.get(key);
       if (text != null) {
         String scrubbed = ERROR_CLASSIFIERS.scrub(text);
-        if (masked && key != 'q') {
-          String quoted = QUOTED.matcher(scrubbed).replaceAll("$1[REDACTED]$2");
+        // An integrity violation names the column, relation and constraint in its message; the
+        // values are in its detail.
+        if (quotesValues && key != 'q' && (!integrity || key == 'D')) {
+          String rows = FAILING_ROW.matcher(scrubbed).replaceAll("$1[REDACTED])");
+          String quoted = QUOTED.matcher(rows).replaceAll("$1[REDACTED]$2");
           scrubbed = quoted.equals(scrubbed) ? scrubbed : quoted;
         }
         if (scrubbed != text) {
@@ -571,6 +584,19 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
     substitutes.add(type == 'E' ? new ErrorResponse(clean) : new NoticeResponse(clean));
     return false;
   }
+
+  /**
+   * SQLSTATE classes whose messages quote names the client wrote or the catalog holds (relations,
+   * columns, functions, types, prepared statements, cursors, savepoints), never a value: syntax or
+   * access rule violations (42), invalid catalog, schema, statement, cursor and savepoint names,
+   * transaction states, unsupported features, cardinality, limits, locks and resources.
+   */
+  private static final java.util.Set<String> NAMES_ONLY =
+      java.util.Set.of(
+          "42", "3D", "3F", "26", "34", "3B", "25", "0A", "21", "40", "53", "54", "55", "57", "08");
+
+  /** The row an integrity error shows: {@code Failing row contains (…)}. */
+  private static final Pattern FAILING_ROW = Pattern.compile("(Failing row contains \\().*\\)");
 
   /** A quoted value in an error text: "…" or the =(…) of a key detail. */
   private static final Pattern QUOTED = Pattern.compile("(\"|=\\()[^\"]*?(\"|\\))");

@@ -358,6 +358,21 @@ class MaskingIT {
               mode.equals("simple")
                   ? "denied by rule masked-derived: an output refers to a column Warden could not"
                   : "missing FROM-clause entry");
+      // Names are not values: a mistyped relation or column over masked columns stays readable.
+      assertThatThrownBy(() -> s.executeQuery("SELECT * FROM public.mask_customrs"))
+          .hasMessageContaining("relation \"public.mask_customrs\" does not exist");
+      assertThatThrownBy(() -> s.executeQuery("SELECT card_numbr FROM public.mask_customers"))
+          .hasMessageContaining("column \"card_numbr\" does not exist");
+      // An integrity violation shows the failing row, masked columns included: redacted whole.
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE public.mask_customers SET id = NULL"))
+          .satisfies(
+              e -> {
+                assertThat(e.getMessage())
+                    .contains("null value in column \"id\"")
+                    .contains("Failing row contains ([REDACTED])")
+                    .doesNotContain("Jane Doe");
+                assertNoRawValue(e.getMessage());
+              });
       // The session goes on.
       assertThat(rows(s, "SELECT id FROM public.mask_notes WHERE id = 2"))
           .containsExactly(List.of("2"));
