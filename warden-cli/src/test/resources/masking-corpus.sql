@@ -116,6 +116,13 @@ SELECT reverse(k.card_number) FROM customers JOIN (SELECT id, card_number FROM c
 PREPARE pq AS SELECT reverse(card_number) FROM customers; EXECUTE pq
 BEGIN; DECLARE k CURSOR FOR SELECT reverse(card_number) FROM customers; FETCH 2 FROM k
 SELECT 1; SELECT reverse(ssn) FROM customers
+# Side channels: a masked value deciding an error, a delay or a branch (refused: masked-oracle)
+SELECT CASE WHEN ssn LIKE '1%' THEN 1 / (id - id) ELSE 1 END FROM customers
+SELECT 1 / (substr(card_number, 1, 1) = '4')::int FROM customers
+SELECT card_number::bigint FROM customers
+SELECT coalesce(ssn, (1 / (id - id))::text) FROM customers
+SELECT pg_sleep(length(ssn) / 100.0) FROM customers WHERE id = 1
+SELECT CASE WHEN card_number > '5' THEN (SELECT count(*) FROM generate_series(1, 100000)) END FROM customers WHERE id = 1
 # Predicates used as oracles
 SELECT id FROM customers WHERE ssn LIKE '9%'
 SELECT id FROM customers WHERE card_number LIKE '4%'

@@ -18,19 +18,36 @@ import java.util.Set;
  * @param outputs the statement's result columns, in order, each with the columns its value comes
  *     from (SELECT, set operations, VALUES, RETURNING, the query of COPY or DECLARE, COPY of a
  *     table). An entry may be a star of a base table whose columns only the catalog knows.
+ * @param sensitive columns whose value may decide something the client sees other than a cell:
+ *     whether the statement raises an error (a cast that can fail, arithmetic that can overflow or
+ *     divide by zero, a function not known to be total), how long it runs, or which branch a
+ *     condition takes (CASE, COALESCE, NULLIF, GREATEST, LEAST, AND/OR). A masked one is an oracle
+ *     even when the result it feeds is masked.
  */
 public record ColumnUses(
     Set<ColumnOrigin> shaping,
     Set<ColumnOrigin> derived,
     List<ColumnWrite> writes,
-    List<Output> outputs) {
-  public static final ColumnUses NONE = new ColumnUses(Set.of(), Set.of(), List.of(), List.of());
+    List<Output> outputs,
+    Set<ColumnOrigin> sensitive) {
+  public static final ColumnUses NONE =
+      new ColumnUses(Set.of(), Set.of(), List.of(), List.of(), Set.of());
 
   public ColumnUses {
     shaping = Set.copyOf(shaping);
     derived = Set.copyOf(derived);
     writes = List.copyOf(writes);
     outputs = List.copyOf(outputs);
+    sensitive = Set.copyOf(sensitive);
+  }
+
+  /** Uses with no sensitive columns. */
+  public ColumnUses(
+      Set<ColumnOrigin> shaping,
+      Set<ColumnOrigin> derived,
+      List<ColumnWrite> writes,
+      List<Output> outputs) {
+    this(shaping, derived, writes, outputs, Set.of());
   }
 
   /**

@@ -154,6 +154,24 @@ final class MaskingGuard {
             "filter, group and sort on other columns");
       }
     }
+    for (ColumnOrigin origin : uses.sensitive()) {
+      Masking.ColumnMask mask = resolver.mask(origin, true);
+      if (mask != null) {
+        return new Decision.Deny(
+            ORACLE,
+            "column "
+                + describe(origin)
+                + " is masked (rule "
+                + mask.rule()
+                + "); here its value would decide whether the statement fails, how long it runs or"
+                + " which branch it takes (a condition of CASE, COALESCE, NULLIF, GREATEST, LEAST,"
+                + " AND or OR; a cast that can fail; arithmetic; a function not known to be safe),"
+                + " which would reveal it even though its result is masked",
+            "select the column as it is (NULL shows as NULL), or compute on other columns; lower,"
+                + " upper, substr, length, concat and || may take a masked column (their result"
+                + " is masked)");
+      }
+    }
     for (ColumnOrigin origin : uses.derived()) {
       Masking.ColumnMask mask = resolver.mask(origin, false);
       if (mask != null) {

@@ -37,6 +37,7 @@ final class Lineage {
 
   private final Set<ColumnOrigin> shaping = new LinkedHashSet<>();
   private final Set<ColumnOrigin> derived = new LinkedHashSet<>();
+  private final Set<ColumnOrigin> sensitive = new LinkedHashSet<>();
   private final List<ColumnWrite> writes = new ArrayList<>();
 
   private Lineage() {}
@@ -150,7 +151,7 @@ final class Lineage {
     for (Col c : outputs) {
       out.add(new Output(c.sources(), c.direct(), c.star()));
     }
-    return new ColumnUses(lineage.shaping, lineage.derived, lineage.writes, out);
+    return new ColumnUses(lineage.shaping, lineage.derived, lineage.writes, out, lineage.sensitive);
   }
 
   /** Evaluates a statement; returns the columns it sends to the client (or to its caller). */
@@ -751,7 +752,7 @@ final class Lineage {
         expr(node.path("testexpr"), scope, out);
       }
       case "FuncCall" -> {
-        expr(node.path("args"), scope, out);
+        functionArguments(node, scope, out);
         shape(node.path("agg_order"), scope);
         shape(node.path("agg_filter"), scope);
         JsonNode over = node.path("over");
@@ -760,6 +761,28 @@ final class Lineage {
         }
       }
       case "WindowDef" -> window(node, scope);
+      case "CaseExpr" -> {
+        // Which branch runs depends on the tested value and the conditions.
+        sensitive(node.path("arg"), scope, out);
+        for (JsonNode item : node.path("args")) {
+          JsonNode when = item.path("CaseWhen");
+          sensitive(when.path("expr"), scope, out);
+          expr(when.path("result"), scope, out);
+        }
+        expr(node.path("defresult"), scope, out);
+      }
+      // Which argument is chosen (or evaluated at all) depends on the values.
+      case "CoalesceExpr", "MinMaxExpr", "BoolExpr" -> sensitive(node.path("args"), scope, out);
+      case "A_Expr" -> operator(node, scope, out);
+      case "TypeCast" -> {
+        if (textual(node.path("typeName"))) {
+          expr(node.path("arg"), scope, out); // any value has a text form: the cast cannot fail
+        } else {
+          sensitive(node.path("arg"), scope, out);
+        }
+        expr(node.path("typeName"), scope, out);
+      }
+      case "XmlExpr", "XmlSerialize" -> sensitive(node, scope, out);
       default -> {
         if (QUERIES.contains(type)) {
           statement(type, node, scope).forEach(c -> out.addAll(c.sources()));
@@ -770,6 +793,151 @@ final class Lineage {
         }
       }
     }
+  }
+
+  /** An expression whose value flows on and also decides an error, a delay or a branch. */
+  private void sensitive(JsonNode node, Scope scope, Set<ColumnOrigin> out) {
+    if (node.isMissingNode()) {
+      return;
+    }
+    Set<ColumnOrigin> origins = expr(node, scope);
+    sensitive.addAll(origins);
+    out.addAll(origins);
+  }
+
+  /**
+   * Operators that never raise an error for any value of their operands, and take time in
+   * proportion to them: concatenation and comparisons. LIKE's pattern (it can be malformed) and
+   * everything else — arithmetic (overflow, division by zero), regular expressions (a malformed
+   * pattern, backtracking time), JSON and array operators — make their operands sensitive.
+   */
+  private static final Set<String> TOTAL_OPERATORS =
+      Set.of("||", "=", "<>", "!=", "<", ">", "<=", ">=");
+
+  private void operator(JsonNode node, Scope scope, Set<ColumnOrigin> out) {
+    String kind = node.path("kind").asText("");
+    JsonNode name = node.path("name");
+    String op =
+        name.isEmpty() ? "" : name.get(name.size() - 1).path("String").path("sval").asText();
+    switch (kind) {
+      case "AEXPR_OP", "AEXPR_OP_ANY", "AEXPR_OP_ALL" -> {
+        if (TOTAL_OPERATORS.contains(op)) {
+          expr(node.path("lexpr"), scope, out);
+          expr(node.path("rexpr"), scope, out);
+        } else {
+          sensitive(node.path("lexpr"), scope, out);
+          sensitive(node.path("rexpr"), scope, out);
+        }
+      }
+      case "AEXPR_DISTINCT", "AEXPR_NOT_DISTINCT", "AEXPR_IN" -> {
+        expr(node.path("lexpr"), scope, out);
+        expr(node.path("rexpr"), scope, out);
+      }
+      case "AEXPR_LIKE", "AEXPR_ILIKE" -> {
+        expr(node.path("lexpr"), scope, out);
+        sensitive(node.path("rexpr"), scope, out);
+      }
+      default -> {
+        // NULLIF chooses; SIMILAR TO is a regular expression; BETWEEN SYMMETRIC swaps.
+        sensitive(node.path("lexpr"), scope, out);
+        sensitive(node.path("rexpr"), scope, out);
+      }
+    }
+  }
+
+  /**
+   * Functions that return a value for any value of the arguments listed (by position from 0; -1 for
+   * all), in time proportional to them: masked values may flow through those arguments into a
+   * (masked) result. Any other argument, and every argument of any other function (a cast in
+   * disguise, arithmetic, a sleep, anything volatile or unknown), is sensitive.
+   */
+  private static final Map<String, Set<Integer>> TOTAL_FUNCTIONS = totalFunctions();
+
+  private static Map<String, Set<Integer>> totalFunctions() {
+    Map<String, Set<Integer>> f = new HashMap<>();
+    Set<Integer> all = Set.of(-1);
+    for (String name :
+        List.of(
+            "lower",
+            "upper",
+            "initcap",
+            "reverse",
+            "md5",
+            "length",
+            "char_length",
+            "character_length",
+            "octet_length",
+            "bit_length",
+            "concat",
+            "concat_ws",
+            "btrim",
+            "ltrim",
+            "rtrim",
+            "replace",
+            "translate",
+            "quote_literal",
+            "quote_nullable",
+            "quote_ident",
+            "textcat",
+            "ascii",
+            "strpos",
+            "position",
+            "starts_with",
+            "left",
+            "right",
+            "to_json",
+            "to_jsonb",
+            "row_to_json",
+            "json_build_object",
+            "jsonb_build_object",
+            "json_build_array",
+            "jsonb_build_array",
+            "json_agg",
+            "jsonb_agg",
+            "array_agg",
+            "string_agg",
+            "count",
+            "min",
+            "max")) {
+      f.put(name, all);
+    }
+    // The string, not the positions, counts or formats (which can be negative, huge, malformed).
+    for (String name : List.of("substr", "substring", "lpad", "rpad", "split_part")) {
+      f.put(name, Set.of(0));
+    }
+    f.put("format", Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9)); // arguments after the format string
+    return Map.copyOf(f);
+  }
+
+  private void functionArguments(JsonNode node, Scope scope, Set<ColumnOrigin> out) {
+    JsonNode funcname = node.path("funcname");
+    String schema =
+        funcname.size() == 2 ? funcname.get(0).path("String").path("sval").asText() : "";
+    String name = funcname.get(funcname.size() - 1).path("String").path("sval").asText("");
+    Set<Integer> total =
+        schema.isEmpty() || schema.equals("pg_catalog")
+            ? TOTAL_FUNCTIONS.getOrDefault(name, Set.of())
+            : Set.of();
+    int position = 0;
+    for (JsonNode argument : node.path("args")) {
+      if (total.contains(-1) || total.contains(position)) {
+        expr(argument, scope, out);
+      } else {
+        sensitive(argument, scope, out);
+      }
+      position++;
+    }
+  }
+
+  /** Casts to these types cannot fail: every value has a text form (varchar(n) truncates). */
+  private static final Set<String> TEXT_TYPES =
+      Set.of("text", "varchar", "bpchar", "char", "name", "character varying", "character");
+
+  private static boolean textual(JsonNode typeName) {
+    JsonNode names = typeName.path("names");
+    return !names.isEmpty()
+        && typeName.path("arrayBounds").isMissingNode()
+        && TEXT_TYPES.contains(names.get(names.size() - 1).path("String").path("sval").asText());
   }
 
   /** Any other statement: the columns it mentions and the queries in it feed something opaque. */

@@ -72,6 +72,33 @@ class ColumnUsesTest {
     assertThat(names(uses.derived())).isEqualTo(derived == null ? "" : derived);
   }
 
+  /** Columns whose values decide an error, a delay or a branch (side channels past the cells). */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "SELECT CASE WHEN ssn LIKE '1%' THEN 'a' ELSE 'b' END FROM customers | customers.ssn",
+        "SELECT CASE ssn WHEN 'x' THEN id END FROM customers | customers.ssn",
+        "SELECT CASE WHEN id = 1 THEN ssn END FROM customers | customers.id",
+        "SELECT coalesce(email, 'none') FROM customers | customers.email",
+        "SELECT greatest(card_number, '5'), nullif(ssn, 'x') FROM customers | customers.card_number,customers.ssn",
+        "SELECT ssn IS NULL OR id > 1 FROM customers | customers.id,customers.ssn",
+        "SELECT card_number::int FROM customers | customers.card_number",
+        "SELECT card_number::varchar(4), ssn::text FROM customers | ",
+        "SELECT length(card_number) + 1 FROM customers | customers.card_number",
+        "SELECT lower(email), upper(ssn), md5(card_number), full_name || ssn FROM customers | ",
+        "SELECT substr(ssn, 1, 3), substr('abc', 1, length(ssn)) FROM customers | customers.ssn",
+        "SELECT email LIKE 'a%', 'x' LIKE ssn FROM customers | customers.ssn",
+        "SELECT ssn ~ '^1' FROM customers | customers.ssn",
+        "SELECT pg_sleep(length(ssn)) FROM customers | customers.ssn",
+        "SELECT public.lower(ssn) FROM customers | customers.ssn",
+        "SELECT count(ssn), max(card_number), string_agg(email, ',') FROM customers | ",
+        "SELECT row_to_json(c) FROM customers c | ",
+      })
+  void sensitive(String sql, String sensitive) {
+    assertThat(names(uses(sql).sensitive())).isEqualTo(sensitive == null ? "" : sensitive);
+  }
+
   @Test
   void outputsAreTracedThroughEveryShapeOfQuery() {
     assertThat(outputs("SELECT id, lower(card_number), row_to_json(c), count(*) FROM customers c"))
