@@ -91,6 +91,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
+    if (!ctx.channel().isActive()) {
+      frame.release(); // the rest of a read that ended the session
+      return;
+    }
     if (session.holding() && !(session.held.isEmpty() && isCopyInput(frame))) {
       // A guarded write is out: later messages wait until its row count is known. COPY data is
       // part of that write, so it passes.
@@ -311,10 +315,23 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return guarded;
   }
 
-  /** Lets held messages through once the guard that held them has ended (on the event loop). */
+  /**
+   * Lets held messages through once the guard that held them has ended (on the event loop). It runs
+   * as a task of its own, outside any read: a held frame that fails to decode (or anything else
+   * that fails here) must end the session as it would in a read — 08P01 and close, the database
+   * connection closed without flushing what was written for it — and never escape to the event
+   * loop, which would leave the session open, unflushed and not reading.
+   */
   private void releaseHeld() {
-    while (!session.holding() && !session.held.isEmpty() && ctx.channel().isActive()) {
-      process(ctx, session.held.poll());
+    try {
+      while (!session.holding() && !session.held.isEmpty() && ctx.channel().isActive()) {
+        process(ctx, session.held.poll());
+      }
+    } catch (Throwable failure) {
+      session.held.forEach(ByteBuf::release);
+      session.held.clear();
+      exceptionCaught(ctx, failure);
+      return;
     }
     if (!session.holding()) {
       ctx.channel().config().setAutoRead(session.backend.isWritable());
