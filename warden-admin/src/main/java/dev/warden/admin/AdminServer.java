@@ -7,6 +7,7 @@ import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Authenticator;
 import dev.warden.core.identity.Credential;
+import dev.warden.core.identity.CredentialShapes;
 import dev.warden.core.policy.PolicyVersions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -198,7 +199,7 @@ public final class AdminServer implements AutoCloseable {
       LOG.info(
           "admin API: authentication failed from {}: {}",
           exchange.getRemoteAddress(),
-          e.getMessage());
+          CredentialShapes.redact(e.getMessage()));
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       send(exchange, 401, "application/json", error(e.getMessage()));
       return null;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.core.approval.JitGrant;
 import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.identity.CredentialShapes;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.session.SessionContext;
@@ -35,7 +36,7 @@ public final class AuditCodec {
         kind = "session.start";
         session = e.session();
         o.put("client", e.session().clientAddress());
-        o.put("application", e.session().applicationName());
+        o.put("application", CredentialShapes.redactName(e.session().applicationName()));
         if (e.tls() != null) {
           o.put("tls", e.tls());
         }
@@ -48,8 +49,8 @@ public final class AuditCodec {
       case AuditEvent.AuthenticationFailed e -> {
         kind = "auth.failure";
         o.put("client", e.clientAddress());
-        o.put("user", e.user());
-        o.put("reason", e.reason());
+        o.put("user", CredentialShapes.redactName(e.user()));
+        o.put("reason", scrub(e.reason()));
       }
       case AuditEvent.StatementDecided e -> {
         kind = "statement";
@@ -207,7 +208,8 @@ public final class AuditCodec {
         o.toString());
   }
 
+  /** Every free text: credentials (a token pasted into SQL, say) and classified values masked. */
   private String scrub(String text) {
-    return text == null ? null : classifiers.scrub(text);
+    return text == null ? null : classifiers.scrub(CredentialShapes.redact(text));
   }
 }

@@ -1,5 +1,6 @@
 package dev.warden.core.audit;
 
+import dev.warden.core.identity.CredentialShapes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,14 +25,15 @@ public final class Slf4jAuditLog implements AuditLog {
               .addKeyValue("subject", e.session().identity().subject())
               .addKeyValue("connection", e.session().connection())
               .addKeyValue("client", e.session().clientAddress())
-              .addKeyValue("application", e.session().applicationName())
+              .addKeyValue(
+                  "application", CredentialShapes.redactName(e.session().applicationName()))
               .log("session started");
       case AuditEvent.AuthenticationFailed e ->
           LOG.atInfo()
               .addKeyValue("event", "authentication.failed")
               .addKeyValue("client", e.clientAddress())
-              .addKeyValue("user", e.user())
-              .addKeyValue("reason", e.reason())
+              .addKeyValue("user", CredentialShapes.redactName(e.user()))
+              .addKeyValue("reason", CredentialShapes.redact(e.reason()))
               .log("authentication failed");
       case AuditEvent.StatementDecided e -> {
         if (LOG.isDebugEnabled()) {

@@ -5,6 +5,7 @@ import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Credential;
+import dev.warden.core.identity.CredentialShapes;
 import dev.warden.core.session.SessionContext;
 import dev.warden.gateway.GatewayContext;
 import dev.warden.gateway.config.WardenConfig.Connection;
@@ -109,7 +110,20 @@ final class AuthenticationHandler extends ClientPhaseHandler {
           .audit()
           .append(
               new AuditEvent.AuthenticationFailed(
-                  context.pipeline().clock().instant(), client, parameters.user(), e.getMessage()));
+                  context.pipeline().clock().instant(),
+                  client,
+                  // A token in the user field (psql -U "$TOKEN") is a common mistake.
+                  CredentialShapes.redactName(parameters.user()),
+                  CredentialShapes.redact(e.getMessage())));
+      String user = parameters.user();
+      if (user != null && !user.equals(CredentialShapes.redactName(user))) {
+        e =
+            new WardenException(
+                e.code(),
+                e.getMessage(),
+                "the user name looks like a token or key: pass it as the password (PGPASSWORD,"
+                    + " password=) and use any user name; it was not logged");
+      }
       PostgresErrors.failAndClose(ctx.channel(), e);
       return;
     }

@@ -2,6 +2,7 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.identity.CredentialShapes;
 import dev.warden.gateway.GatewayMetrics;
 import dev.warden.protocol.postgres.message.ProtocolViolation;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,7 +37,9 @@ abstract class ClientPhaseHandler extends ChannelInboundHandlerAdapter {
     if (failure.code() == ErrorCode.PROTOCOL_VIOLATION) {
       metrics.protocolViolation();
       LOG.debug(
-          "client {} protocol violation: {}", ctx.channel().remoteAddress(), failure.getMessage());
+          "client {} protocol violation: {}",
+          ctx.channel().remoteAddress(),
+          CredentialShapes.redact(failure.getMessage()));
     } else if (failure.code() == ErrorCode.INTERNAL) {
       LOG.error("client {}: unexpected failure", ctx.channel().remoteAddress(), cause);
     }

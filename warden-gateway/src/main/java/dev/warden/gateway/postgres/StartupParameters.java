@@ -2,6 +2,7 @@ package dev.warden.gateway.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.identity.CredentialShapes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -107,7 +108,12 @@ public record StartupParameters(String user, String database, Map<String, String
             "client_encoding " + p.getValue() + " is not allowed through Warden",
             "use UTF8: in this encoding a multi-byte character can hide a quote or backslash");
       }
-      forwarded.put(name, p.getValue());
+      // A credential in the application name would show in the database's own views and logs.
+      forwarded.put(
+          name,
+          name.equals("application_name")
+              ? CredentialShapes.redactName(p.getValue())
+              : p.getValue());
     }
     return new StartupParameters(user, database, forwarded);
   }
