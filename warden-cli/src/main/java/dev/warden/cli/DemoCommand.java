@@ -1,6 +1,7 @@
 package dev.warden.cli;
 
 import dev.warden.cli.demo.Demo;
+import dev.warden.gateway.PortInUseException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,7 +47,20 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Demo demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort));
+    Demo demo;
+    try {
+      demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort));
+    } catch (PortInUseException e) {
+      boolean admin = e.setting().equals("listen.admin");
+      throw new CliError(
+          "port "
+              + e.port()
+              + " is already in use (the demo's "
+              + (admin ? "admin API" : "PostgreSQL listener")
+              + "); pick another with "
+              + (admin ? "--admin-port" : "--pg-port")
+              + " (0 picks a free one)");
+    }
     printGuide(spec.commandLine().getOut(), demo.environment(), envFile);
     Shutdown.awaitThenClose(demo);
     return 0;

@@ -152,6 +152,92 @@ class LauncherIT {
     }
   }
 
+  /**
+   * kill -9 of a demo orphans its embedded PostgreSQL, which keeps the data directory: the next
+   * demo stops it, says so, and starts.
+   */
+  @Test
+  void aDemoKilledOutrightLeavesNothingTheNextOneTripsOver() throws Exception {
+    Path dir = Files.createTempDirectory("warden-launcher-kill9");
+    Process first = startDemo(dir, "first.log");
+    long orphan;
+    try {
+      orphan =
+          Long.parseLong(
+              Files.readAllLines(dir.resolve("data/postgres/postmaster.pid")).getFirst().strip());
+    } finally {
+      first.destroyForcibly(); // SIGKILL: no shutdown hook runs
+      first.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+        .as("the embedded database outlives a killed demo")
+        .isTrue();
+    Process second = startDemo(dir, "second.log");
+    try {
+      assertThat(Files.readString(dir.resolve("second.log")))
+          .contains("stopping the database an earlier demo left running (pid " + orphan + ")")
+          .doesNotContain("Exception");
+      assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    } finally {
+      second.destroy();
+      assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void aPortInUseIsOneClearLine() throws Exception {
+    Path dir = Files.createTempDirectory("warden-launcher-port");
+    try (java.net.ServerSocket busy =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run demo =
+          run(
+              "demo",
+              "--pg-port",
+              Integer.toString(busy.getLocalPort()),
+              "--admin-port",
+              "0",
+              "--data-dir",
+              dir.resolve("data").toString(),
+              "--env-file",
+              dir.resolve("demo.env").toString());
+      assertThat(demo.exit()).isEqualTo(1);
+      assertThat(demo.out().strip())
+          .isEqualTo(
+              "warden: port "
+                  + busy.getLocalPort()
+                  + " is already in use (the demo's PostgreSQL listener); pick another with"
+                  + " --pg-port (0 picks a free one)");
+    }
+  }
+
+  /** Starts {@code bin/warden demo} on free ports in {@code dir}; returns once it is ready. */
+  static Process startDemo(Path dir, String stderr) throws Exception {
+    Process demo =
+        new ProcessBuilder(
+                LAUNCHER.getPath(),
+                "demo",
+                "--pg-port",
+                "0",
+                "--admin-port",
+                "0",
+                "--env-file",
+                dir.resolve("demo.env").toString(),
+                "--data-dir",
+                dir.resolve("data").toString())
+            .redirectError(dir.resolve(stderr).toFile())
+            .start();
+    BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String line;
+    while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
+      if (line.contains("Stop with Ctrl-C")) {
+        return demo;
+      }
+    }
+    demo.destroyForcibly();
+    throw new AssertionError("the demo did not start: " + Files.readString(dir.resolve(stderr)));
+  }
+
   /** The guide's shell lines, continuations joined, each prefixed with the env file's sourcing. */
   static List<String> guideCommands(String guide) {
     List<String> lines = new ArrayList<>();

@@ -32,6 +32,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -354,7 +355,7 @@ public final class Gateway implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             config.effectiveWorkerThreads(), transport.ioHandlerFactory());
     try {
-      Channel listener =
+      ChannelFuture bound =
           new ServerBootstrap()
               .group(acceptors, workers)
               .channel(transport.serverChannelClass())
@@ -366,22 +367,34 @@ public final class Gateway implements AutoCloseable {
                   new WriteBufferWaterMark(64 * 1024, 256 * 1024))
               .childHandler(new ClientChannelInitializer(context))
               .bind(config.postgres().host(), config.postgres().port())
-              .sync()
-              .channel();
+              .awaitUninterruptibly();
+      if (!bound.isSuccess()) {
+        throw bindFailure(
+            "listen.postgres", config.postgres().host(), config.postgres().port(), bound.cause());
+      }
+      Channel listener = bound.channel();
       PolicyVersions versions = pipeline.policy() instanceof PolicyVersions v ? v : null;
-      AdminServer admin =
-          AdminServer.start(
-              config.admin().host(),
-              config.admin().port(),
-              listener::isActive,
-              registry,
-              identities,
-              context.sessions(),
-              versions,
-              pipeline.audit() instanceof StoreAuditLog log ? log.store() : null,
-              pipeline.audit() instanceof StoreAuditLog log ? List.of(log.publicKey()) : List.of(),
-              context.approvals(),
-              context.grants());
+      AdminServer admin;
+      try {
+        admin =
+            AdminServer.start(
+                config.admin().host(),
+                config.admin().port(),
+                listener::isActive,
+                registry,
+                identities,
+                context.sessions(),
+                versions,
+                pipeline.audit() instanceof StoreAuditLog log ? log.store() : null,
+                pipeline.audit() instanceof StoreAuditLog log
+                    ? List.of(log.publicKey())
+                    : List.of(),
+                context.approvals(),
+                context.grants());
+      } catch (java.net.BindException e) {
+        listener.close();
+        throw bindFailure("listen.admin", config.admin().host(), config.admin().port(), e);
+      }
       PolicyReloader reloader =
           versions != null && config.policy().file() != null
               ? new PolicyReloader(
@@ -414,11 +427,10 @@ public final class Gateway implements AutoCloseable {
           config.admin().host(),
           admin.port());
       return gateway;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (PortInUseException e) {
       shutdown(acceptors, workers, blocking);
       identities.close();
-      throw new IOException("interrupted while binding", e);
+      throw e;
     } catch (RuntimeException | IOException e) {
       shutdown(acceptors, workers, blocking);
       identities.close();
@@ -433,6 +445,17 @@ public final class Gateway implements AutoCloseable {
               + e.getMessage(),
           e);
     }
+  }
+
+  /** A listener that did not bind: a port in use is said plainly, anything else as it is. */
+  private static RuntimeException bindFailure(String setting, String host, int port, Throwable e) {
+    // Netty's native transports report it as an IOException naming the errno, not BindException.
+    if (e instanceof java.net.BindException
+        || String.valueOf(e.getMessage()).contains("Address already in use")) {
+      return new PortInUseException(setting, host, port, e);
+    }
+    return new IllegalStateException(
+        setting + ": cannot listen on " + host + ":" + port + ": " + e, e);
   }
 
   private ScheduledExecutorService retention;

@@ -3,6 +3,7 @@ package dev.warden.cli.demo;
 import dev.warden.core.identity.ServiceKey;
 import dev.warden.core.policy.PolicyParser;
 import dev.warden.gateway.Gateway;
+import dev.warden.gateway.PortInUseException;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -55,6 +56,10 @@ public final class Demo implements AutoCloseable {
     Path dataDir = options.dataDir().toAbsolutePath();
     Files.createDirectories(dataDir);
     String ownerPassword = ServiceKey.generate(random).substring(ServiceKey.PREFIX.length());
+    // Ports first: a port in use is said before anything starts.
+    requireFree("listen.postgres", options.pgPort());
+    requireFree("listen.admin", options.adminPort());
+    LeftoverDatabase.clear(dataDir.resolve("postgres"));
     Path hba = dataDir.resolve("pg_hba.conf");
     Files.writeString(
         hba,
@@ -141,6 +146,18 @@ public final class Demo implements AutoCloseable {
       }
       postgres.close();
       throw e;
+    }
+  }
+
+  private static void requireFree(String setting, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    } catch (IOException e) {
+      throw new PortInUseException(setting, "127.0.0.1", port, e);
     }
   }
 
