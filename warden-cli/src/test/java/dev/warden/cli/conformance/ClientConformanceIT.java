@@ -132,7 +132,13 @@ class ClientConformanceIT {
             "\\set FETCH_COUNT 7\nSELECT id, full_name, card_number, ssn FROM customers ORDER BY"
                 + " id LIMIT 30",
             "SELECT o.id, o.amount, c.card_number FROM orders o JOIN customers c"
-                + " ON c.id = o.customer_id ORDER BY o.id LIMIT 20");
+                + " ON c.id = o.customer_id ORDER BY o.id LIMIT 20",
+            // What database tools and agents browse with: system relations, star and all.
+            "SELECT * FROM information_schema.columns WHERE table_name = 'orders'"
+                + " ORDER BY ordinal_position",
+            "SELECT n.* FROM pg_catalog.pg_namespace n ORDER BY n.oid",
+            "SELECT c.oid, c.* FROM pg_catalog.pg_class c WHERE c.relname = 'customers'",
+            "EXPLAIN SELECT * FROM customers WHERE id = 7");
     for (String commands : data) {
       Transcript direct = table(psql(directConninfo(), null, commands));
       Transcript warden =

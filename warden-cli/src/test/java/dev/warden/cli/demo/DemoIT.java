@@ -231,7 +231,60 @@ public class DemoIT {
     }
   }
 
-  /** The database itself, as its owner, from the env file's direct URL. */
+  /**
+   * EXPLAIN, SQL PREPARE/EXECUTE and cursors are allowed where the statement they carry is, and
+   * denied where it is not: a PREPARE of a denied statement is denied, and an EXECUTE (or a FETCH)
+   * of a name it would have defined cannot launder it.
+   */
+  @Test
+  void explainPrepareAndCursorsAreDecidedAsTheirStatements() throws Exception {
+    try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
+        Statement s = c.createStatement()) {
+      assertThat(firstColumn(s, "EXPLAIN SELECT * FROM customers WHERE id = 7"))
+          .anyMatch(l -> l.contains("Index Scan using customers_pkey"));
+      // The plan of a DELETE the policy would hold for the dba: planning runs nothing.
+      assertThat(firstColumn(s, "EXPLAIN DELETE FROM orders WHERE id = 7"))
+          .anyMatch(l -> l.startsWith("Delete on orders"));
+      assertThat(count(s, "orders WHERE id = 7")).isEqualTo(1);
+      assertDenied(s, "EXPLAIN SELECT * FROM internal.api_keys", "deny.internal");
+      assertDenied(s, "EXPLAIN ANALYZE SELECT * FROM internal.api_keys", "deny.internal");
+      assertDenied(s, "PREPARE k AS SELECT * FROM internal.api_keys", "deny.internal");
+      assertDenied(s, "EXECUTE k", "default-deny");
+      assertDenied(s, "PREPARE k2 AS SELECT * FROM internal.api_keys; EXECUTE k2", "deny.internal");
+      s.execute("PREPARE o AS SELECT id, status FROM orders WHERE id = $1");
+      assertThat(firstColumn(s, "EXECUTE o(7)")).containsExactly("7");
+      s.execute("DEALLOCATE o");
+      c.setAutoCommit(false);
+      assertDenied(s, "DECLARE kc CURSOR FOR SELECT * FROM internal.api_keys", "deny.internal");
+      c.rollback();
+      assertDenied(s, "FETCH 1 FROM kc", "default-deny");
+      c.rollback();
+      s.execute("DECLARE oc CURSOR FOR SELECT id, card_number FROM customers ORDER BY id");
+      try (ResultSet rs = s.executeQuery("FETCH 2 FROM oc")) {
+        rs.next();
+        assertThat(rs.getString(2)).startsWith("************");
+      }
+      s.execute("CLOSE oc");
+      c.commit();
+    }
+  }
+
+  static void assertDenied(Statement s, String sql, String rule) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute(sql))
+        .as(sql)
+        .hasMessageContaining("denied by rule " + rule);
+  }
+
+  static List<String> firstColumn(Statement s, String sql) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
   /** Runs {@code warden} in this JVM with the demo's admin URL and the dba's token. */
   static String[] warden(String... args) {
     java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
