@@ -9,6 +9,9 @@
 #                                       # allowing pgbench's statements), instead of allow-all
 #   AUDIT=sqlite bench/pgbench-compare.sh  # write-ahead audit trail (sqlite or postgresql);
 #                                          # default: log only
+#   POLICY=1 MASKS=1 bench/pgbench-compare.sh  # and masking on, as the demo's policy has it: a
+#                                              # mask rule (pgbench_accounts.filler, keep-last)
+#                                              # and the card-number classifier on every cell
 #
 # Needs: PostgreSQL on $PGHOST:$PGPORT reachable as $PGUSER without a password (trust), pgbench,
 # pgbouncer (installed with apt-get when missing and running as root), a built Warden
@@ -87,12 +90,18 @@ fi
 new_bench_key
 policy_yaml=""
 roles_yaml=""
+masks=""
+if [ "${MASKS:-0}" = 1 ]; then
+  masks=',
+  "masks": [{"id": "bench.mask-filler", "columns": ["pgbench_accounts.filler"], "strategy": "keep-last", "keep": 4}],
+  "classifiers": ["CARD_NUMBER"]'
+fi
 if [ "${POLICY:-0}" = 1 ]; then
   cat >"$work/policy.json" <<JSON
 {"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
   "allow": [{"id": "bench.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
             {"id": "bench.transactions", "classes": ["TRANSACTION"]}],
-  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}]}]}
+  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}]$masks}]}
 JSON
   policy_yaml="policy: {file: $work/policy.json}"
   roles_yaml="  roles: [{role: bench, match: {subject: bench}}]"
@@ -168,6 +177,7 @@ rows = list(csv.DictReader(open(path), delimiter="\t"))
 import os
 print(f"\npgbench -S, {clients} clients, {rounds} rounds x {duration}s, scale {scale} (median tps)"
       + (", Warden with the policy on" if os.environ.get("POLICY") == "1" else ", Warden allow-all")
+      + (" and masks" if os.environ.get("MASKS") == "1" else "")
       + f", audit {os.environ.get('AUDIT', 'log')}"
       + (f" (sync {os.environ.get('AUDIT_SYNC', 'full')})" if os.environ.get('AUDIT', 'log') != 'log' else ""))
 print(f"{'mode':9} {'direct':>10} {'pgbouncer':>10} {'warden':>10} {'warden+tls':>11} {'W/direct':>9} {'W/bouncer':>10} {'bouncer/direct':>15}")
