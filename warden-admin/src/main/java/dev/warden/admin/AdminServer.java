@@ -9,6 +9,7 @@ import dev.warden.core.identity.Authenticator;
 import dev.warden.core.identity.Credential;
 import dev.warden.core.identity.CredentialShapes;
 import dev.warden.core.policy.PolicyVersions;
+import dev.warden.core.session.SessionDirectory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;

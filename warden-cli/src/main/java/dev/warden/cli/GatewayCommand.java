@@ -1,6 +1,6 @@
 package dev.warden.cli;
 
-import dev.warden.gateway.Gateway;
+import dev.warden.cli.wiring.Gateway;
 import dev.warden.gateway.config.ConfigException;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;

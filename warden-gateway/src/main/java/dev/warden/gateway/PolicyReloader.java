@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * symlink swap and a copy within the same second are all seen. An invalid or unreadable file is
  * rejected: the policy in force stays, and the error is logged and shown on the admin API.
  */
-final class PolicyReloader implements AutoCloseable {
+public final class PolicyReloader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyReloader.class);
 
   private final PolicyVersions versions;
@@ -31,7 +31,7 @@ final class PolicyReloader implements AutoCloseable {
   private final AuditLog audit;
   private String lastReadError;
 
-  PolicyReloader(
+  public PolicyReloader(
       PolicyVersions versions,
       Path file,
       Duration interval,

@@ -1,8 +1,8 @@
 package dev.warden.gateway;
 
-import dev.warden.admin.SessionDirectory;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.session.SessionContext;
+import dev.warden.core.session.SessionDirectory;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

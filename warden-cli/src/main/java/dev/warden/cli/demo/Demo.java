@@ -1,8 +1,8 @@
 package dev.warden.cli.demo;
 
+import dev.warden.cli.wiring.Gateway;
 import dev.warden.core.identity.ServiceKey;
 import dev.warden.core.policy.PolicyParser;
-import dev.warden.gateway.Gateway;
 import dev.warden.gateway.PortInUseException;
 import dev.warden.gateway.config.ConfigLoader;
 import dev.warden.gateway.config.WardenConfig;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.nimbusds.jose.JWSAlgorithm;
 import dev.warden.core.identity.RoleRule;
 import dev.warden.core.identity.ServiceKey;
 import dev.warden.gateway.config.WardenConfig.BackendTls;
@@ -15,7 +14,6 @@ import dev.warden.gateway.config.WardenConfig.Listener;
 import dev.warden.gateway.config.WardenConfig.PolicySource;
 import dev.warden.gateway.config.WardenConfig.ServiceKeyIdentity;
 import dev.warden.gateway.config.WardenConfig.Tls;
-import dev.warden.oidc.OidcIssuer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +147,7 @@ public final class ConfigLoader {
       serviceKeys.add(serviceKey(item, connections.keySet()));
     }
     ConfigNode oidc = identities.child("oidc").onlyKeys(Set.of("issuers", "sessionExpiryGrace"));
-    List<OidcIssuer> issuers = new ArrayList<>();
+    List<OidcIssuerSettings> issuers = new ArrayList<>();
     for (ConfigNode item : oidc.child("issuers").items()) {
       issuers.add(issuer(item));
     }
@@ -296,7 +294,7 @@ public final class ConfigLoader {
         new BackendTls(mode, ca));
   }
 
-  private static OidcIssuer issuer(ConfigNode node) {
+  private static OidcIssuerSettings issuer(ConfigNode node) {
     node.onlyKeys(
         Set.of(
             "issuer",
@@ -314,10 +312,10 @@ public final class ConfigLoader {
       throw node.child("audiences").error("must name at least one audience (e.g. [warden])");
     }
     String jwks = node.child("jwksUri").string(null);
-    Set<JWSAlgorithm> algorithms = new java.util.HashSet<>();
-    for (String name : node.child("algorithms").stringList(OidcIssuer.DEFAULT_ALGORITHMS)) {
-      JWSAlgorithm algorithm = JWSAlgorithm.parse(name);
-      if (!OidcIssuer.SUPPORTED.contains(algorithm)) {
+    Set<String> algorithms = new java.util.HashSet<>();
+    for (String name : node.child("algorithms").stringList(OidcIssuerSettings.DEFAULT_ALGORITHMS)) {
+      String algorithm = name;
+      if (!OidcIssuerSettings.ALGORITHMS.contains(algorithm)) {
         throw node.child("algorithms")
             .error(
                 "names "
@@ -327,7 +325,7 @@ public final class ConfigLoader {
       algorithms.add(algorithm);
     }
     try {
-      return new OidcIssuer(
+      return new OidcIssuerSettings(
           issuer,
           Set.copyOf(audiences),
           jwks == null ? null : java.net.URI.create(jwks),

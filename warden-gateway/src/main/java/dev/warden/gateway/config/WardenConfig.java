@@ -1,7 +1,6 @@
 package dev.warden.gateway.config;
 
 import dev.warden.core.identity.RoleRule;
-import dev.warden.oidc.OidcIssuer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +16,7 @@ public record WardenConfig(
     Limits limits,
     Map<String, Connection> connections,
     List<ServiceKeyIdentity> serviceKeys,
-    List<OidcIssuer> oidcIssuers,
+    List<OidcIssuerSettings> oidcIssuers,
     Duration sessionExpiryGrace,
     List<RoleRule> roles,
     PolicySource policy,

@@ -1,9 +1,0 @@
-package dev.warden.admin;
-
-import java.util.List;
-import java.util.Map;
-
-/** The live sessions, as the admin API shows them (no secrets). */
-public interface SessionDirectory {
-  List<Map<String, Object>> sessions();
-}

@@ -1,0 +1,356 @@
+package dev.warden.frontend.postgres;
+
+import dev.warden.core.audit.AuditEvent;
+import dev.warden.core.error.ErrorCode;
+import dev.warden.core.error.WardenException;
+import dev.warden.core.identity.Authenticated;
+import dev.warden.core.identity.Credential;
+import dev.warden.core.identity.CredentialShapes;
+import dev.warden.core.session.SessionContext;
+import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.protocol.postgres.codec.MessageFramer;
+import dev.warden.protocol.postgres.message.AuthenticationOk;
+import dev.warden.protocol.postgres.message.BackendKeyData;
+import dev.warden.protocol.postgres.message.FrontendMessage;
+import dev.warden.protocol.postgres.message.ParameterStatus;
+import dev.warden.protocol.postgres.message.PasswordMessage;
+import dev.warden.protocol.postgres.message.ProtocolViolation;
+import dev.warden.protocol.postgres.message.ReadyForQuery;
+import dev.warden.protocol.postgres.message.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second phase: takes the client's password message (its service key or token), has it
+ * authenticated off the event loop, picks the connection by database name, opens the backend with
+ * the gateway's own credential, and hands both channels to the relay.
+ */
+final class AuthenticationHandler extends ClientPhaseHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthenticationHandler.class);
+
+  private final PostgresContext context;
+  private final StartupParameters parameters;
+  private final boolean tls;
+  private boolean received;
+  private Channel backend;
+
+  AuthenticationHandler(PostgresContext context, StartupParameters parameters, boolean tls) {
+    super(context.metrics());
+    this.context = context;
+    this.parameters = parameters;
+    this.tls = tls;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    Credential credential;
+    try {
+      if (received) {
+        throw new ProtocolViolation("message received before authentication completed");
+      }
+      if (Wire.type(frame) != PasswordMessage.TYPE) {
+        throw new ProtocolViolation(
+            "expected a password message, got type '" + Wire.type(frame) + "'");
+      }
+      credential = new Credential(((PasswordMessage) FrontendMessage.decode(frame)).password());
+    } finally {
+      frame.release();
+    }
+    received = true;
+    ctx.channel().config().setAutoRead(false);
+    CompletableFuture.supplyAsync(
+            () -> context.authenticator().authenticate(credential), context.blockingExecutor())
+        .whenComplete(
+            (authenticated, failure) ->
+                ctx.executor().execute(() -> onAuthenticated(ctx, authenticated, failure)));
+  }
+
+  private void onAuthenticated(
+      ChannelHandlerContext ctx, Authenticated authenticated, Throwable failure) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    String client = String.valueOf(ctx.channel().remoteAddress());
+    if (failure != null) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      WardenException e =
+          cause instanceof WardenException w
+              ? w
+              : new WardenException(
+                  ErrorCode.INTERNAL, "authentication failed unexpectedly", null, cause);
+      if (e.code() == ErrorCode.INTERNAL) {
+        LOG.error("authentication of client {} failed unexpectedly", client, cause);
+      }
+      context.metrics().authenticationFailed();
+      context
+          .pipeline()
+          .audit()
+          .append(
+              new AuditEvent.AuthenticationFailed(
+                  context.pipeline().clock().instant(),
+                  client,
+                  // A token in the user field (psql -U "$TOKEN") is a common mistake.
+                  CredentialShapes.redactName(parameters.user()),
+                  CredentialShapes.redact(e.getMessage())));
+      String user = parameters.user();
+      if (user != null && !user.equals(CredentialShapes.redactName(user))) {
+        e =
+            new WardenException(
+                e.code(),
+                e.getMessage(),
+                "the user name looks like a token or key: pass it as the password (PGPASSWORD,"
+                    + " password=) and use any user name; it was not logged");
+      }
+      PostgresErrors.failAndClose(ctx.channel(), e);
+      return;
+    }
+    Connection connection = context.config().connections().get(parameters.database());
+    if (connection == null) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.UNKNOWN_CONNECTION,
+              "connection \"" + parameters.database() + "\" is not registered in Warden",
+              hintForConnections(authenticated)));
+      return;
+    }
+    if (!authenticated.mayUse(connection.name())) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.ACCESS_DENIED,
+              "identity \""
+                  + authenticated.identity().subject()
+                  + "\" may not use connection \""
+                  + connection.name()
+                  + "\"",
+              hintForConnections(authenticated)));
+      return;
+    }
+    SessionContext session =
+        new SessionContext(
+            UUID.randomUUID().toString(),
+            authenticated.identity(),
+            authenticated.roles(),
+            connection.name(),
+            client,
+            parameters.applicationName());
+    Future<BackendConnection> pending =
+        BackendConnector.connect(
+            context,
+            ctx.channel().eventLoop(),
+            connection,
+            backendParameters(authenticated, connection));
+    pending.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            start(ctx, session, authenticated, connection, pending.getNow());
+          } else {
+            WardenException e =
+                f.cause() instanceof WardenException w
+                    ? w
+                    : new WardenException(
+                        ErrorCode.BACKEND_UNAVAILABLE,
+                        "the database is unavailable",
+                        null,
+                        f.cause());
+            LOG.warn(
+                "session for {} on connection {} could not reach the database: {}",
+                session.identity().subject(),
+                connection.name(),
+                e.getMessage());
+            PostgresErrors.failAndClose(ctx.channel(), e);
+          }
+        });
+  }
+
+  private void start(
+      ChannelHandlerContext ctx,
+      SessionContext sessionContext,
+      Authenticated authenticated,
+      Connection connection,
+      BackendConnection backendConnection) {
+    backend = backendConnection.channel();
+    Channel client = ctx.channel();
+    if (!client.isActive()) {
+      backend.close();
+      return;
+    }
+    BackendKeyData clientKey =
+        context
+            .cancels()
+            .register(new CancelRegistry.Target(connection.name(), backendConnection.key()));
+    Session session =
+        new Session(
+            sessionContext,
+            client,
+            backend,
+            backendConnection.status(),
+            backendConnection.searchPath());
+    client
+        .closeFuture()
+        .addListener(
+            f -> {
+              context.cancels().unregister(clientKey);
+              context.sessions().remove(sessionContext.sessionId());
+              backend.close();
+              context
+                  .pipeline()
+                  .audit()
+                  .append(
+                      new AuditEvent.SessionEnded(
+                          context.pipeline().clock().instant(),
+                          sessionContext,
+                          session.statementCount()));
+            });
+    backend
+        .closeFuture()
+        .addListener(
+            f ->
+                client
+                    .writeAndFlush(Unpooled.EMPTY_BUFFER)
+                    .addListener(ChannelFutureListener.CLOSE));
+
+    client.write(new AuthenticationOk());
+    backendConnection
+        .parameters()
+        .forEach((name, value) -> client.write(new ParameterStatus(name, value)));
+    client.write(clientKey);
+    client.writeAndFlush(new ReadyForQuery(backendConnection.status()));
+
+    ClientChannelInitializer.startupComplete(client);
+    context.sessions().add(sessionContext, authenticated, context.pipeline().clock().instant());
+    endWhenCredentialExpires(client, authenticated);
+    client
+        .pipeline()
+        .get(MessageFramer.class)
+        .setMaxMessageBytes(context.config().limits().maxMessageBytes());
+    long idleMillis = context.config().limits().idleTimeout().toMillis();
+    if (idleMillis > 0) {
+      client
+          .pipeline()
+          .addBefore(
+              ctx.name(), "idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+    }
+    client.pipeline().replace(this, "relay", new ClientRelayHandler(context, session));
+    // The relay frames the database's stream itself (to forward runs of messages as one chunk), so
+    // it takes the framer's place; the startup handler's place goes to the writer to the client.
+    backend.pipeline().replace("framer", "relay", new BackendRelayHandler(context, session));
+    backend.pipeline().replace("startup", "to-client", new ClientWriter(session));
+    context.metrics().sessionStarted();
+    context
+        .pipeline()
+        .audit()
+        .append(
+            new AuditEvent.SessionStarted(
+                context.pipeline().clock().instant(), sessionContext, tlsDescription(client)));
+    LOG.debug(
+        "session {} started for {} on {} (tls={})",
+        sessionContext.sessionId(),
+        sessionContext.identity().subject(),
+        connection.name(),
+        tls);
+    client.config().setAutoRead(true);
+    backend.config().setAutoRead(true);
+  }
+
+  /** The client connection's TLS protocol and cipher suite, or "none". */
+  private String tlsDescription(Channel client) {
+    SslHandler ssl = client.pipeline().get(SslHandler.class);
+    if (!tls || ssl == null) {
+      return "none";
+    }
+    SSLSession s = ssl.engine().getSession();
+    return s.getProtocol() + " " + s.getCipherSuite();
+  }
+
+  /**
+   * A session does not outlive its token: when it expires (plus the configured grace), the session
+   * ends with an error saying so, whatever it is doing.
+   */
+  private void endWhenCredentialExpires(Channel client, Authenticated authenticated) {
+    if (authenticated.expiresAt() == null) {
+      return;
+    }
+    Instant end = authenticated.expiresAt().plus(context.config().sessionExpiryGrace());
+    long delayMillis =
+        Math.max(0, Duration.between(context.pipeline().clock().instant(), end).toMillis());
+    ScheduledFuture<?> expiry =
+        client
+            .eventLoop()
+            .schedule(
+                () ->
+                    PostgresErrors.failAndClose(
+                        client,
+                        new WardenException(
+                            ErrorCode.CREDENTIAL_EXPIRED,
+                            "the token of this session expired at "
+                                + authenticated.expiresAt()
+                                + "; the session has ended",
+                            "reconnect with a fresh token")),
+                delayMillis,
+                TimeUnit.MILLISECONDS);
+    client.closeFuture().addListener(f -> expiry.cancel(false));
+  }
+
+  /**
+   * The client's (allowlisted) parameters, plus {@code default_transaction_read_only=on} when the
+   * policy lets this identity only read (the database then refuses writes the analysis cannot see,
+   * such as a function that writes), and the policy's {@code statement_timeout}.
+   */
+  private Map<String, String> backendParameters(
+      Authenticated authenticated, Connection connection) {
+    Map<String, String> parameters = new LinkedHashMap<>(this.parameters.forwarded());
+    // The server must read string constants as libpg_query does, whatever the database's default.
+    parameters.put("standard_conforming_strings", "on");
+    if (context.pipeline().readOnly(authenticated.roles(), connection.name())) {
+      parameters.put("default_transaction_read_only", "on");
+    }
+    Duration timeout =
+        context
+            .pipeline()
+            .sessionLimits(authenticated.roles(), connection.name())
+            .statementTimeout();
+    if (!timeout.isZero()) {
+      parameters.put("statement_timeout", timeout.toMillis() + "ms");
+    }
+    return parameters;
+  }
+
+  private static String hintForConnections(Authenticated authenticated) {
+    return authenticated.connections().isEmpty()
+        ? "this identity may use no connection; ask an administrator"
+        : "set the database name to a connection you may use: "
+            + String.join(", ", authenticated.connections().stream().sorted().toList());
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (backend != null) {
+      backend.close();
+    }
+    ctx.fireChannelInactive();
+  }
+}

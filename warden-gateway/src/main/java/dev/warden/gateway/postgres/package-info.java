@@ -1,2 +1,0 @@
-/** The PostgreSQL adapter: client phases (startup, authentication, relay) and the backend side. */
-package dev.warden.gateway.postgres;
