@@ -1,5 +1,7 @@
 package dev.warden.gateway;
 
+import dev.warden.core.admission.Catalogs;
+import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.Statement;
 import java.time.Clock;
@@ -17,7 +19,7 @@ import java.util.function.Function;
  * function is treated as possibly writing (fail closed), and no column is known (results are then
  * masked by the content classifiers only).
  */
-public final class DatabaseCatalogs {
+public final class DatabaseCatalogs implements Catalogs {
   public static final Duration MAX_AGE = Duration.ofMinutes(5);
 
   /** How long a claimed load may take before another session may try. */
@@ -37,6 +39,11 @@ public final class DatabaseCatalogs {
   }
 
   /** The catalog to decide with on {@code connection}. */
+  @Override
+  public FunctionCatalog functions(String connection) {
+    return get(connection);
+  }
+
   public FunctionCatalog get(String connection) {
     FunctionCatalog catalog = catalogs.get(connection);
     return catalog == null ? builtin : catalog;
@@ -108,6 +115,7 @@ public final class DatabaseCatalogs {
   private final ConcurrentMap<String, Instant> stale = new ConcurrentHashMap<>();
 
   /** The columns of {@code connection}'s tables, as last read. */
+  @Override
   public ColumnCatalog columns(String connection) {
     ColumnCatalog catalog = columns.get(connection);
     return catalog == null ? ColumnCatalog.EMPTY : catalog;

@@ -1,12 +1,13 @@
 package dev.warden.gateway;
 
+import dev.warden.core.admission.AdmissionMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The gateway's counters and gauges, registered once per gateway. */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements AdmissionMetrics {
   private final AtomicInteger activeClients = new AtomicInteger();
   private final Counter connectionsAccepted;
   private final Counter connectionsRefused;
@@ -92,6 +93,7 @@ public final class GatewayMetrics {
     sessionsStarted.increment();
   }
 
+  @Override
   public void statement() {
     statements.increment();
   }
@@ -112,6 +114,7 @@ public final class GatewayMetrics {
     writeLimitRollbacks.increment();
   }
 
+  @Override
   public void auditUnavailable() {
     auditRefusals.increment();
   }
@@ -121,16 +124,19 @@ public final class GatewayMetrics {
    * mode), {@code denied}, {@code expired}, {@code cancelled}, {@code asked} (ask mode: refused,
    * naming the request), or {@code refused} (no request could be opened).
    */
+  @Override
   public void approval(String outcome) {
     registry.counter("warden.approvals", "outcome", outcome).increment();
   }
 
   /** A held statement starts (or stops) waiting in its session. */
+  @Override
   public void approvalWaiting(boolean waiting) {
     approvalsWaiting.addAndGet(waiting ? 1 : -1);
   }
 
   /** The planner's estimate took {@code nanos}. */
+  @Override
   public void estimate(long nanos) {
     estimates.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }

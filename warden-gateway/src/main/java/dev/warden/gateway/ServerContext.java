@@ -1,5 +1,6 @@
 package dev.warden.gateway;
 
+import dev.warden.core.admission.AdmissionControl;
 import dev.warden.core.approval.Approvals;
 import dev.warden.core.approval.Grants;
 import dev.warden.core.identity.Authenticator;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
  * @param backendTls TLS contexts of the connections that use TLS, by connection name
  * @param blockingExecutor where work that may block (authentication, stores) runs, off the loops
  * @param catalogs each connection's functions and columns
+ * @param admissions the enforcement kernel every door hands its statements to
  */
 public record ServerContext(
     WardenConfig config,
@@ -32,7 +34,8 @@ public record ServerContext(
     SessionRegistry sessions,
     DatabaseCatalogs catalogs,
     Approvals approvals,
-    Grants grants) {
+    Grants grants,
+    AdmissionControl admissions) {
 
   public ServerContext {
     backendTls = Map.copyOf(backendTls);

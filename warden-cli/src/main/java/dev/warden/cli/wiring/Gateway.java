@@ -1,6 +1,8 @@
 package dev.warden.cli.wiring;
 
 import dev.warden.admin.AdminServer;
+import dev.warden.core.admission.AdmissionControl;
+import dev.warden.core.admission.AdmissionSettings;
 import dev.warden.core.approval.ApprovalStore;
 import dev.warden.core.approval.Approvals;
 import dev.warden.core.approval.GrantStore;
@@ -324,6 +326,23 @@ public final class Gateway implements AutoCloseable {
     var timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("warden-approvals").daemon().unstarted(r));
+    GatewayMetrics metrics = new GatewayMetrics(registry);
+    DatabaseCatalogs catalogs =
+        new DatabaseCatalogs(
+            Clock.systemUTC(), pipeline.analyzesStatements() ? pipeline::analyze : null);
+    Approvals approvals =
+        approvals(pipeline.audit(), config.approvals(), timer, instanceId(config.dataDir()));
+    Grants grants = grants(pipeline.audit(), timer);
+    // The enforcement kernel: every front door hands its statements to it.
+    AdmissionControl admissions =
+        new AdmissionControl(
+            pipeline,
+            grants,
+            approvals,
+            catalogs,
+            blocking,
+            metrics,
+            new AdmissionSettings(config.audit().timeout(), config.approvals().keepAlive()));
     ServerContext context =
         new ServerContext(
             config,
@@ -332,14 +351,14 @@ public final class Gateway implements AutoCloseable {
             identities,
             pipeline,
             blocking,
-            new GatewayMetrics(registry),
+            metrics,
             Transport.best(),
             random,
             new SessionRegistry(),
-            new DatabaseCatalogs(
-                Clock.systemUTC(), pipeline.analyzesStatements() ? pipeline::analyze : null),
-            approvals(pipeline.audit(), config.approvals(), timer, instanceId(config.dataDir())),
-            grants(pipeline.audit(), timer));
+            catalogs,
+            approvals,
+            grants,
+            admissions);
     Server server = null;
     AdminServer admin = null;
     try {

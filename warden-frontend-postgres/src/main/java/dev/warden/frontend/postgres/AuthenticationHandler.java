@@ -208,7 +208,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
             client,
             backend,
             backendConnection.status(),
-            backendConnection.searchPath());
+            backendConnection.searchPath(),
+            context);
     client
         .closeFuture()
         .addListener(
@@ -223,7 +224,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
                       new AuditEvent.SessionEnded(
                           context.pipeline().clock().instant(),
                           sessionContext,
-                          session.statementCount()));
+                          session.admissions.statementCount()));
             });
     backend
         .closeFuture()

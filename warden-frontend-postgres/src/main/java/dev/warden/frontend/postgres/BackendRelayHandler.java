@@ -4,6 +4,7 @@ import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.mask.Classifiers;
+import dev.warden.core.mask.MaskGuard;
 import dev.warden.core.sql.CopyFormat;
 import dev.warden.core.sql.Statement;
 import dev.warden.frontend.postgres.InFlight.Kind;
@@ -260,7 +261,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                       description,
                       h.masking,
                       columns,
-                      MaskingGuard.outputMasks(h.statement, h.masking, columns));
+                      MaskGuard.outputMasks(h.statement, h.masking, columns));
               session.portalPlans.put(h.name, plan == null ? MaskPlan.NONE : plan);
               if (h.boundStatement != null) {
                 // The statement's shape, for its later portals that nobody describes.
@@ -323,7 +324,7 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
                     withFormats(described, bind.resultFormats),
                     bind.masking,
                     columns,
-                    MaskingGuard.outputMasks(bind.statement, bind.masking, columns));
+                    MaskGuard.outputMasks(bind.statement, bind.masking, columns));
             session.portalPlans.put(bind.name, plan == null ? MaskPlan.NONE : plan);
             uncatalogued(plan);
           }

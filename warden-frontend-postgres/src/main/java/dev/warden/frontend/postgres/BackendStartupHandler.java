@@ -2,8 +2,8 @@ package dev.warden.frontend.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.core.sql.FunctionCatalog;
-import dev.warden.gateway.ColumnCatalog;
 import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.message.AuthenticationCleartextPassword;
@@ -235,8 +235,9 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       case DataRow m when resultSets == 3 -> {
         List<ByteBuf> values = m.values();
         columns.add(
-            Integer.parseUnsignedInt(text(values.get(0))),
-            Integer.parseInt(text(values.get(1))),
+            MaskPlan.key(
+                Integer.parseUnsignedInt(text(values.get(0))),
+                Integer.parseInt(text(values.get(1)))),
             text(values.get(2)),
             text(values.get(3)),
             text(values.get(4)));

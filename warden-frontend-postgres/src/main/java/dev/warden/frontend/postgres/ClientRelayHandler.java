@@ -1,9 +1,10 @@
 package dev.warden.frontend.postgres;
 
-import dev.warden.core.approval.ApprovalRequest;
-import dev.warden.core.audit.AuditUnavailableException;
+import dev.warden.core.admission.BoundParameters;
+import dev.warden.core.admission.Verdict;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.core.mask.MaskGuard;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.DeclarativePolicyEngine;
 import dev.warden.core.policy.Limits;
@@ -11,7 +12,6 @@ import dev.warden.core.policy.Masking;
 import dev.warden.core.session.Admission;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
-import dev.warden.frontend.postgres.PlanEstimator.Bound;
 import dev.warden.protocol.postgres.message.Bind;
 import dev.warden.protocol.postgres.message.Close;
 import dev.warden.protocol.postgres.message.CopyData;
@@ -35,17 +35,14 @@ import dev.warden.protocol.postgres.message.Sync;
 import dev.warden.protocol.postgres.message.Target;
 import dev.warden.protocol.postgres.message.Terminate;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The command phase, client to database: each message is decoded, each statement goes through the
@@ -66,13 +63,12 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean terminating;
   private boolean flushAfterForward;
   private ChannelHandlerContext ctx;
-  private ApprovalWait approvals;
 
   /**
-   * The decision for the Query or Execute being held until its audit record is durable
-   * (write-ahead); taken when the message is relayed.
+   * The kernel's verdict on the Query or Execute being processed (it may have waited, held, for its
+   * audit record or an approval); taken when the message is relayed.
    */
-  private Guarded decided;
+  private Verdict decided;
 
   ClientRelayHandler(PostgresContext context, Session session) {
     super(context.metrics());
@@ -83,7 +79,6 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.approvals = new ApprovalWait(context, session, ctx);
     session.release = this::releaseHeld;
   }
 
@@ -150,156 +145,56 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /**
-   * Decides a Query or Execute before relaying it, and holds it (and everything after it) while its
-   * decision needs something else: a person's approval (a hold rule), or — write-ahead — a durable
-   * audit record. True when the frame is held; it comes back through {@link #process} once that has
-   * happened, with the decision made.
+   * Has the kernel admit a Query or Execute before it is relayed, and holds it (and everything
+   * after it) while the verdict needs something else — a person's approval (a hold rule), or the
+   * audit record's durability (write-ahead). True when the frame is held; it comes back through
+   * {@link #process} with the verdict once there is one.
    */
   private boolean awaits(ChannelHandlerContext ctx, ByteBuf frame, FrontendMessage message) {
-    if (decided == null) {
-      switch (message) {
-        case Query q -> {
-          decidedPortal = null;
-          decided = decideQuery(q);
-        }
-        case Execute e -> {
-          decidedPortal = e.portal();
-          decided = decideExecute(e);
-        }
-        default -> {
-          return false;
-        }
-      }
-    }
-    if (decided.admission().decision() instanceof Decision.Hold hold
-        && !session.discardingUntilSync) {
-      return awaitsApproval(ctx, frame, hold);
-    }
-    CompletableFuture<Void> durable = decided.admission().durable();
-    if (durable == null) {
+    if (decided != null) {
       return false;
     }
-    if (durable.isDone()) {
-      if (durable.isCompletedExceptionally()) {
-        decided = unrecorded(decided, durable, false);
-      }
+    boolean mayHold = !session.discardingUntilSync;
+    CompletableFuture<Verdict> verdict =
+        switch (message) {
+          case Query q ->
+              session.admissions.admit(
+                  session.resolve(context.pipeline().analyze(q.sql())),
+                  BoundParameters.NONE,
+                  mayHold);
+          case Execute e -> {
+            Statement statement = session.portal(e.portal());
+            yield session.admissions.admit(
+                statement == null ? UNKNOWN_PORTAL : statement,
+                session.portalBound.getOrDefault(e.portal(), BoundParameters.NONE),
+                mayHold);
+          }
+          default -> null;
+        };
+    if (verdict == null) {
       return false;
     }
-    session.awaitingRecord = true;
+    if (verdict.isDone()) {
+      decided = verdict.join();
+      return false;
+    }
+    session.admitting = true;
     session.held.addFirst(frame);
     ctx.channel().config().setAutoRead(false);
-    // The timeout runs on this event loop (no timer thread per statement); whichever of it and
-    // the store's answer comes first settles the wait, on the event loop.
-    boolean[] settled = {false};
-    ScheduledFuture<?> timeout =
-        ctx.executor()
-            .schedule(
-                () -> settle(settled, durable, true),
-                context.config().audit().timeout().toMillis(),
-                TimeUnit.MILLISECONDS);
-    durable.whenComplete(
-        (ok, failure) ->
-            ctx.executor()
-                .execute(
-                    () -> {
-                      timeout.cancel(false);
-                      settle(settled, durable, false);
-                    }));
+    // The kernel completes it on this session's event loop.
+    verdict.whenComplete(
+        (v, failure) -> {
+          session.admitting = false;
+          if (failure != null) {
+            session.held.forEach(ByteBuf::release);
+            session.held.clear();
+            exceptionCaught(ctx, failure);
+            return;
+          }
+          decided = v;
+          releaseHeld();
+        });
     return true;
-  }
-
-  /** The portal of the Execute being decided (null for a Query). */
-  private String decidedPortal;
-
-  /**
-   * A held statement: it and everything after it wait in the session while its approval runs its
-   * course ({@link ApprovalWait}); then it runs or is refused like any decided statement.
-   */
-  private boolean awaitsApproval(ChannelHandlerContext ctx, ByteBuf frame, Decision.Hold hold) {
-    List<String> parameters = ApprovalWait.recordedParameters(session, decidedPortal);
-    session.held.addFirst(frame);
-    ctx.channel().config().setAutoRead(false);
-    approvals.begin(
-        decided.admission(),
-        hold,
-        decidedPortal,
-        parameters,
-        verdict -> approvalEnded(hold, verdict, parameters));
-    return true;
-  }
-
-  /**
-   * The held statement's approval ended: approved, it still goes through masking's checks and the
-   * write-ahead record; refused, the client is told why.
-   */
-  private void approvalEnded(
-      Decision.Hold hold, ApprovalWait.Verdict verdict, List<String> parameters) {
-    Admission admission = decided.admission();
-    switch (verdict) {
-      case ApprovalWait.Verdict.Run run -> {
-        Admission allowed =
-            new Admission(
-                admission.statementId(),
-                admission.statement(),
-                new Decision.Allow(hold.rule(), hold.limits()));
-        decided = recorded(guard(allowed, decidedPortal), parameters);
-        if (run.approved() != null && decided.admission().allowed()) {
-          context.approvals().executed(run.approved());
-        }
-        if (run.claimed() != null && !decided.admission().allowed()) {
-          // Refused after all (masking): the ask-mode approval is not spent.
-          ApprovalRequest claimed = run.claimed();
-          context.blockingExecutor().execute(() -> context.approvals().unclaim(claimed));
-        }
-      }
-      case ApprovalWait.Verdict.Refuse refuse ->
-          decided = denied(decided, refuse.deny(), parameters);
-    }
-    releaseHeld();
-  }
-
-  private Guarded denied(Guarded guarded, Decision.Deny deny, List<String> parameters) {
-    Admission admission = guarded.admission();
-    return recorded(
-        new Guarded(
-            new Admission(admission.statementId(), admission.statement(), deny),
-            guarded.masking(),
-            OutputMasks.NONE),
-        parameters);
-  }
-
-  /** Ends a wait for an audit record: the held statement runs, or is refused. */
-  private void settle(boolean[] settled, CompletableFuture<Void> durable, boolean timedOut) {
-    if (settled[0]) {
-      return;
-    }
-    settled[0] = true;
-    session.awaitingRecord = false;
-    if (timedOut || durable.isCompletedExceptionally()) {
-      decided = unrecorded(decided, durable, timedOut);
-    }
-    releaseHeld();
-  }
-
-  /** A statement whose record the audit store did not accept: refused, never forwarded. */
-  private Guarded unrecorded(Guarded guarded, CompletableFuture<Void> durable, boolean timedOut) {
-    context.metrics().auditUnavailable();
-    String why =
-        timedOut
-            ? "did not confirm the statement's record within "
-                + context.config().audit().timeout().toMillis()
-                + " ms"
-            : durable.exceptionNow() instanceof AuditUnavailableException
-                ? "does not accept records"
-                : "failed to record the statement";
-    return denied(
-        guarded,
-        new Decision.Deny(
-            "audit-unavailable",
-            "the audit trail " + why + "; Warden runs nothing it has not recorded",
-            "retry shortly: statements run again as soon as the audit store accepts records (no"
-                + " restart needed); tell the operator if it persists"),
-        List.of());
   }
 
   /** A capture of the result for the audit trail, when results are recorded. */
@@ -308,10 +203,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     return rows > 0 && context.pipeline().writeAhead() ? new ResultCapture(rows) : null;
   }
 
-  private Guarded takeDecided() {
-    Guarded guarded = decided;
+  private Verdict takeDecided() {
+    Verdict verdict = decided;
     decided = null;
-    return guarded;
+    return verdict;
   }
 
   /**
@@ -348,10 +243,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (session.pendingApproval != null) {
-      context.approvals().cancel(session.pendingApproval, "the client disconnected");
-      session.pendingApproval = null;
-    }
+    session.admissions.closed();
     session.held.forEach(ByteBuf::release);
     session.held.clear();
     ctx.fireChannelInactive();
@@ -361,19 +253,19 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private boolean relay(FrontendMessage message) {
     return switch (message) {
       case Query m -> {
-        Guarded guarded = takeDecided(); // decided in awaits
-        Admission admission = guarded.admission();
-        if (!admission.allowed()) {
-          deny(admission, true);
+        Verdict verdict = takeDecided(); // admitted in awaits
+        if (!(verdict instanceof Verdict.Run run)) {
+          refuse(verdict, true);
           yield false;
         }
+        Admission admission = run.admission();
         forgetDescriptions(admission.statement());
         InFlight entry = InFlight.query(admission);
-        checkCopyIn(admission.statement(), guarded.masking(), entry);
+        checkCopyIn(admission.statement(), run.masking(), entry);
         entry.capture = capture();
-        entry.masking = guarded.masking();
-        entry.outputMasks = guarded.outputs();
-        Limits limits = limits(admission);
+        entry.masking = run.masking();
+        entry.outputMasks = run.outputs();
+        Limits limits = run.limits();
         entry.rowLimit = limits.maxRowsReturned();
         if (limits.maxRowsAffected() > 0
             && writes(admission.statement())
@@ -396,7 +288,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         Statement statement = session.resolve(context.pipeline().analyze(m.sql()));
         if (statement.statementClass() == StatementClass.INVALID) {
           // Decided at Execute as a rule, but what does not parse must not reach the server at all.
-          deny(context.pipeline().record(session.context, admit(statement), List.of()), false);
+          refuse(session.admissions.admit(statement, BoundParameters.NONE, false).join(), false);
           yield false;
         }
         session.describedStatements.remove(m.statement());
@@ -416,9 +308,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
         } else {
           session.describedPortals.remove(m.portal());
         }
-        bind.masking = masking();
-        session.portalParameters.remove(m.portal());
-        session.portalAuditParameters.remove(m.portal());
+        bind.masking = session.admissions.masking();
         if (context.pipeline().writeAhead()) {
           var described = session.describedColumns.get("S" + m.statement());
           if (described != null) {
@@ -427,35 +317,11 @@ final class ClientRelayHandler extends ClientPhaseHandler {
             session.describedColumns.remove("P" + m.portal());
           }
         }
+        // As sent: the audit records them, an approval binds to them, the planner's estimate and
+        // the write-back check read them.
         session.portalBound.put(
             m.portal(),
-            Bound.of(m, session.preparedParameterTypes.getOrDefault(m.statement(), List.of())));
-        if (!m.parameters().isEmpty()) {
-          // For the audit record and, should the statement be held, the approval request.
-          session.portalAuditParameters.put(
-              m.portal(),
-              MaskingGuard.recordedParameters(
-                  bind.statement,
-                  bind.masking,
-                  context.catalogs().columns(session.context.connection()),
-                  m.parameterFormats(),
-                  m.parameters()));
-        }
-        if (bind.masking != null && bind.statement != null) {
-          // Values bound into written columns, to refuse a mask written back.
-          Map<Integer, String> written = new HashMap<>();
-          for (var part : bind.statement.parts()) {
-            for (var write : part.columns().writes()) {
-              int n = write.parameter();
-              if (n > 0 && n <= m.parameters().size() && m.parameters().get(n - 1) != null) {
-                written.put(n, m.parameters().get(n - 1).toString(StandardCharsets.UTF_8));
-              }
-            }
-          }
-          if (!written.isEmpty()) {
-            session.portalParameters.put(m.portal(), written);
-          }
-        }
+            parameters(m, session.preparedParameterTypes.getOrDefault(m.statement(), List.of())));
         if (bind.masking != null) {
           bind.boundStatement = m.statement();
           bind.resultFormats = m.resultFormats();
@@ -466,7 +332,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
       case Describe m -> {
         if (m.target() == Target.STATEMENT) {
           session.describedStatements.add(m.name());
-          expect(InFlight.describeStatement(m.name(), masking()));
+          expect(InFlight.describeStatement(m.name(), session.admissions.masking()));
         } else {
           // A portal's description is its statement's too (with the Bind's result formats).
           String statement = session.portalStatements.get(m.name());
@@ -474,30 +340,32 @@ final class ClientRelayHandler extends ClientPhaseHandler {
           if (statement != null) {
             session.describedStatements.add(statement);
           }
-          expect(InFlight.describePortal(m.name(), statement, session.portal(m.name()), masking()));
+          expect(
+              InFlight.describePortal(
+                  m.name(), statement, session.portal(m.name()), session.admissions.masking()));
         }
         yield true;
       }
       case Execute m -> {
-        Guarded guarded = takeDecided(); // decided in awaits
-        Admission admission = guarded.admission();
-        if (!admission.allowed()) {
-          deny(admission, false);
+        Verdict verdict = takeDecided(); // admitted in awaits
+        if (!(verdict instanceof Verdict.Run run)) {
+          refuse(verdict, false);
           yield false;
         }
-        describeIfUnknown(m.portal(), guarded.masking());
+        Admission admission = run.admission();
+        describeIfUnknown(m.portal(), run.masking());
         InFlight entry = InFlight.execute(admission);
-        checkCopyIn(admission.statement(), guarded.masking(), entry);
+        checkCopyIn(admission.statement(), run.masking(), entry);
         entry.capture = capture();
         if (entry.capture != null) {
           entry.capture.columns =
               session.describedColumns.getOrDefault("P" + m.portal(), List.of());
         }
-        entry.masking = guarded.masking();
-        entry.outputMasks = guarded.outputs();
+        entry.masking = run.masking();
+        entry.outputMasks = run.outputs();
         entry.portal = m.portal();
         entry.rowsBefore = session.portalRows.getOrDefault(m.portal(), 0L);
-        Limits limits = limits(admission);
+        Limits limits = run.limits();
         entry.rowLimit = limits.maxRowsReturned();
         if (limits.maxRowsAffected() > 0
             && writes(admission.statement())
@@ -579,9 +447,10 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   private void checkCopyIn(Statement statement, Masking masking, InFlight entry) {
     endCopyIn();
     if (masking != null) {
-      session.copyIn =
-          MaskingGuard.copyIn(
+      MaskGuard.CopyIn copy =
+          MaskGuard.copyIn(
               statement, masking, context.catalogs().columns(session.context.connection()));
+      session.copyIn = copy == null ? null : new CopyInCheck(copy.format(), copy.masked());
       session.copyInEntry = session.copyIn == null ? null : entry;
     }
   }
@@ -630,7 +499,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
    * and its error is replaced by Warden's, naming the rule.
    */
   private void failCopy(int field) {
-    Decision.Deny deny = MaskingGuard.copyWriteBack(field);
+    Decision.Deny deny = MaskGuard.copyWriteBack(field);
     session.copyInRefused = true;
     if (session.copyInEntry != null) {
       session.copyInEntry.replacement = PostgresErrors.error(denial(deny));
@@ -668,99 +537,20 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     }
   }
 
-  private static Limits limits(Admission admission) {
-    return admission.decision() instanceof Decision.Allow allow ? allow.limits() : Limits.NONE;
-  }
-
-  private static boolean writes(Statement statement) {
-    for (var part : statement.parts()) {
-      if (!part.writes().isEmpty()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** What this session sees masked, or null when nothing is (results then pass untouched). */
-  private Masking masking() {
-    Masking masking =
-        context.pipeline().masking(session.context.roles(), session.context.connection());
-    return masking.active() ? masking : null;
-  }
-
   /**
-   * An admission after masking's own checks, with what its result needs: the session's masking
-   * (null when nothing is masked) and the outputs to mask as a whole.
+   * A Bind's parameters as sent, copied (the frame goes on to the database), with Parse's types.
    */
-  private record Guarded(Admission admission, Masking masking, OutputMasks outputs) {}
-
-  /**
-   * What masking forbids before a statement runs (oracles, values computed from masked columns,
-   * mask tokens written back — by literal, or by the values bound to {@code portal} —, COPY of
-   * masked tables; see {@link MaskingGuard}). A denial is recorded like any other decision.
-   */
-  private Guarded guard(Admission admission, String portal) {
-    Masking masking = masking();
-    if (masking == null || !admission.allowed()) {
-      return new Guarded(admission, masking, OutputMasks.NONE);
+  private static BoundParameters parameters(Bind m, List<Integer> types) {
+    if (m.parameters().isEmpty()) {
+      return types.isEmpty()
+          ? BoundParameters.NONE
+          : new BoundParameters(types, List.of(), List.of());
     }
-    MaskingGuard.Verdict verdict =
-        MaskingGuard.check(
-            admission.statement(),
-            masking,
-            context.catalogs().columns(session.context.connection()),
-            portal == null ? Map.of() : session.portalParameters.getOrDefault(portal, Map.of()));
-    if (verdict.deny() == null) {
-      return new Guarded(admission, masking, verdict.outputs());
+    List<byte[]> values = new ArrayList<>(m.parameters().size());
+    for (ByteBuf p : m.parameters()) {
+      values.add(p == null ? null : ByteBufUtil.getBytes(p));
     }
-    return new Guarded(
-        new Admission(admission.statementId(), admission.statement(), verdict.deny()),
-        masking,
-        OutputMasks.NONE);
-  }
-
-  /** Records a guarded decision (write-ahead: with the future of its durability). */
-  private Guarded recorded(Guarded guarded, List<String> parameters) {
-    return new Guarded(
-        context.pipeline().record(session.context, guarded.admission(), parameters),
-        guarded.masking(),
-        guarded.outputs());
-  }
-
-  /** Decides and records a simple Query's statement. */
-  private Guarded decideQuery(Query m) {
-    return recorded(
-        guard(admit(session.resolve(context.pipeline().analyze(m.sql()))), null), List.of());
-  }
-
-  /** Decides and records an Execute's portal, with its bind parameters. */
-  private Guarded decideExecute(Execute m) {
-    Statement statement = session.portal(m.portal());
-    return recorded(
-        guard(admit(statement == null ? UNKNOWN_PORTAL : statement), m.portal()),
-        session.portalAuditParameters.getOrDefault(m.portal(), List.of()));
-  }
-
-  /**
-   * Decides a statement (not yet recorded: see {@link #recorded}). What the policy leaves to
-   * default deny or holds for approval, an active just-in-time grant may allow.
-   */
-  private Admission admit(Statement statement) {
-    context.metrics().statement();
-    var functions = context.catalogs().get(session.context.connection());
-    Admission admission =
-        context.pipeline().decide(session.context, session.nextStatementId(), statement, functions);
-    boolean grantable =
-        admission.decision() instanceof Decision.Hold
-            || (admission.decision() instanceof Decision.Deny deny
-                && deny.rule().equals(DeclarativePolicyEngine.DEFAULT_DENY));
-    if (grantable) {
-      var granted = context.grants().decide(session.context, statement, functions);
-      if (granted.isPresent()) {
-        return new Admission(admission.statementId(), statement, granted.get());
-      }
-    }
-    return admission;
+    return new BoundParameters(types, m.parameterFormats(), values);
   }
 
   /** Queues a message that expects a response, unless the database is discarding until Sync. */
@@ -771,13 +561,18 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   }
 
   /**
-   * A denied statement never reaches the database. In its place the database gets a statement it
+   * A refused statement never reaches the database. In its place the database gets a statement it
    * rejects, so that PostgreSQL's own transaction semantics hold: inside a transaction block the
    * transaction is failed (a later COMMIT commits nothing), and in the extended protocol the server
    * skips to Sync. Its error is replaced by Warden's, naming the rule.
    */
-  private void deny(Admission admission, boolean simpleQuery) {
-    ErrorResponse error = PostgresErrors.error(denial(admission.decision()));
+  private void refuse(Verdict verdict, boolean simpleQuery) {
+    Decision.Deny deny =
+        verdict instanceof Verdict.Refuse r
+            ? r.deny()
+            : new Decision.Deny(DeclarativePolicyEngine.DEFAULT_DENY, "not admitted", null);
+    ErrorResponse error = PostgresErrors.error(denial(deny));
+    Admission admission = verdict.admission();
     if (simpleQuery) {
       session.backend.write(new Query(DENIED_STATEMENT), session.backend.voidPromise());
       expect(InFlight.deniedQuery(admission, error));
@@ -789,18 +584,21 @@ final class ClientRelayHandler extends ClientPhaseHandler {
     }
   }
 
-  private static WardenException denial(Decision decision) {
-    return switch (decision) {
-      case Decision.Deny d ->
-          new WardenException(
-              ErrorCode.ACCESS_DENIED, "denied by rule " + d.rule() + ": " + d.reason(), d.hint());
-      case Decision.Hold h ->
-          new WardenException(
-              ErrorCode.ACCESS_DENIED,
-              "statement requires approval (rule " + h.rule() + "): " + h.reason(),
-              "approvals are not available in this release: ask an administrator to run it, or to change the policy");
-      case Decision.Allow a -> throw new IllegalStateException("denying an allowed statement");
-    };
+  private static WardenException denial(Decision.Deny deny) {
+    return new WardenException(
+        ErrorCode.ACCESS_DENIED,
+        "denied by rule " + deny.rule() + ": " + deny.reason(),
+        deny.hint());
+  }
+
+  /** Whether a statement writes a table (a write under maxRowsAffected is guarded). */
+  private static boolean writes(Statement statement) {
+    for (var part : statement.parts()) {
+      if (!part.writes().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Answers with an error and ReadyForQuery, after every response still owed to the client. */
@@ -830,7 +628,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof IdleStateEvent
         && session.inFlight.isEmpty()
-        && session.pendingApproval == null) {
+        && session.admissions.pendingApproval() == null) {
       PostgresErrors.failAndClose(
           ctx.channel(),
           new WardenException(

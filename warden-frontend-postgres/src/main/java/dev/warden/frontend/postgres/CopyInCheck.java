@@ -1,5 +1,6 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.mask.MaskGuard;
 import dev.warden.core.sql.CopyFormat;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
@@ -9,8 +10,8 @@ import java.util.List;
 
 /**
  * Reads the rows a client sends into a COPY … FROM STDIN, as the server will read them, and finds a
- * value that looks like a mask (see {@link MaskingGuard#looksMasked}) in a masked column: storing
- * it would destroy the real value, as an INSERT of it would. The client's CopyData messages may cut
+ * value that looks like a mask (see {@link MaskGuard#looksMasked}) in a masked column: storing it
+ * would destroy the real value, as an INSERT of it would. The client's CopyData messages may cut
  * rows anywhere; a row is checked once it is whole, and the last one at CopyDone.
  *
  * <ul>
@@ -118,7 +119,7 @@ final class CopyInCheck {
     List<String> fields = format.csv() ? csvFields(line) : textFields(line);
     for (int i = 0; i < fields.size() && i < masked.length; i++) {
       String value = fields.get(i);
-      if (masked[i] && value != null && MaskingGuard.looksMasked(value)) {
+      if (masked[i] && value != null && MaskGuard.looksMasked(value)) {
         return i + 1;
       }
     }
@@ -220,7 +221,7 @@ final class CopyInCheck {
         if (found == 0
             && i < masked.length
             && masked[i]
-            && MaskingGuard.looksMasked(new String(bytes, q, length, StandardCharsets.UTF_8))) {
+            && MaskGuard.looksMasked(new String(bytes, q, length, StandardCharsets.UTF_8))) {
           found = i + 1;
         }
         q += length;

@@ -2,6 +2,7 @@ package dev.warden.frontend.postgres;
 
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.mask.MaskStrategy;
+import dev.warden.core.mask.OutputMasks;
 import dev.warden.core.policy.Masking;
 import dev.warden.core.sql.CopyFormat;
 import io.netty.buffer.ByteBuf;

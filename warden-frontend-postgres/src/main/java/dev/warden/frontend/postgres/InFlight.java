@@ -1,5 +1,6 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.mask.OutputMasks;
 import dev.warden.core.session.Admission;
 import dev.warden.core.sql.Statement;
 import dev.warden.protocol.postgres.message.ErrorResponse;

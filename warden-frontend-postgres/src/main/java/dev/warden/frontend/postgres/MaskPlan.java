@@ -4,11 +4,14 @@ import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.mask.MaskStrategy;
+import dev.warden.core.mask.OutputMasks;
+import dev.warden.core.mask.ResultMasks;
 import dev.warden.core.policy.Masking;
-import dev.warden.gateway.ColumnCatalog;
+import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -80,9 +83,10 @@ final class MaskPlan {
   }
 
   /**
-   * The plan for a result, or null when nothing in it can need masking. A column whose origin the
-   * server reports (a base column passed on unchanged) is masked by that column's rule; any other
-   * gets the mask the analysis traced to its position ({@link MaskingGuard#outputMasks}).
+   * The plan for a result, or null when nothing in it can need masking: each column's mask as the
+   * kernel decides it ({@link ResultMasks}) from where the server says the column comes from (the
+   * table OID and attribute number, through the connection's catalog) and the lineage the analysis
+   * traced; this plan only carries it out on the bytes.
    */
   static MaskPlan of(
       RowDescription description, Masking masking, ColumnCatalog catalog, OutputMasks traced) {
@@ -91,53 +95,44 @@ final class MaskPlan {
     }
     List<RowDescription.Field> fields = description.fields();
     int n = fields.size();
+    List<ResultMasks.Column> columns = new ArrayList<>(n);
+    for (RowDescription.Field f : fields) {
+      ColumnCatalog.Column origin =
+          f.tableOid() == 0 ? null : catalog.column(key(f.tableOid(), f.columnNumber()));
+      columns.add(new ResultMasks.Column(origin, origin == null && uncatalogued(f, catalog)));
+    }
+    ResultMasks decided = ResultMasks.of(columns, masking, catalog, traced);
+    if (decided == null) {
+      return null;
+    }
     int[] actions = new int[n];
     MaskStrategy[] strategies = new MaskStrategy[n];
     boolean[] textType = new boolean[n];
     boolean[] binary = new boolean[n];
     int[] types = new int[n];
-    boolean any = false;
-    boolean anyUncatalogued = false;
     for (int i = 0; i < n; i++) {
       RowDescription.Field f = fields.get(i);
       types[i] = f.typeOid();
       textType[i] = isText(f.typeOid());
       binary[i] = f.format() == 1;
-      Masking.ColumnMask mask;
-      ColumnCatalog.Column column =
-          f.tableOid() == 0 ? null : catalog.column(f.tableOid(), f.columnNumber());
-      if (column != null) {
-        mask = MaskingGuard.reported(masking, catalog, column);
-      } else {
-        mask = traced.at(i, n);
-        if (mask == null && uncatalogued(f, catalog)) {
-          // A relation created since the catalog was read: it may be a view over masked columns.
-          // Masked whole until the catalog is read again (the caller asks for that).
-          mask = UNCATALOGUED;
-          anyUncatalogued = true;
-        }
-      }
+      Masking.ColumnMask mask = decided.masks().get(i);
       if (mask != null) {
         actions[i] = MASK;
         strategies[i] = mask.strategy();
-        any = true;
-      } else if (masking.classifiers().enabled()) {
+      } else if (decided.classifiers() != null) {
         actions[i] = CLASSIFY;
-        any = true;
       }
-    }
-    if (!any) {
-      return null;
     }
     MaskPlan plan =
         new MaskPlan(actions, strategies, textType, binary, types, masking.classifiers());
-    plan.uncatalogued = anyUncatalogued;
+    plan.uncatalogued = decided.uncatalogued();
     return plan;
   }
 
-  /** The mask of a column from a relation the catalog does not know yet. */
-  static final Masking.ColumnMask UNCATALOGUED =
-      new Masking.ColumnMask("uncatalogued-relation", new MaskStrategy.Redact(), false);
+  /** The catalog key of a column as a RowDescription names it: table OID and attribute number. */
+  static long key(int tableOid, int attnum) {
+    return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
+  }
 
   /** The first OID PostgreSQL gives a user's object; below it, the system's own (initdb). */
   private static final long FIRST_NORMAL_OID = 16384;
@@ -145,7 +140,7 @@ final class MaskPlan {
   /** Whether a field comes from a user's relation the catalog does not know. */
   static boolean uncatalogued(RowDescription.Field f, ColumnCatalog catalog) {
     return Integer.toUnsignedLong(f.tableOid()) >= FIRST_NORMAL_OID
-        && catalog.column(f.tableOid(), f.columnNumber()) == null;
+        && catalog.column(key(f.tableOid(), f.columnNumber())) == null;
   }
 
   /** Some column was masked whole because its relation is not in the catalog yet. */

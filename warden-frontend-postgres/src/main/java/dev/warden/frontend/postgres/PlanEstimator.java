@@ -2,8 +2,8 @@ package dev.warden.frontend.postgres;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.core.admission.BoundParameters;
 import dev.warden.core.approval.Estimate;
-import dev.warden.core.sql.Statement;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.Bind;
@@ -15,7 +15,6 @@ import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.Sync;
 import dev.warden.protocol.postgres.message.Terminate;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -46,31 +45,6 @@ final class PlanEstimator {
 
   private PlanEstimator() {}
 
-  /** Whether a statement changes table rows (an approver sees a row estimate for those). */
-  static boolean changesRows(Statement statement) {
-    return statement.parts().stream().anyMatch(p -> p.dataModifications() > 0);
-  }
-
-  /**
-   * The parameters a portal was bound with, exactly as the client sent them (formats and values),
-   * and the types its Parse declared.
-   */
-  record Bound(List<Integer> types, List<Integer> formats, List<byte[]> values) {
-    static final Bound NONE = new Bound(List.of(), List.of(), List.of());
-
-    /** A Bind's parameters, copied (the frame goes on to the database), with Parse's types. */
-    static Bound of(Bind m, List<Integer> types) {
-      if (m.parameters().isEmpty()) {
-        return types.isEmpty() ? NONE : new Bound(types, List.of(), List.of());
-      }
-      List<byte[]> values = new ArrayList<>(m.parameters().size());
-      for (ByteBuf p : m.parameters()) {
-        values.add(p == null ? null : ByteBufUtil.getBytes(p));
-      }
-      return new Bound(types, m.parameterFormats(), values);
-    }
-  }
-
   /**
    * Explains {@code sql} on connection {@code connection}, with the held session's search path
    * ({@code schemas}; null when it may have changed: the database's default); completes within
@@ -82,7 +56,7 @@ final class PlanEstimator {
       Connection connection,
       List<String> schemas,
       String sql,
-      Bound bound) {
+      BoundParameters bound) {
     CompletableFuture<Estimate> result = new CompletableFuture<>();
     Map<String, String> parameters = new LinkedHashMap<>();
     parameters.put("application_name", "warden-estimate");

@@ -1,5 +1,6 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.admission.AdmissionControl;
 import dev.warden.core.approval.Approvals;
 import dev.warden.core.approval.Grants;
 import dev.warden.core.identity.Authenticator;
@@ -94,5 +95,9 @@ public record PostgresContext(
 
   Grants grants() {
     return server.grants();
+  }
+
+  AdmissionControl admissions() {
+    return server.admissions();
   }
 }

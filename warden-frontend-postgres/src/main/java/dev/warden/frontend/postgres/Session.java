@@ -1,5 +1,7 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.admission.BoundParameters;
+import dev.warden.core.admission.SessionAdmission;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
@@ -64,9 +66,6 @@ final class Session {
   /** Result descriptions of described prepared statements, kept while masking is active. */
   final Map<String, RowDescription> statementDescriptions = new HashMap<>();
 
-  /** Values bound into written columns, by portal and parameter number (masking only). */
-  final Map<String, Map<Integer, String>> portalParameters = new HashMap<>();
-
   /**
    * Prepared statements whose result description Warden has, or will have once the responses to
    * what was relayed arrive: kept as the client's messages go out (a Parse forgets, a Describe of
@@ -101,50 +100,45 @@ final class Session {
   /** Lets the held messages through; set by the client-side handler, run on the event loop. */
   Runnable release;
 
+  /** Whether the client's messages wait: a guarded write, an idle wait, or a pending verdict. */
   boolean holding() {
-    return guard != null
-        || waitingForIdle
-        || awaitingRecord
-        || openingApproval
-        || pendingApproval != null;
+    return guard != null || waitingForIdle || admitting;
   }
 
-  /** The approval request a held statement of this session waits for, or null. */
-  String pendingApproval;
-
-  /** A statement waits for its audit record to be durable (write-ahead). */
-  boolean awaitingRecord;
+  /**
+   * A statement waits for the kernel's verdict (its audit record's durability, or an approval): it
+   * and every message after it are held.
+   */
+  boolean admitting;
 
   /** Column names of described statements ("S" + name) and portals ("P" + name), for the audit. */
   final Map<String, List<String>> describedColumns = new HashMap<>();
 
   /**
-   * Each portal's bind parameters as sent: an approval binds to them, and the planner's estimate of
-   * a held statement uses them.
+   * Each portal's bind parameters as sent, with its Parse's declared types: the kernel records
+   * them, binds an approval to them, checks them for masks written back, and the planner's estimate
+   * of a held statement uses them.
    */
-  final Map<String, PlanEstimator.Bound> portalBound = new HashMap<>();
+  final Map<String, BoundParameters> portalBound = new HashMap<>();
 
   /** Parameter types each prepared statement's Parse declared (only those that declared some). */
   final Map<String, List<Integer>> preparedParameterTypes = new HashMap<>();
 
-  /** A held statement's approval request is being opened (its row estimate, the store). */
-  boolean openingApproval;
-
-  /** Bind parameters of each portal as the audit records them (masked where they must be). */
-  final Map<String, List<String>> portalAuditParameters = new HashMap<>();
-
   /** Prepared statements and cursors by name, as SQL and the protocol share them. */
   private final ServerNames names = new ServerNames(this);
 
-  private long statementCount;
+  /** The enforcement kernel for this session: every Query and Execute is admitted there. */
+  final SessionAdmission admissions;
 
   Session(
       SessionContext context,
       Channel client,
       Channel backend,
       TransactionStatus status,
-      List<String> searchPath) {
+      List<String> searchPath,
+      PostgresContext door) {
     this.context = context;
+    this.admissions = door.admissions().open(context, new ClientLink(this, door));
     this.client = client;
     this.backend = backend;
     this.transactionStatus = status;
@@ -202,13 +196,5 @@ final class Session {
     if (statement != null) {
       names.completed(statement);
     }
-  }
-
-  long nextStatementId() {
-    return ++statementCount;
-  }
-
-  long statementCount() {
-    return statementCount;
   }
 }

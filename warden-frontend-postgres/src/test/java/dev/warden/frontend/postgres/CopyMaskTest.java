@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.core.mask.DataClass;
 import dev.warden.core.mask.MaskStrategy;
+import dev.warden.core.mask.OutputMasks;
 import dev.warden.core.policy.Masking;
 import dev.warden.core.sql.CopyFormat;
 import io.netty.buffer.ByteBuf;

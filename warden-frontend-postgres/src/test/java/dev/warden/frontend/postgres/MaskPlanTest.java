@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.core.mask.DataClass;
 import dev.warden.core.mask.MaskStrategy;
+import dev.warden.core.mask.OutputMasks;
 import dev.warden.core.policy.Masking;
 import dev.warden.core.policy.Policy.MaskRule;
-import dev.warden.gateway.ColumnCatalog;
+import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.DataRow;
 import dev.warden.protocol.postgres.message.RowDescription;
@@ -25,9 +26,9 @@ class MaskPlanTest {
   static final int TABLE = 16384;
   static final ColumnCatalog CATALOG =
       new ColumnCatalog.Builder()
-          .add(TABLE, 1, "public", "customers", "card_number")
-          .add(TABLE, 2, "public", "customers", "ssn")
-          .add(TABLE, 3, "public", "customers", "full_name")
+          .add(MaskPlan.key(TABLE, 1), "public", "customers", "card_number")
+          .add(MaskPlan.key(TABLE, 2), "public", "customers", "ssn")
+          .add(MaskPlan.key(TABLE, 3), "public", "customers", "full_name")
           .build();
   static final Masking MASKING =
       new Masking(

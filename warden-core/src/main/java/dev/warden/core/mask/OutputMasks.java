@@ -1,4 +1,4 @@
-package dev.warden.frontend.postgres;
+package dev.warden.core.mask;
 
 import dev.warden.core.policy.Masking;
 import java.util.Map;
@@ -11,16 +11,16 @@ import java.util.Map;
  * cannot be trusted and every column without a reported origin gets {@code fallback} (the whole
  * mask of some masked output), or nothing when no output is masked.
  */
-record OutputMasks(
+public record OutputMasks(
     Map<Integer, Masking.ColumnMask> byPosition, int width, Masking.ColumnMask fallback) {
-  static final OutputMasks NONE = new OutputMasks(Map.of(), -1, null);
+  public static final OutputMasks NONE = new OutputMasks(Map.of(), -1, null);
 
-  OutputMasks {
+  public OutputMasks {
     byPosition = Map.copyOf(byPosition);
   }
 
   /** The mask the analysis gives column {@code i} of a result of {@code n} columns, or null. */
-  Masking.ColumnMask at(int i, int n) {
+  public Masking.ColumnMask at(int i, int n) {
     return n == width ? byPosition.get(i) : fallback;
   }
 }

@@ -1,18 +1,14 @@
-package dev.warden.frontend.postgres;
+package dev.warden.core.mask;
 
-import dev.warden.core.mask.MaskStrategy;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.policy.Masking;
+import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.core.sql.ColumnOrigin;
 import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.Statement;
 import dev.warden.core.sql.StatementClass;
 import dev.warden.core.sql.StatementPart;
 import dev.warden.core.sql.TableRef;
-import dev.warden.gateway.ColumnCatalog;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,12 +27,11 @@ import java.util.regex.Pattern;
  * not know (created since it was read) is matched by the mask rules' names alone, and an unresolved
  * reference counts as every masked column of the statement's tables (fail closed).
  */
-final class MaskingGuard {
+public final class MaskGuard {
   public static final String ORACLE = "masked-oracle";
   public static final String DERIVED = "masked-derived";
   public static final String WRITE_BACK = "masked-write-back";
   public static final String COPY = "masked-copy";
-  public static final String CURSOR = "masked-cursor";
 
   private static final Pattern TOKEN = Pattern.compile("tok_[0-9a-f]{16}");
   private static final MaskStrategy WHOLE = new MaskStrategy.Redact();
@@ -60,16 +55,16 @@ final class MaskingGuard {
   private static final Set<String> OPAQUE_ROWS =
       Set.of("SHOW", "EXPLAIN", "FETCH", "CALL", "EXECUTE");
 
-  private MaskingGuard() {}
+  private MaskGuard() {}
 
   /** What masking says of a statement: the denial (null when it may run) and the output masks. */
-  record Verdict(Decision.Deny deny, OutputMasks outputs) {}
+  public record Verdict(Decision.Deny deny, OutputMasks outputs) {}
 
   /**
    * Checks a statement. {@code parameters} are the text values of the bind parameters by number
    * (empty for a simple Query).
    */
-  static Verdict check(
+  public static Verdict check(
       Statement statement,
       Masking masking,
       ColumnCatalog catalog,
@@ -239,7 +234,8 @@ final class MaskingGuard {
    * For a statement about to return rows (a portal's, described or bound): the output masks, or
    * none when nothing in it is masked.
    */
-  static OutputMasks outputMasks(Statement statement, Masking masking, ColumnCatalog catalog) {
+  public static OutputMasks outputMasks(
+      Statement statement, Masking masking, ColumnCatalog catalog) {
     if (statement == null) {
       return OutputMasks.NONE;
     }
@@ -249,36 +245,14 @@ final class MaskingGuard {
         : new Resolver(rows, masking, catalog).outputs(rows.columns().outputs());
   }
 
-  /** The longest bind parameter the audit keeps; longer ones are cut (and say so). */
-  private static final int MAX_RECORDED_PARAMETER = 4096;
-
   /**
-   * Bind parameters as the audit trail records them: text as sent, binary as {@code \x} hex, and a
-   * value bound into a masked column masked by that column's rule (the store's classifiers then
-   * mask card numbers and the like in the rest).
+   * Bind parameters as the audit trail records them ({@code texts}: as the front door shows them,
+   * e.g. binary as {@code \x} hex), with a value bound into a masked column masked by that column's
+   * rule (the store's classifiers then mask card numbers and the like in the rest).
    */
-  static List<String> recordedParameters(
-      Statement statement,
-      Masking masking,
-      ColumnCatalog catalog,
-      List<Integer> formats,
-      List<ByteBuf> values) {
-    List<String> out = new ArrayList<>(values.size());
-    for (int i = 0; i < values.size(); i++) {
-      ByteBuf v = values.get(i);
-      if (v == null) {
-        out.add(null);
-        continue;
-      }
-      int format =
-          formats.isEmpty() ? 0 : formats.size() == 1 ? formats.getFirst() : formats.get(i);
-      int length = Math.min(v.readableBytes(), MAX_RECORDED_PARAMETER);
-      String text =
-          format == 0
-              ? v.toString(v.readerIndex(), length, StandardCharsets.UTF_8)
-              : "\\x" + ByteBufUtil.hexDump(v, v.readerIndex(), length);
-      out.add(length < v.readableBytes() ? text + "…" : text);
-    }
+  public static List<String> recordedParameters(
+      Statement statement, Masking masking, ColumnCatalog catalog, List<String> texts) {
+    List<String> out = new ArrayList<>(texts);
     if (masking == null || statement == null) {
       return out;
     }
@@ -301,10 +275,10 @@ final class MaskingGuard {
 
   /**
    * For a statement with a COPY … FROM STDIN: which fields of its rows go into masked columns (its
-   * column list, or every column of the table in order), so the rows can be checked for masks
-   * written back ({@link CopyInCheck}); null when none does, or there is no such COPY.
+   * column list, or every column of the table in order), so the front door can check the rows for
+   * masks written back as they stream in; null when none does, or there is no such COPY.
    */
-  static CopyInCheck copyIn(Statement statement, Masking masking, ColumnCatalog catalog) {
+  public static CopyIn copyIn(Statement statement, Masking masking, ColumnCatalog catalog) {
     for (StatementPart part : statement.parts()) {
       if (!part.operations().contains("COPY FROM STDIN") || part.copyFormat() == null) {
         continue;
@@ -323,7 +297,7 @@ final class MaskingGuard {
           boolean[] all = new boolean[MAX_COLUMNS];
           java.util.Arrays.fill(
               all, resolver.mask(ColumnOrigin.of(write.table(), "*"), false) != null);
-          return all[0] ? new CopyInCheck(part.copyFormat(), all) : null;
+          return all[0] ? new CopyIn(part.copyFormat(), all) : null;
         }
         columns.forEach(c -> fields.add(ColumnOrigin.of(write.table(), c.name())));
       }
@@ -333,16 +307,45 @@ final class MaskingGuard {
         masked[i] = resolver.mask(fields.get(i), false) != null;
         any |= masked[i];
       }
-      return any ? new CopyInCheck(part.copyFormat(), masked) : null;
+      return any ? new CopyIn(part.copyFormat(), masked) : null;
     }
     return null;
+  }
+
+  /** The rows a COPY … FROM STDIN reads: their format, and which fields go into masked columns. */
+  public record CopyIn(dev.warden.core.sql.CopyFormat format, boolean[] masked) {
+    public CopyIn {
+      masked = masked.clone();
+    }
+
+    @Override
+    public boolean[] masked() {
+      return masked.clone();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof CopyIn c
+          && c.format.equals(format)
+          && java.util.Arrays.equals(c.masked, masked);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * format.hashCode() + java.util.Arrays.hashCode(masked);
+    }
+
+    @Override
+    public String toString() {
+      return "CopyIn[" + format + ", " + java.util.Arrays.toString(masked) + "]";
+    }
   }
 
   /** PostgreSQL's limit on a table's columns. */
   private static final int MAX_COLUMNS = 1600;
 
   /** The denial of a COPY whose data writes a mask back (field {@code field}, from 1). */
-  static Decision.Deny copyWriteBack(int field) {
+  public static Decision.Deny copyWriteBack(int field) {
     return new Decision.Deny(
         WRITE_BACK,
         "field "
@@ -353,7 +356,7 @@ final class MaskingGuard {
   }
 
   /** Whether a value is what a mask strategy produces. */
-  static boolean looksMasked(String value) {
+  public static boolean looksMasked(String value) {
     return value.equals(MaskStrategy.Redact.TOKEN)
         || value.contains("***")
         || TOKEN.matcher(value).matches();
@@ -363,13 +366,13 @@ final class MaskingGuard {
    * The mask of a result column whose origin the server reported (a base column passed on
    * unchanged, or a view's column, traced to what it reads), or null.
    */
-  static Masking.ColumnMask reported(
+  public static Masking.ColumnMask reported(
       Masking masking, ColumnCatalog catalog, ColumnCatalog.Column column) {
     return new Resolver(null, masking, catalog, 0).columnMask(column, false);
   }
 
   /** Whether a schema is the system's own (its relations are described by PostgreSQL itself). */
-  static boolean system(String schema) {
+  public static boolean system(String schema) {
     return "pg_catalog".equals(schema) || "information_schema".equals(schema);
   }
 

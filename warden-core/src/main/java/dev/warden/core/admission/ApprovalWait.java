@@ -1,4 +1,4 @@
-package dev.warden.frontend.postgres;
+package dev.warden.core.admission;
 
 import dev.warden.core.approval.ApprovalException;
 import dev.warden.core.approval.ApprovalRequest;
@@ -7,14 +7,13 @@ import dev.warden.core.approval.Estimate;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.policy.Decision;
 import dev.warden.core.session.Admission;
+import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
-import dev.warden.frontend.postgres.PlanEstimator.Bound;
-import io.netty.channel.ChannelHandlerContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -27,64 +26,68 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A held statement's way through its approval, for one session: the request is opened off the event
- * loop (the planner's row estimate for a data change, then the store); in wait mode the client is
- * told and kept company (a NOTICE every keep-alive) until the request ends; in ask mode an approval
- * for exactly this statement lets it run at once, anything else refuses it naming the request. The
- * end comes back on the event loop as a {@link Verdict}; the relay handler holds the session's
- * messages meanwhile and goes on from it.
+ * A held statement's way through its approval, for one session: the request is opened off the
+ * session's loop (the planner's row estimate for a data change, then the store); in wait mode the
+ * client is told and kept company (a notice every keep-alive) until the request ends; in ask mode
+ * an approval for exactly this statement lets it run at once, anything else refuses it naming the
+ * request. The end comes back on the session's loop as an {@link Ending}.
  */
 final class ApprovalWait {
   /** What statements and parameters look like in a request: through every classifier. */
-  private static final Classifiers RECORD_CLASSIFIERS = Classifiers.all();
+  static final Classifiers RECORD_CLASSIFIERS = Classifiers.all();
 
-  private final PostgresContext context;
-  private final Session session;
-  private final ChannelHandlerContext ctx;
+  /** The most the kernel waits for a front door's estimate (its own deadline is shorter). */
+  private static final Duration ESTIMATE_LIMIT = Duration.ofSeconds(10);
 
-  ApprovalWait(PostgresContext context, Session session, ChannelHandlerContext ctx) {
+  private final AdmissionControl control;
+  private final SessionContext context;
+  private final SessionLink link;
+
+  /** The approval request this session's held statement waits for, or null. Loop only. */
+  private String pending;
+
+  ApprovalWait(AdmissionControl control, SessionContext context, SessionLink link) {
+    this.control = control;
     this.context = context;
-    this.session = session;
-    this.ctx = ctx;
+    this.link = link;
   }
 
   /** How a held statement's approval ended for it. */
-  sealed interface Verdict {
+  sealed interface Ending {
     /**
-     * It runs; {@code approved} is the wait-mode request to mark executed once it is forwarded,
-     * {@code claimed} the ask-mode request its claim marked executed (to give back if it does not
-     * run after all); one of them is null.
+     * It runs; {@code approved} is the wait-mode request to mark executed, {@code claimed} the
+     * ask-mode request its claim marked executed (to give back if it does not run after all); one
+     * of them is null.
      */
-    record Run(ApprovalRequest approved, ApprovalRequest claimed) implements Verdict {}
+    record Approved(ApprovalRequest approved, ApprovalRequest claimed) implements Ending {}
 
     /** It is refused, and why. */
-    record Refuse(Decision.Deny deny) implements Verdict {}
+    record Refused(Decision.Deny deny) implements Ending {}
   }
 
-  /** The held statement's bind parameters as the audit and the request show them. */
-  static List<String> recordedParameters(Session session, String portal) {
-    List<String> parameters = new ArrayList<>();
-    for (String p :
-        portal == null
-            ? List.<String>of()
-            : session.portalAuditParameters.getOrDefault(portal, List.of())) {
-      parameters.add(p == null ? null : RECORD_CLASSIFIERS.scrub(p));
+  /** The approval request a held statement of this session waits for, or null. */
+  String pending() {
+    return pending;
+  }
+
+  /** The client left: the request its statement waited for is cancelled. */
+  void cancel(String why) {
+    if (pending != null) {
+      control.approvals().cancel(pending, why);
+      pending = null;
     }
-    return parameters;
   }
 
   /**
-   * Opens the approval of a held statement ({@code portal}: its Execute's portal, null for a
-   * Query); {@code ended} gets the verdict on the event loop, unless the client went away first.
+   * Opens the approval of a held statement; {@code ended} gets the ending on the session's loop,
+   * unless the client went away first.
    */
   void begin(
       Admission admission,
       Decision.Hold hold,
-      String portal,
+      BoundParameters bound,
       List<String> parameters,
-      Consumer<Verdict> ended) {
-    Bound bound =
-        portal == null ? Bound.NONE : session.portalBound.getOrDefault(portal, Bound.NONE);
+      Consumer<Ending> ended) {
     Set<String> objects = new TreeSet<>();
     for (var part : admission.statement().parts()) {
       part.reads().forEach(t -> objects.add(t.toString()));
@@ -92,12 +95,12 @@ final class ApprovalWait {
     }
     Approvals.Held held =
         new Approvals.Held(
-            session.context.identity().subject(),
-            session.context.identity().issuer(),
-            session.context.sessionId(),
-            session.context.connection(),
+            context.identity().subject(),
+            context.identity().issuer(),
+            context.sessionId(),
+            context.connection(),
             RECORD_CLASSIFIERS.scrub(admission.statement().text()),
-            parameters,
+            parameters.stream().map(p -> p == null ? null : RECORD_CLASSIFIERS.scrub(p)).toList(),
             admission.statement().statementClass().name(),
             List.copyOf(objects),
             hold.rule(),
@@ -108,11 +111,9 @@ final class ApprovalWait {
             hold.quorum(),
             null);
     Supplier<Estimate> estimate = estimator(admission.statement(), bound);
-    session.openingApproval = true;
-    CompletableFuture.supplyAsync(() -> open(hold, held, estimate), context.blockingExecutor())
+    CompletableFuture.supplyAsync(() -> open(hold, held, estimate), control.blockingExecutor())
         .whenComplete(
-            (opened, failure) ->
-                ctx.executor().execute(() -> opened(hold, opened, failure, ended)));
+            (opened, failure) -> link.loop().execute(() -> opened(hold, opened, failure, ended)));
   }
 
   /** What opening a held statement's approval came to. */
@@ -127,18 +128,18 @@ final class ApprovalWait {
     record Waiting(Approvals.Pending pending) implements Opened {}
   }
 
-  /** Opens the approval (off the event loop: the store, the planner). */
+  /** Opens the approval (off the loop: the store, the planner). */
   private Opened open(Decision.Hold hold, Approvals.Held held, Supplier<Estimate> estimate) {
     try {
-      Approvals approvals = context.approvals();
+      Approvals approvals = control.approvals();
       if (hold.ask()) {
         var approved = approvals.claim(held.binding());
         if (approved.isPresent()) {
           return new Opened.Claimed(approved.get());
         }
-        var pending = approvals.pendingWith(held.binding());
-        if (pending.isPresent()) {
-          return new Opened.Asked(pending.get(), true);
+        var still = approvals.pendingWith(held.binding());
+        if (still.isPresent()) {
+          return new Opened.Asked(still.get(), true);
         }
         return new Opened.Asked(approvals.ask(held.withEstimate(estimate.get())), false);
       }
@@ -148,59 +149,56 @@ final class ApprovalWait {
     }
   }
 
-  /**
-   * The planner's estimate for a data change (asked only when a request is opened; waits at most
-   * {@link PlanEstimator#DEADLINE}), null for other statements.
-   */
-  private Supplier<Estimate> estimator(Statement statement, Bound bound) {
-    if (!PlanEstimator.changesRows(statement)) {
+  /** Whether a statement changes table rows (an approver sees a row estimate for those). */
+  static boolean changesRows(Statement statement) {
+    return statement.parts().stream().anyMatch(p -> p.dataModifications() > 0);
+  }
+
+  /** The planner's estimate for a data change (asked only when a request is opened), or null. */
+  private Supplier<Estimate> estimator(Statement statement, BoundParameters bound) {
+    if (!changesRows(statement)) {
       return () -> null;
     }
     if (statement.parts().size() > 1) {
       return () -> Estimate.unavailable("the string holds several statements");
     }
-    var connection = context.config().connections().get(session.context.connection());
-    List<String> schemas = session.searchPath;
-    String sql = statement.text();
-    var loop = ctx.channel().eventLoop();
     return () -> {
       long started = System.nanoTime();
       Estimate estimate =
-          PlanEstimator.estimate(context, loop, connection, schemas, sql, bound)
+          link.estimate(statement, bound)
               .completeOnTimeout(
                   Estimate.unavailable("no estimate in time"),
-                  PlanEstimator.DEADLINE.toMillis() + 500,
+                  ESTIMATE_LIMIT.toMillis(),
                   TimeUnit.MILLISECONDS)
               .join();
-      context.metrics().estimate(System.nanoTime() - started);
+      control.metrics().estimate(System.nanoTime() - started);
       return estimate;
     };
   }
 
-  /** The approval is open (or could not be): on the event loop. */
+  /** The approval is open (or could not be): on the loop. */
   private void opened(
-      Decision.Hold hold, Opened opened, Throwable failure, Consumer<Verdict> ended) {
-    session.openingApproval = false;
-    if (!ctx.channel().isActive()) {
+      Decision.Hold hold, Opened opened, Throwable failure, Consumer<Ending> ended) {
+    if (!link.open()) {
       switch (opened) {
         case Opened.Waiting w ->
-            context.approvals().cancel(w.pending().request().id(), "the client disconnected");
+            control.approvals().cancel(w.pending().request().id(), "the client disconnected");
         case Opened.Claimed c ->
             // Claimed for a client that is gone: the approval is not spent.
-            context.blockingExecutor().execute(() -> context.approvals().unclaim(c.request()));
+            control.blockingExecutor().execute(() -> control.approvals().unclaim(c.request()));
         case null, default -> {}
       }
       return;
     }
     switch (opened) {
       case null -> {
-        context.metrics().approval("refused");
+        control.metrics().approval("refused");
         Throwable cause =
             failure instanceof CompletionException c && c.getCause() != null
                 ? c.getCause()
                 : failure;
         ended.accept(
-            new Verdict.Refuse(
+            new Ending.Refused(
                 cause instanceof ApprovalException refused
                     ? new Decision.Deny(
                         hold.rule(),
@@ -214,14 +212,14 @@ final class ApprovalWait {
                         "retry shortly; tell the operator if it persists")));
       }
       case Opened.Claimed c -> {
-        context.metrics().approval("run");
-        ended.accept(new Verdict.Run(null, c.request()));
+        control.metrics().approval("run");
+        ended.accept(new Ending.Approved(null, c.request()));
       }
       case Opened.Asked asked -> {
-        context.metrics().approval("asked");
+        control.metrics().approval("asked");
         ApprovalRequest request = asked.request();
         ended.accept(
-            new Verdict.Refuse(
+            new Ending.Refused(
                 new Decision.Deny(
                     hold.rule(),
                     "the statement needs approval: request "
@@ -239,53 +237,51 @@ final class ApprovalWait {
   }
 
   /** Wait mode: tells the client, keeps it company, and waits for the request to end. */
-  private void await(Decision.Hold hold, Approvals.Pending pending, Consumer<Verdict> ended) {
-    ApprovalRequest request = pending.request();
-    session.pendingApproval = request.id();
-    context.metrics().approvalWaiting(true);
-    session.client.writeAndFlush(
-        PostgresErrors.notice(
-            "warden: waiting for approval "
-                + request.id()
-                + " (rule "
-                + hold.rule()
-                + ": "
-                + hold.reason()
-                + "); approvers: "
-                + String.join(", ", new TreeSet<>(request.approvers()))
-                + "; expires "
-                + request.expiresAt()
-                + (request.estimate() != null && request.estimate().rows() != null
-                    ? "; the planner expects ~" + request.estimate().rows() + " rows"
-                    : ""),
-            "an approver runs: warden approvals approve " + request.id()));
-    long every = context.config().approvals().keepAlive().toMillis();
+  private void await(Decision.Hold hold, Approvals.Pending waiting, Consumer<Ending> ended) {
+    ApprovalRequest request = waiting.request();
+    pending = request.id();
+    control.metrics().approvalWaiting(true);
+    link.notice(
+        "warden: waiting for approval "
+            + request.id()
+            + " (rule "
+            + hold.rule()
+            + ": "
+            + hold.reason()
+            + "); approvers: "
+            + String.join(", ", new TreeSet<>(request.approvers()))
+            + "; expires "
+            + request.expiresAt()
+            + (request.estimate() != null && request.estimate().rows() != null
+                ? "; the planner expects ~" + request.estimate().rows() + " rows"
+                : ""),
+        "an approver runs: warden approvals approve " + request.id());
+    long every = control.settings().keepAlive().toMillis();
     var keepAlive =
-        ctx.executor()
+        link.loop()
             .scheduleAtFixedRate(
                 () ->
-                    session.client.writeAndFlush(
-                        PostgresErrors.notice(
-                            "warden: still waiting for approval "
-                                + request.id()
-                                + " (expires "
-                                + request.expiresAt()
-                                + ")",
-                            "an approver runs: warden approvals approve " + request.id())),
+                    link.notice(
+                        "warden: still waiting for approval "
+                            + request.id()
+                            + " (expires "
+                            + request.expiresAt()
+                            + ")",
+                        "an approver runs: warden approvals approve " + request.id()),
                 every,
                 every,
                 TimeUnit.MILLISECONDS);
-    pending
+    waiting
         .outcome()
         .whenComplete(
             (outcome, error) ->
-                ctx.executor()
+                link.loop()
                     .execute(
                         () -> {
                           keepAlive.cancel(false);
-                          session.pendingApproval = null;
-                          context.metrics().approvalWaiting(false);
-                          context
+                          pending = null;
+                          control.metrics().approvalWaiting(false);
+                          control
                               .metrics()
                               .approval(
                                   error != null
@@ -293,14 +289,14 @@ final class ApprovalWait {
                                       : outcome.state() == ApprovalRequest.State.APPROVED
                                           ? "run"
                                           : outcome.state().name().toLowerCase(Locale.ROOT));
-                          ended.accept(verdict(hold, outcome, error));
+                          ended.accept(ending(hold, outcome, error));
                         }));
   }
 
   /** A wait-mode request's end: the statement runs, or is refused saying why and by whom. */
-  private static Verdict verdict(Decision.Hold hold, ApprovalRequest outcome, Throwable failure) {
+  private static Ending ending(Decision.Hold hold, ApprovalRequest outcome, Throwable failure) {
     if (failure != null) {
-      return new Verdict.Refuse(
+      return new Ending.Refused(
           new Decision.Deny(
               hold.rule(),
               "the approval request failed (" + failure.getMessage() + "); nothing ran",
@@ -308,10 +304,10 @@ final class ApprovalWait {
     }
     String id = outcome.id();
     return switch (outcome.state()) {
-      case APPROVED -> new Verdict.Run(outcome, null);
+      case APPROVED -> new Ending.Approved(outcome, null);
       case DENIED -> {
         var vote = outcome.votes().getLast();
-        yield new Verdict.Refuse(
+        yield new Ending.Refused(
             new Decision.Deny(
                 hold.rule(),
                 "request "
@@ -325,7 +321,7 @@ final class ApprovalWait {
                 "change the statement, or ask the approver"));
       }
       case EXPIRED ->
-          new Verdict.Refuse(
+          new Ending.Refused(
               new Decision.Deny(
                   hold.rule(),
                   "request "
@@ -337,7 +333,7 @@ final class ApprovalWait {
                       + String.join(", ", outcome.approvers())
                       + ") and run it again"));
       default ->
-          new Verdict.Refuse(
+          new Ending.Refused(
               new Decision.Deny(
                   hold.rule(), "request " + id + " was cancelled; nothing ran", "run it again"));
     };
@@ -345,16 +341,16 @@ final class ApprovalWait {
 
   /**
    * What an ask-mode approval is bound to: SHA-256 over identity (subject and issuer), connection,
-   * the exact text and the bind parameters as sent, each length-prefixed.
+   * the exact text and the parameters as sent, each length-prefixed.
    */
-  private String binding(Statement statement, Bound bound) {
+  private String binding(Statement statement, BoundParameters bound) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (String part :
           List.of(
-              session.context.identity().subject(),
-              String.valueOf(session.context.identity().issuer()),
-              session.context.connection(),
+              context.identity().subject(),
+              String.valueOf(context.identity().issuer()),
+              context.connection(),
               statement.text())) {
         byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
         digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());

@@ -1,7 +1,5 @@
-package dev.warden.gateway;
+package dev.warden.core.sql;
 
-import dev.warden.core.sql.Statement;
-import dev.warden.core.sql.StatementPart;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,10 +10,11 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
- * The columns of a database's tables and views, by table OID and attribute number, as a
- * RowDescription reports a result column's origin, and its views' definitions, so a view's columns
- * are traced to the columns they read. Read from pg_attribute and pg_get_viewdef with the function
- * catalog.
+ * The columns of a database's tables and views (the system's own too), in each table's order, and
+ * its views' definitions, so a view's columns are traced to the columns they read. A front door
+ * also files each column under a key of its protocol's choosing — PostgreSQL: the table OID and
+ * attribute number a RowDescription reports as a result column's origin — to find it from a
+ * result's description. Read by the front door with the function catalog.
  */
 public final class ColumnCatalog {
   public static final ColumnCatalog EMPTY = new ColumnCatalog(Map.of(), Map.of(), null);
@@ -70,13 +69,12 @@ public final class ColumnCatalog {
     return byTable.getOrDefault(schema + "." + table, List.of());
   }
 
-  /** The column, or null when the table is not known (created after the catalog was read). */
-  public Column column(int tableOid, int attnum) {
-    return columns.get(key(tableOid, attnum));
-  }
-
-  private static long key(int tableOid, int attnum) {
-    return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
+  /**
+   * The column filed under a front door's key, or null when it is not known (a relation created
+   * after the catalog was read).
+   */
+  public Column column(long key) {
+    return columns.get(key);
   }
 
   /** Whether {@code schema.name} is a view (or materialized view) whose definition was read. */
@@ -112,8 +110,9 @@ public final class ColumnCatalog {
     private final Map<Long, Column> columns = new HashMap<>();
     private final Map<String, String> views = new HashMap<>();
 
-    public Builder add(int tableOid, int attnum, String schema, String table, String column) {
-      columns.put(key(tableOid, attnum), new Column(schema, table, column));
+    /** A column, filed under {@code key}; columns are listed in the order of their keys. */
+    public Builder add(long key, String schema, String table, String column) {
+      columns.put(key, new Column(schema, table, column));
       return this;
     }
 

@@ -1,0 +1,291 @@
+package dev.warden.core.admission;
+
+import dev.warden.core.audit.AuditUnavailableException;
+import dev.warden.core.mask.MaskGuard;
+import dev.warden.core.mask.OutputMasks;
+import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.DeclarativePolicyEngine;
+import dev.warden.core.policy.Limits;
+import dev.warden.core.policy.Masking;
+import dev.warden.core.session.Admission;
+import dev.warden.core.session.SessionContext;
+import dev.warden.core.sql.ColumnUses;
+import dev.warden.core.sql.FunctionCatalog;
+import dev.warden.core.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The kernel for one session: each statement the session's door hands it is decided (policy, then a
+ * just-in-time grant where the policy holds or says nothing), checked by masking's guard, recorded
+ * — durably first when the audit trail is write-ahead — and, if held, waits for its approval, until
+ * it comes back as a {@link Verdict}. Everything a verdict needs that completes later completes on
+ * the session's loop ({@link SessionLink#loop}); a verdict that needs no waiting is returned
+ * completed, at no cost.
+ */
+public final class SessionAdmission {
+  private final AdmissionControl control;
+  private final SessionContext context;
+  private final SessionLink link;
+  private final ApprovalWait approvals;
+  private long statementCount;
+
+  SessionAdmission(AdmissionControl control, SessionContext context, SessionLink link) {
+    this.control = control;
+    this.context = context;
+    this.link = link;
+    this.approvals = new ApprovalWait(control, context, link);
+  }
+
+  public SessionContext context() {
+    return context;
+  }
+
+  /** How many statements this session has had decided. */
+  public long statementCount() {
+    return statementCount;
+  }
+
+  /** The approval request a held statement of this session waits for, or null. */
+  public String pendingApproval() {
+    return approvals.pending();
+  }
+
+  /**
+   * The client left: a statement waiting for approval no longer does (its request is cancelled).
+   */
+  public void closed() {
+    approvals.cancel("the client disconnected");
+  }
+
+  /** What this session sees masked, or null when nothing is. */
+  public Masking masking() {
+    Masking masking = control.pipeline().masking(context.roles(), context.connection());
+    return masking.active() ? masking : null;
+  }
+
+  /**
+   * Admits a statement the door has analysed (and resolved: names, search path) with its parameters
+   * as sent. {@code mayHold}: false where a held statement cannot wait (the door knows the database
+   * will skip it anyway), so a hold refuses at once. The future is complete when it returns unless
+   * the statement waits for its record or an approval; then it completes on the session's loop.
+   */
+  public CompletableFuture<Verdict> admit(
+      Statement statement, BoundParameters parameters, boolean mayHold) {
+    Admission decided = decide(statement);
+    if (decided.decision() instanceof Decision.Hold hold) {
+      if (mayHold) {
+        return held(decided, hold, parameters);
+      }
+      return CompletableFuture.completedFuture(
+          refuse(
+              decided,
+              new Decision.Deny(hold.rule(), "statement requires approval: " + hold.reason(), null),
+              parameters));
+    }
+    return guardAndRecord(decided, parameters);
+  }
+
+  /**
+   * Decides a statement (not yet recorded). What the policy leaves to default deny or holds for
+   * approval, an active just-in-time grant may allow.
+   */
+  private Admission decide(Statement statement) {
+    control.metrics().statement();
+    FunctionCatalog functions = control.catalogs().functions(context.connection());
+    Admission admission =
+        control.pipeline().decide(context, ++statementCount, statement, functions);
+    boolean grantable =
+        admission.decision() instanceof Decision.Hold
+            || (admission.decision() instanceof Decision.Deny deny
+                && deny.rule().equals(DeclarativePolicyEngine.DEFAULT_DENY));
+    if (grantable) {
+      var granted = control.grants().decide(context, statement, functions);
+      if (granted.isPresent()) {
+        return new Admission(admission.statementId(), statement, granted.get());
+      }
+    }
+    return admission;
+  }
+
+  /** A held statement: it waits for its approval, then goes through the guard and the record. */
+  private CompletableFuture<Verdict> held(
+      Admission admission, Decision.Hold hold, BoundParameters parameters) {
+    CompletableFuture<Verdict> verdict = new CompletableFuture<>();
+    List<String> recorded = recordedParameters(admission.statement(), parameters);
+    // The hold is recorded now, the final decision once the approval ends.
+    control.pipeline().record(context, admission, recorded);
+    approvals.begin(
+        admission,
+        hold,
+        parameters,
+        recorded,
+        ending -> {
+          switch (ending) {
+            case ApprovalWait.Ending.Approved approved -> {
+              Admission allowed =
+                  new Admission(
+                      admission.statementId(),
+                      admission.statement(),
+                      new Decision.Allow(hold.rule(), hold.limits()));
+              guardAndRecord(allowed, parameters)
+                  .whenComplete(
+                      (v, failure) -> {
+                        if (v instanceof Verdict.Run && approved.approved() != null) {
+                          control.approvals().executed(approved.approved());
+                        }
+                        if (!(v instanceof Verdict.Run) && approved.claimed() != null) {
+                          // Refused after all (masking): the ask-mode approval is not spent.
+                          var claimed = approved.claimed();
+                          control
+                              .blockingExecutor()
+                              .execute(() -> control.approvals().unclaim(claimed));
+                        }
+                        complete(verdict, v, failure);
+                      });
+            }
+            case ApprovalWait.Ending.Refused refused ->
+                verdict.complete(refuse(admission, refused.deny(), parameters));
+          }
+        });
+    return verdict;
+  }
+
+  private static void complete(
+      CompletableFuture<Verdict> target, Verdict verdict, Throwable failure) {
+    if (failure != null) {
+      target.completeExceptionally(failure);
+    } else {
+      target.complete(verdict);
+    }
+  }
+
+  /**
+   * What masking forbids before a statement runs (oracles, side channels, copies of masked values,
+   * masks written back — by literal or bound parameter), then the record: a run waits until its
+   * record is durable when the audit trail is write-ahead; a store that does not confirm within the
+   * audit timeout, or fails, turns it into a refusal.
+   */
+  private CompletableFuture<Verdict> guardAndRecord(
+      Admission admission, BoundParameters parameters) {
+    Masking masking = masking();
+    OutputMasks outputs = OutputMasks.NONE;
+    if (masking != null && admission.allowed()) {
+      MaskGuard.Verdict guard =
+          MaskGuard.check(
+              admission.statement(),
+              masking,
+              control.catalogs().columns(context.connection()),
+              written(admission.statement(), parameters));
+      if (guard.deny() != null) {
+        return CompletableFuture.completedFuture(refuse(admission, guard.deny(), parameters));
+      }
+      outputs = guard.outputs();
+    }
+    if (!admission.allowed()) {
+      return CompletableFuture.completedFuture(
+          refuse(admission, (Decision.Deny) admission.decision(), parameters));
+    }
+    Admission recorded =
+        control
+            .pipeline()
+            .record(context, admission, recordedParameters(admission.statement(), parameters));
+    Verdict.Run run = new Verdict.Run(recorded, limits(recorded), masking, outputs);
+    CompletableFuture<Void> durable = recorded.durable();
+    if (durable == null) {
+      return CompletableFuture.completedFuture(run);
+    }
+    if (durable.isDone()) {
+      return CompletableFuture.completedFuture(
+          durable.isCompletedExceptionally() ? unrecorded(run, durable, false) : run);
+    }
+    // Whichever of the store's answer and the timeout comes first settles it, on the loop.
+    CompletableFuture<Verdict> verdict = new CompletableFuture<>();
+    ScheduledFuture<?> timeout =
+        link.loop()
+            .schedule(
+                () -> {
+                  verdict.complete(unrecorded(run, durable, true));
+                },
+                control.settings().auditTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    durable.whenComplete(
+        (ok, failure) ->
+            link.loop()
+                .execute(
+                    () -> {
+                      timeout.cancel(false);
+                      if (!verdict.isDone()) {
+                        verdict.complete(failure == null ? run : unrecorded(run, durable, false));
+                      }
+                    }));
+    return verdict;
+  }
+
+  /** A statement whose record the audit trail did not accept: refused, never run. */
+  private Verdict unrecorded(Verdict.Run run, CompletableFuture<Void> durable, boolean timedOut) {
+    control.metrics().auditUnavailable();
+    String why =
+        timedOut
+            ? "did not confirm the statement's record within "
+                + control.settings().auditTimeout().toMillis()
+                + " ms"
+            : durable.exceptionNow() instanceof AuditUnavailableException
+                ? "does not accept records"
+                : "failed to record the statement";
+    return refuse(
+        run.admission(),
+        new Decision.Deny(
+            "audit-unavailable",
+            "the audit trail " + why + "; Warden runs nothing it has not recorded",
+            "retry shortly: statements run again as soon as the audit store accepts records (no"
+                + " restart needed); tell the operator if it persists"),
+        BoundParameters.NONE);
+  }
+
+  /** A refusal, recorded like any decision. */
+  private Verdict refuse(Admission admission, Decision.Deny deny, BoundParameters parameters) {
+    Admission denied = new Admission(admission.statementId(), admission.statement(), deny);
+    return new Verdict.Refuse(
+        control
+            .pipeline()
+            .record(context, denied, recordedParameters(admission.statement(), parameters)),
+        deny);
+  }
+
+  private static Limits limits(Admission admission) {
+    return admission.decision() instanceof Decision.Allow allow ? allow.limits() : Limits.NONE;
+  }
+
+  /**
+   * Bind parameters as the audit records them: masked where they are written into masked columns.
+   */
+  private List<String> recordedParameters(Statement statement, BoundParameters parameters) {
+    if (parameters.values().isEmpty()) {
+      return List.of();
+    }
+    return MaskGuard.recordedParameters(
+        statement, masking(), control.catalogs().columns(context.connection()), parameters.texts());
+  }
+
+  /** The values bound into written columns, by parameter number (to refuse a mask written back). */
+  private static Map<Integer, String> written(Statement statement, BoundParameters parameters) {
+    if (parameters.values().isEmpty()) {
+      return Map.of();
+    }
+    Map<Integer, String> written = new HashMap<>();
+    for (var part : statement.parts()) {
+      for (ColumnUses.ColumnWrite write : part.columns().writes()) {
+        String value = parameters.text(write.parameter());
+        if (value != null) {
+          written.put(write.parameter(), value);
+        }
+      }
+    }
+    return written;
+  }
+}

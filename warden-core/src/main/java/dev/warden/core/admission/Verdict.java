@@ -1,0 +1,31 @@
+package dev.warden.core.admission;
+
+import dev.warden.core.mask.OutputMasks;
+import dev.warden.core.policy.Decision;
+import dev.warden.core.policy.Limits;
+import dev.warden.core.policy.Masking;
+import dev.warden.core.session.Admission;
+
+/**
+ * How the kernel admitted a statement: it runs, with its limits and what of its result is masked,
+ * or it is refused, naming the rule. Either way it is recorded (a run: durably, before this
+ * verdict, when the audit trail is write-ahead). A held statement's verdict comes once its approval
+ * ended.
+ */
+public sealed interface Verdict {
+  /** The recorded admission (its statement id, statement and decision). */
+  Admission admission();
+
+  /**
+   * It may run.
+   *
+   * @param limits the limits it runs under (rows returned, rows affected)
+   * @param masking what the session sees masked, or null when nothing is (results pass untouched)
+   * @param outputs the masks the analysis traced to its result columns
+   */
+  record Run(Admission admission, Limits limits, Masking masking, OutputMasks outputs)
+      implements Verdict {}
+
+  /** It must not run: the database never sees it, the client gets the rule, reason and hint. */
+  record Refuse(Admission admission, Decision.Deny deny) implements Verdict {}
+}
