@@ -18,6 +18,12 @@ public interface AdmissionMetrics {
 
         @Override
         public void estimate(long nanos) {}
+
+        @Override
+        public void authenticationFailed() {}
+
+        @Override
+        public void sessionStarted() {}
       };
 
   /** A statement was decided. */
@@ -34,4 +40,10 @@ public interface AdmissionMetrics {
 
   /** The planner's estimate took this long. */
   void estimate(long nanos);
+
+  /** A client failed to authenticate. */
+  void authenticationFailed();
+
+  /** A session started. */
+  void sessionStarted();
 }

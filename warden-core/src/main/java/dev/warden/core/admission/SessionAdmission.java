@@ -1,5 +1,6 @@
 package dev.warden.core.admission;
 
+import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.audit.AuditUnavailableException;
 import dev.warden.core.mask.MaskGuard;
 import dev.warden.core.mask.OutputMasks;
@@ -9,6 +10,7 @@ import dev.warden.core.policy.Limits;
 import dev.warden.core.policy.Masking;
 import dev.warden.core.session.Admission;
 import dev.warden.core.session.SessionContext;
+import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.ColumnUses;
 import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.Statement;
@@ -62,10 +64,70 @@ public final class SessionAdmission {
     approvals.cancel("the client disconnected");
   }
 
+  /**
+   * The session started, over a client connection with this TLS protocol and cipher suite (or
+   * "none"): recorded and counted.
+   */
+  public void started(String tls) {
+    control.metrics().sessionStarted();
+    control
+        .pipeline()
+        .audit()
+        .append(new AuditEvent.SessionStarted(control.pipeline().clock().instant(), context, tls));
+  }
+
+  /** The session ended: recorded, with how many statements it had decided. */
+  public void ended() {
+    control
+        .pipeline()
+        .audit()
+        .append(
+            new AuditEvent.SessionEnded(
+                control.pipeline().clock().instant(), context, statementCount));
+  }
+
+  /**
+   * An admitted statement ended — without error ({@code sqlState} null) or with the error the
+   * client got — having returned or affected {@code rows}: recorded, with its result as the client
+   * saw it when {@code seen} is not null (results are kept for the audit trail).
+   */
+  public void completed(Admission admission, long rows, String sqlState, ResultSeen seen) {
+    StatementPipeline pipeline = control.pipeline();
+    if (seen == null) {
+      pipeline.completed(context, admission.statementId(), rows, sqlState);
+      return;
+    }
+    // The first result in the fields every reader knows; all of them when there are several.
+    List<AuditEvent.Result> results = seen.results();
+    AuditEvent.Result first =
+        results.isEmpty() ? new AuditEvent.Result(List.of(), List.of(), null) : results.getFirst();
+    pipeline.completed(
+        new AuditEvent.StatementCompleted(
+            pipeline.clock().instant(),
+            context,
+            admission.statementId(),
+            rows > 0 || seen.tagCount() < 0 ? rows : seen.tagCount(),
+            sqlState,
+            first.columns(),
+            first.rows(),
+            seen.messages(),
+            seen.durationMicros(),
+            results.size() > 1 ? results : List.of()));
+  }
+
   /** What this session sees masked, or null when nothing is. */
   public Masking masking() {
     Masking masking = control.pipeline().masking(context.roles(), context.connection());
     return masking.active() ? masking : null;
+  }
+
+  /**
+   * Whether this session's writes run under a row-affected limit (maxRowsAffected): a door that
+   * must open its own transaction around such a write waits until it knows the transaction state.
+   */
+  public boolean limitsWrites() {
+    return control.pipeline().sessionLimits(context.roles(), context.connection()).maxRowsAffected()
+        > 0;
   }
 
   /**

@@ -24,7 +24,25 @@ public sealed interface Verdict {
    * @param outputs the masks the analysis traced to its result columns
    */
   record Run(Admission admission, Limits limits, Masking masking, OutputMasks outputs)
-      implements Verdict {}
+      implements Verdict {
+
+    /**
+     * The rows it may affect when it is a guarded write — it writes a table and its rule sets
+     * maxRowsAffected: the door must see its count before it can commit, and undo it when over; 0
+     * when it is not guarded.
+     */
+    public long writeLimit() {
+      if (limits.maxRowsAffected() <= 0) {
+        return 0;
+      }
+      for (var part : admission.statement().parts()) {
+        if (!part.writes().isEmpty()) {
+          return limits.maxRowsAffected();
+        }
+      }
+      return 0;
+    }
+  }
 
   /** It must not run: the database never sees it, the client gets the rule, reason and hint. */
   record Refuse(Admission admission, Decision.Deny deny) implements Verdict {}

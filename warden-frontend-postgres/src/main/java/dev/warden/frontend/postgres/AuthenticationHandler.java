@@ -1,11 +1,9 @@
 package dev.warden.frontend.postgres;
 
-import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Credential;
-import dev.warden.core.identity.CredentialShapes;
 import dev.warden.core.session.SessionContext;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.codec.MessageFramer;
@@ -29,9 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
@@ -91,72 +87,29 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     }
     String client = String.valueOf(ctx.channel().remoteAddress());
     if (failure != null) {
-      Throwable cause =
-          failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause()
-              : failure;
-      WardenException e =
-          cause instanceof WardenException w
-              ? w
-              : new WardenException(
-                  ErrorCode.INTERNAL, "authentication failed unexpectedly", null, cause);
-      if (e.code() == ErrorCode.INTERNAL) {
-        LOG.error("authentication of client {} failed unexpectedly", client, cause);
-      }
-      context.metrics().authenticationFailed();
-      context
-          .pipeline()
-          .audit()
-          .append(
-              new AuditEvent.AuthenticationFailed(
-                  context.pipeline().clock().instant(),
-                  client,
-                  // A token in the user field (psql -U "$TOKEN") is a common mistake.
-                  CredentialShapes.redactName(parameters.user()),
-                  CredentialShapes.redact(e.getMessage())));
-      String user = parameters.user();
-      if (user != null && !user.equals(CredentialShapes.redactName(user))) {
-        e =
-            new WardenException(
-                e.code(),
-                e.getMessage(),
-                "the user name looks like a token or key: pass it as the password (PGPASSWORD,"
-                    + " password=) and use any user name; it was not logged");
-      }
-      PostgresErrors.failAndClose(ctx.channel(), e);
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          context
+              .admissions()
+              .authenticationFailed(client, parameters.user(), failure, "PGPASSWORD, password="));
       return;
     }
     Connection connection = context.config().connections().get(parameters.database());
-    if (connection == null) {
-      PostgresErrors.failAndClose(
-          ctx.channel(),
-          new WardenException(
-              ErrorCode.UNKNOWN_CONNECTION,
-              "connection \"" + parameters.database() + "\" is not registered in Warden",
-              hintForConnections(authenticated)));
+    SessionContext session;
+    try {
+      session =
+          context
+              .admissions()
+              .authorize(
+                  authenticated,
+                  connection == null ? parameters.database() : connection.name(),
+                  connection != null,
+                  client,
+                  parameters.applicationName());
+    } catch (WardenException e) {
+      PostgresErrors.failAndClose(ctx.channel(), e);
       return;
     }
-    if (!authenticated.mayUse(connection.name())) {
-      PostgresErrors.failAndClose(
-          ctx.channel(),
-          new WardenException(
-              ErrorCode.ACCESS_DENIED,
-              "identity \""
-                  + authenticated.identity().subject()
-                  + "\" may not use connection \""
-                  + connection.name()
-                  + "\"",
-              hintForConnections(authenticated)));
-      return;
-    }
-    SessionContext session =
-        new SessionContext(
-            UUID.randomUUID().toString(),
-            authenticated.identity(),
-            authenticated.roles(),
-            connection.name(),
-            client,
-            parameters.applicationName());
     Future<BackendConnection> pending =
         BackendConnector.connect(
             context,
@@ -217,14 +170,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
               context.cancels().unregister(clientKey);
               context.sessions().remove(sessionContext.sessionId());
               backend.close();
-              context
-                  .pipeline()
-                  .audit()
-                  .append(
-                      new AuditEvent.SessionEnded(
-                          context.pipeline().clock().instant(),
-                          sessionContext,
-                          session.admissions.statementCount()));
+              session.admissions.ended();
             });
     backend
         .closeFuture()
@@ -260,13 +206,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     // it takes the framer's place; the startup handler's place goes to the writer to the client.
     backend.pipeline().replace("framer", "relay", new BackendRelayHandler(context, session));
     backend.pipeline().replace("startup", "to-client", new ClientWriter(session));
-    context.metrics().sessionStarted();
-    context
-        .pipeline()
-        .audit()
-        .append(
-            new AuditEvent.SessionStarted(
-                context.pipeline().clock().instant(), sessionContext, tlsDescription(client)));
+    session.admissions.started(tlsDescription(client));
     LOG.debug(
         "session {} started for {} on {} (tls={})",
         sessionContext.sessionId(),
@@ -338,13 +278,6 @@ final class AuthenticationHandler extends ClientPhaseHandler {
       parameters.put("statement_timeout", timeout.toMillis() + "ms");
     }
     return parameters;
-  }
-
-  private static String hintForConnections(Authenticated authenticated) {
-    return authenticated.connections().isEmpty()
-        ? "this identity may use no connection; ask an administrator"
-        : "set the database name to a connection you may use: "
-            + String.join(", ", authenticated.connections().stream().sorted().toList());
   }
 
   @Override

@@ -2,8 +2,6 @@ package dev.warden.frontend.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
-import dev.warden.core.sql.ColumnCatalog;
-import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.message.AuthenticationCleartextPassword;
@@ -39,7 +37,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,53 +56,11 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   private final SaltedPasswordCache scramCache;
   private final Map<String, String> reported = new LinkedHashMap<>();
 
-  /** Comma-joined schemas of the effective search path (existing ones only). */
-  static final String SEARCH_PATH_QUERY =
-      "SELECT pg_catalog.array_to_string(pg_catalog.current_schemas(false), ',')";
-
-  /**
-   * Every function of the database and its volatility, read with the search path when this
-   * connection's catalog is missing or old.
-   */
-  static final String FUNCTIONS_QUERY =
-      "SELECT n.nspname, p.proname, p.provolatile FROM pg_catalog.pg_proc p"
-          + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace";
-
-  /**
-   * Every column of every table, view and materialized view, the system catalogs' included: a
-   * system relation's columns are known by name, so {@code SELECT *} over pg_catalog or
-   * information_schema is masked column by column (only where a rule names a column), never whole.
-   */
-  static final String COLUMNS_QUERY =
-      "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname FROM pg_catalog.pg_attribute a"
-          + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-          + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-          + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f')"
-          + " AND n.nspname NOT LIKE 'pg\\_toast%'"
-          + " ORDER BY c.oid, a.attnum";
-
-  /**
-   * Every view's definition, schema-qualified throughout: the search path is emptied for the rest
-   * of the catalog read (a setting local to its implicit transaction), so pg_get_viewdef names each
-   * table with its schema.
-   */
-  static final String VIEWS_QUERY =
-      "SELECT pg_catalog.set_config('search_path', '', true);"
-          + " SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid)"
-          + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-          + " WHERE c.relkind IN ('v','m') AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
-
-  private final ColumnCatalog.Builder columns = new ColumnCatalog.Builder();
-
-  /** Where to put the function catalog read; null when this session need not read it. */
-  private final DatabaseCatalogs catalogs;
-
-  private final FunctionCatalog.Builder functions = new FunctionCatalog.Builder();
-  private int resultSets;
+  /** The search path, and the catalogs when the connection's are missing or old. */
+  private final CatalogReader catalog;
 
   private ScramSha256Client scram;
   private boolean probed;
-  private List<String> searchPath = List.of();
   private boolean authenticated;
   private BackendKeyData key;
 
@@ -116,7 +71,7 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       SecureRandom random,
       SaltedPasswordCache scramCache,
       DatabaseCatalogs catalogs) {
-    this.catalogs = catalogs;
+    this.catalog = new CatalogReader(connection.name(), catalogs);
     this.connection = connection;
     this.startupParameters = startupParameters;
     this.promise = promise;
@@ -203,68 +158,23 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
         if (!probed) {
           // Which schemas unqualified names resolve to, before the client may change it.
           probed = true;
-          ctx.writeAndFlush(
-              new Query(
-                  catalogs == null
-                      ? SEARCH_PATH_QUERY
-                      : SEARCH_PATH_QUERY
-                          + ";"
-                          + FUNCTIONS_QUERY
-                          + ";"
-                          + COLUMNS_QUERY
-                          + ";"
-                          + VIEWS_QUERY));
+          ctx.writeAndFlush(new Query(catalog.query()));
           return;
         }
-        if (catalogs != null) {
-          catalogs.loaded(connection.name(), functions, columns);
-        }
+        catalog.done();
         ctx.channel().config().setAutoRead(false);
         promise.trySuccess(
-            new BackendConnection(ctx.channel(), reported, key, m.status(), searchPath));
+            new BackendConnection(ctx.channel(), reported, key, m.status(), catalog.searchPath()));
       }
-      case RowDescription m -> resultSets++;
+      case RowDescription m -> catalog.described();
       case CommandComplete m -> {}
-      case DataRow m when resultSets == 5 -> {
-        List<ByteBuf> values = m.values();
-        if (values.get(2) != null) {
-          columns.view(text(values.get(0)), text(values.get(1)), text(values.get(2)));
-        }
-      }
-      case DataRow m when resultSets == 4 -> {} // set_config's answer
-      case DataRow m when resultSets == 3 -> {
-        List<ByteBuf> values = m.values();
-        columns.add(
-            MaskPlan.key(
-                Integer.parseUnsignedInt(text(values.get(0))),
-                Integer.parseInt(text(values.get(1)))),
-            text(values.get(2)),
-            text(values.get(3)),
-            text(values.get(4)));
-      }
-      case DataRow m when resultSets == 2 -> {
-        List<ByteBuf> values = m.values();
-        functions.add(
-            values.get(0).toString(java.nio.charset.StandardCharsets.UTF_8),
-            values.get(1).toString(java.nio.charset.StandardCharsets.UTF_8),
-            (char) values.get(2).getByte(values.get(2).readerIndex()));
-      }
-      case DataRow m -> {
-        ByteBuf value = m.values().isEmpty() ? null : m.values().getFirst();
-        String schemas =
-            value == null ? "" : value.toString(java.nio.charset.StandardCharsets.UTF_8);
-        searchPath = schemas.isEmpty() ? List.of() : List.of(schemas.split(","));
-      }
+      case DataRow m -> catalog.row(m);
       default ->
           throw unavailable(
               "unexpected "
                   + message.getClass().getSimpleName()
                   + " from the database during startup");
     }
-  }
-
-  private static String text(ByteBuf value) {
-    return value.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private ScramSha256Client scram() {

@@ -134,7 +134,7 @@ final class CopyInCheck {
     for (int i = 0; i <= line.length(); i++) {
       if (i == line.length() || line.charAt(i) == delimiter) {
         String field = raw.toString();
-        fields.add(field.equals(format.nullString()) ? null : CopyMask.unescape(field));
+        fields.add(field.equals(format.nullString()) ? null : CopyText.unescape(field));
         raw.setLength(0);
         continue;
       }

@@ -1,23 +1,12 @@
 package dev.warden.frontend.postgres;
 
-import dev.warden.core.error.ErrorCode;
-import dev.warden.core.error.WardenException;
 import dev.warden.core.mask.Classifiers;
 import dev.warden.core.mask.MaskStrategy;
-import dev.warden.core.mask.OutputMasks;
-import dev.warden.core.mask.ResultMasks;
-import dev.warden.core.policy.Masking;
-import dev.warden.core.sql.ColumnCatalog;
-import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How the columns of one result are masked, built from its RowDescription: a column that comes from
@@ -30,10 +19,9 @@ import org.slf4j.LoggerFactory;
  * to mask goes on as the bytes the server sent.
  */
 final class MaskPlan {
-  private static final Logger LOG = LoggerFactory.getLogger(MaskPlan.class);
-  private static final int PASS = 0;
-  private static final int MASK = 1;
-  private static final int CLASSIFY = 2;
+  static final int PASS = 0;
+  static final int MASK = 1;
+  static final int CLASSIFY = 2;
 
   /** text, varchar, bpchar, name: types whose text and binary forms are the same UTF-8. */
   private static final int[] TEXT_TYPES = {25, 1043, 1042, 19};
@@ -62,7 +50,7 @@ final class MaskPlan {
   private final int[] types;
   private final Classifiers classifiers;
 
-  private MaskPlan(
+  MaskPlan(
       int[] actions,
       MaskStrategy[] strategies,
       boolean[] textType,
@@ -82,82 +70,8 @@ final class MaskPlan {
     this.classifiers = classifiers;
   }
 
-  /**
-   * The plan for a result, or null when nothing in it can need masking: each column's mask as the
-   * kernel decides it ({@link ResultMasks}) from where the server says the column comes from (the
-   * table OID and attribute number, through the connection's catalog) and the lineage the analysis
-   * traced; this plan only carries it out on the bytes.
-   */
-  static MaskPlan of(
-      RowDescription description, Masking masking, ColumnCatalog catalog, OutputMasks traced) {
-    if (!masking.active()) {
-      return null;
-    }
-    List<RowDescription.Field> fields = description.fields();
-    int n = fields.size();
-    List<ResultMasks.Column> columns = new ArrayList<>(n);
-    for (RowDescription.Field f : fields) {
-      ColumnCatalog.Column origin =
-          f.tableOid() == 0 ? null : catalog.column(key(f.tableOid(), f.columnNumber()));
-      columns.add(new ResultMasks.Column(origin, origin == null && uncatalogued(f, catalog)));
-    }
-    ResultMasks decided = ResultMasks.of(columns, masking, catalog, traced);
-    if (decided == null) {
-      return null;
-    }
-    int[] actions = new int[n];
-    MaskStrategy[] strategies = new MaskStrategy[n];
-    boolean[] textType = new boolean[n];
-    boolean[] binary = new boolean[n];
-    int[] types = new int[n];
-    for (int i = 0; i < n; i++) {
-      RowDescription.Field f = fields.get(i);
-      types[i] = f.typeOid();
-      textType[i] = isText(f.typeOid());
-      binary[i] = f.format() == 1;
-      Masking.ColumnMask mask = decided.masks().get(i);
-      if (mask != null) {
-        actions[i] = MASK;
-        strategies[i] = mask.strategy();
-      } else if (decided.classifiers() != null) {
-        actions[i] = CLASSIFY;
-      }
-    }
-    MaskPlan plan =
-        new MaskPlan(actions, strategies, textType, binary, types, masking.classifiers());
-    plan.uncatalogued = decided.uncatalogued();
-    return plan;
-  }
-
-  /** The catalog key of a column as a RowDescription names it: table OID and attribute number. */
-  static long key(int tableOid, int attnum) {
-    return (Integer.toUnsignedLong(tableOid) << 16) | (attnum & 0xFFFF);
-  }
-
-  /** The first OID PostgreSQL gives a user's object; below it, the system's own (initdb). */
-  private static final long FIRST_NORMAL_OID = 16384;
-
-  /** Whether a field comes from a user's relation the catalog does not know. */
-  static boolean uncatalogued(RowDescription.Field f, ColumnCatalog catalog) {
-    return Integer.toUnsignedLong(f.tableOid()) >= FIRST_NORMAL_OID
-        && catalog.column(key(f.tableOid(), f.columnNumber())) == null;
-  }
-
   /** Some column was masked whole because its relation is not in the catalog yet. */
   boolean uncatalogued;
-
-  /**
-   * Rows whose shape Warden does not know cannot be masked; they are never guessed at (blanked or
-   * passed): the session ends with an error saying so.
-   */
-  static WardenException shapeUnknown(String sessionId) {
-    LOG.error("session {}: a result arrived whose columns Warden cannot trace", sessionId);
-    return new WardenException(
-        ErrorCode.INTERNAL,
-        "Warden could not tell where this result's columns come from, so it cannot mask them;"
-            + " no rows were altered and the session was closed",
-        "reconnect and retry; if it happens again, report it with the statement to the operator");
-  }
 
   /** {@link MaskStrategy.Redact}'s token, encoded once. */
   private static final byte[] REDACTED = MaskStrategy.Redact.TOKEN.getBytes(StandardCharsets.UTF_8);
@@ -222,7 +136,7 @@ final class MaskPlan {
         || strategy instanceof MaskStrategy.Constant);
   }
 
-  private static boolean isText(int type) {
+  static boolean isText(int type) {
     for (int t : TEXT_TYPES) {
       if (t == type) {
         return true;
@@ -241,7 +155,7 @@ final class MaskPlan {
     int count = frame.getUnsignedShort(base);
     if (count != actions.length) {
       // The rows do not have the described shape: nothing says which cell is which.
-      throw shapeUnknown("?");
+      throw MaskPlans.shapeUnknown("?");
     }
     // Scratch space reused row after row: a plan belongs to one statement on one event loop.
     String[] replaced = this.replaced;

@@ -1,9 +1,9 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.admission.ResultSeen;
 import dev.warden.core.audit.AuditEvent;
 import dev.warden.protocol.postgres.message.BackendMessage;
 import dev.warden.protocol.postgres.message.DataRow;
-import dev.warden.protocol.postgres.message.RowDescription;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
@@ -62,10 +62,9 @@ final class ResultCapture {
     return all;
   }
 
-  void columns(RowDescription description) {
-    List<String> names = new ArrayList<>(description.fields().size());
-    description.fields().forEach(f -> names.add(f.name()));
-    columns = names;
+  /** The result as seen, for the record of a statement sent at {@code startNanos}. */
+  ResultSeen seen(long startNanos) {
+    return new ResultSeen(all(), messages, tagCount, (System.nanoTime() - startNanos) / 1000);
   }
 
   /** A DataRow message (type, length, body) as sent to the client. */

@@ -120,7 +120,7 @@ final class ServerNames {
     if (declared != null) {
       return declared;
     }
-    Statement portal = name.isEmpty() ? null : session.portal(name);
+    Statement portal = name.isEmpty() ? null : session.portalStatement(name);
     return portal == null || portal.parts().size() != 1 ? null : portal.parts().getFirst();
   }
 
@@ -164,19 +164,19 @@ final class ServerNames {
                     name,
                     part.dataModifications(),
                     part.columns());
-            session.preparedStatements.put(
+            session.statements.put(
                 name,
-                new Statement(statement.text(), part.statementClass(), List.of(executed), null));
-            session.statementDescriptions.remove(name);
+                new Prepared(
+                    new Statement(statement.text(), part.statementClass(), List.of(executed), null),
+                    List.of(),
+                    null));
           }
         }
         case "DEALLOCATE" -> {
           if (name == null) {
-            session.preparedStatements.clear();
-            session.statementDescriptions.clear();
+            session.statements.clear();
           } else {
-            session.preparedStatements.remove(name);
-            session.statementDescriptions.remove(name);
+            session.statements.remove(name);
           }
         }
         case "DECLARE" -> {
@@ -195,8 +195,7 @@ final class ServerNames {
         }
         case "DISCARD" -> {
           if ("ALL".equals(name)) {
-            session.preparedStatements.clear();
-            session.statementDescriptions.clear();
+            session.statements.clear();
             cursors.clear();
           }
         }

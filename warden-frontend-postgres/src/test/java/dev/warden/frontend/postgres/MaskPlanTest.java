@@ -26,9 +26,9 @@ class MaskPlanTest {
   static final int TABLE = 16384;
   static final ColumnCatalog CATALOG =
       new ColumnCatalog.Builder()
-          .add(MaskPlan.key(TABLE, 1), "public", "customers", "card_number")
-          .add(MaskPlan.key(TABLE, 2), "public", "customers", "ssn")
-          .add(MaskPlan.key(TABLE, 3), "public", "customers", "full_name")
+          .add(MaskPlans.key(TABLE, 1), "public", "customers", "card_number")
+          .add(MaskPlans.key(TABLE, 2), "public", "customers", "ssn")
+          .add(MaskPlans.key(TABLE, 3), "public", "customers", "full_name")
           .build();
   static final Masking MASKING =
       new Masking(
@@ -79,7 +79,7 @@ class MaskPlanTest {
         "card: 5500 0000 0000 0004 (exp 12/30)"
       })
   void keepLastOnBytesIsTheStrategy(String card) {
-    MaskPlan plan = MaskPlan.of(description(25), MASKING, CATALOG, OutputMasks.NONE);
+    MaskPlan plan = MaskPlans.of(description(25), MASKING, CATALOG, OutputMasks.NONE);
     List<String> row = rewrite(plan, card, "123-45-6789", "Jane Doe", "no card here");
     assertThat(row.get(0)).isEqualTo(new MaskStrategy.KeepLast(4).mask(card));
     assertThat(row.get(1)).isEqualTo("[REDACTED]");
@@ -90,7 +90,7 @@ class MaskPlanTest {
   @ParameterizedTest
   @ValueSource(ints = {20, 1700})
   void aMaskedColumnOfAnotherTypeBecomesNull(int type) {
-    MaskPlan plan = MaskPlan.of(description(type), MASKING, CATALOG, OutputMasks.NONE);
+    MaskPlan plan = MaskPlans.of(description(type), MASKING, CATALOG, OutputMasks.NONE);
     assertThat(rewrite(plan, "4111111111111111", null, "x", "paid with 4111111111111111"))
         .containsExactly(null, null, "x", "paid with ************1111");
   }
@@ -100,7 +100,7 @@ class MaskPlanTest {
     // "note" (position 3) has no origin the server reports: the analysis traced it to the card.
     Masking.ColumnMask card = MASKING.column("public", "customers", "card_number");
     OutputMasks traced = new OutputMasks(Map.of(3, card), 4, card);
-    MaskPlan plan = MaskPlan.of(description(25), MASKING, CATALOG, traced);
+    MaskPlan plan = MaskPlans.of(description(25), MASKING, CATALOG, traced);
     assertThat(rewrite(plan, "4111111111111111", "1", "Jane", "5500000000000004"))
         .containsExactly("************1111", "[REDACTED]", "Jane", "************0004");
   }
@@ -109,7 +109,7 @@ class MaskPlanTest {
   void whenTheWidthIsNotTheTracedOneEveryColumnWithoutOriginIsMaskedWhole() {
     Masking.ColumnMask whole = new Masking.ColumnMask("card", new MaskStrategy.Redact(), false);
     OutputMasks traced = new OutputMasks(Map.of(0, whole), 2, whole);
-    MaskPlan plan = MaskPlan.of(description(25), MASKING, CATALOG, traced);
+    MaskPlan plan = MaskPlans.of(description(25), MASKING, CATALOG, traced);
     // Columns with an origin keep their own rule; "note" cannot be placed, so it is masked.
     assertThat(rewrite(plan, "4111111111111111", "1", "Jane", "anything"))
         .containsExactly("************1111", "[REDACTED]", "Jane", "[REDACTED]");

@@ -89,10 +89,10 @@ final class RelayHarness implements AutoCloseable {
     ColumnCatalog.Builder columns = new ColumnCatalog.Builder();
     int attnum = 0;
     for (String c : List.of("id", "full_name", "card_number", "ssn")) {
-      columns.add(MaskPlan.key(CUSTOMERS_OID, ++attnum), "public", "customers", c);
+      columns.add(MaskPlans.key(CUSTOMERS_OID, ++attnum), "public", "customers", c);
     }
     for (String c : List.of("id", "status")) {
-      columns.add(MaskPlan.key(CUSTOMERS_OID + 1, ++attnum), "public", "orders", c);
+      columns.add(MaskPlans.key(CUSTOMERS_OID + 1, ++attnum), "public", "orders", c);
     }
     catalogs.loaded("shop", new FunctionCatalog.Builder(), columns);
     approvals =

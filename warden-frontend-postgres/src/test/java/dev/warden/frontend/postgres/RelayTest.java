@@ -193,7 +193,7 @@ class RelayTest {
     relay.received();
     relay.clientSends(new Query("SELECT * FROM internal.api_keys"));
     List<FrontendMessage> forwarded = relay.forwarded();
-    assertThat(forwarded).singleElement().isEqualTo(new Query(ClientRelayHandler.DENIED_STATEMENT));
+    assertThat(forwarded).singleElement().isEqualTo(new Query(Refusals.DENIED_STATEMENT));
     relay.databaseSends(
         ErrorResponse.of("ERROR", "42601", "syntax error at or near \"warden\"", null),
         new ReadyForQuery(TransactionStatus.FAILED));
