@@ -23,6 +23,7 @@ import dev.warden.protocol.postgres.message.NoticeResponse;
 import dev.warden.protocol.postgres.message.ParameterDescription;
 import dev.warden.protocol.postgres.message.Parse;
 import dev.warden.protocol.postgres.message.ParseComplete;
+import dev.warden.protocol.postgres.message.PortalSuspended;
 import dev.warden.protocol.postgres.message.Query;
 import dev.warden.protocol.postgres.message.ReadyForQuery;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
@@ -271,6 +272,48 @@ class RelayTest {
     assertThat(relay.received())
         .containsExactly(
             new CommandComplete("UPDATE 1"), new ReadyForQuery(TransactionStatus.IDLE));
+  }
+
+  @Test
+  void theRowLimitCountsAcrossPipelinedFetchesOfOnePortal() throws Exception {
+    String returning =
+        POLICY.replace("\"masks\":", "\"limits\": {\"maxRowsReturned\": 3},\n  \"masks\":");
+    try (RelayHarness limited = new RelayHarness(returning)) {
+      // A driver fetching in batches of two, both Executes sent before any answer.
+      limited.clientSends(
+          new Parse("", "SELECT id, card_number FROM public.customers", List.of()),
+          new Bind("c1", "", List.of(), List.of(), List.of()),
+          new Describe(Target.PORTAL, "c1"),
+          new Execute("c1", 2),
+          new Execute("c1", 2),
+          new Sync());
+      limited.forwarded();
+      limited.databaseSends(
+          new ParseComplete(),
+          new BindComplete(),
+          customerColumns(),
+          row("1", CARD),
+          row("2", CARD),
+          new PortalSuspended(),
+          row("3", CARD),
+          row("4", CARD),
+          new PortalSuspended(),
+          new ReadyForQuery(TransactionStatus.IN_TRANSACTION));
+      List<BackendMessage> received = limited.received();
+      assertThat(received.stream().filter(DataRow.class::isInstance).map(RelayTest::values))
+          .as("the second batch counts the first's rows: the fourth row is cut")
+          .containsExactly(
+              List.of("1", "************1111"),
+              List.of("2", "************1111"),
+              List.of("3", "************1111"));
+      assertThat(received)
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .isInstanceOfSatisfying(
+                          NoticeResponse.class,
+                          n -> assertThat(n.fields().get('M')).contains("truncated to 3 rows")));
+    }
   }
 
   @Test
