@@ -11,6 +11,10 @@ public final class GatewayMetrics implements AdmissionMetrics {
   private final AtomicInteger activeClients = new AtomicInteger();
   private final Counter connectionsAccepted;
   private final Counter connectionsRefused;
+  private final Counter startingRefused;
+  private final Counter startingPerAddressRefused;
+  private final Counter silentDropped;
+  private final AtomicInteger startingConnections = new AtomicInteger();
   private final Counter authenticationFailures;
   private final Counter sessionsStarted;
   private final Counter statements;
@@ -40,6 +44,24 @@ public final class GatewayMetrics implements AdmissionMetrics {
         Counter.builder("warden.client.connections").tag("outcome", "accepted").register(registry);
     connectionsRefused =
         Counter.builder("warden.client.connections").tag("outcome", "refused").register(registry);
+    startingRefused =
+        Counter.builder("warden.client.connections")
+            .tag("outcome", "refused-starting")
+            .description("connections closed at once: too many connections still starting")
+            .register(registry);
+    startingPerAddressRefused =
+        Counter.builder("warden.client.connections")
+            .tag("outcome", "refused-starting-per-address")
+            .description("connections closed at once: too many starting from their address")
+            .register(registry);
+    silentDropped =
+        Counter.builder("warden.client.connections")
+            .tag("outcome", "dropped-silent")
+            .description("connections that sent nothing within limits.firstByteTimeout")
+            .register(registry);
+    Gauge.builder("warden.client.connections.starting", startingConnections, AtomicInteger::get)
+        .description("Connections accepted but not yet sessions (TLS, startup, authentication)")
+        .register(registry);
     authenticationFailures = Counter.builder("warden.authentication.failures").register(registry);
     sessionsStarted = Counter.builder("warden.sessions.started").register(registry);
     statements = Counter.builder("warden.statements").register(registry);
@@ -60,6 +82,26 @@ public final class GatewayMetrics implements AdmissionMetrics {
         Counter.builder("warden.limits.exceeded")
             .tag("limit", "maxRowsAffected")
             .register(registry);
+  }
+
+  /** The counter of connections still starting (the server's {@code ConnectionGate} keeps it). */
+  AtomicInteger startingConnections() {
+    return startingConnections;
+  }
+
+  /** A new connection was closed at once: too many starting, overall or from its address. */
+  void startingRefused(boolean perAddress) {
+    (perAddress ? startingPerAddressRefused : startingRefused).increment();
+  }
+
+  /** Connections refused because too many were starting from one address, so far. */
+  public double startingPerAddressRefusals() {
+    return startingPerAddressRefused.count();
+  }
+
+  /** A new connection sent nothing in time and was dropped. */
+  void silentDropped() {
+    silentDropped.increment();
   }
 
   /** Counts a new client connection if under {@code limit}; false when the gateway is full. */

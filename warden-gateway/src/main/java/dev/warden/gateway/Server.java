@@ -3,6 +3,7 @@ package dev.warden.gateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -46,6 +47,7 @@ public final class Server implements AutoCloseable {
             context.config().effectiveWorkerThreads(), transport.ioHandlerFactory());
     Map<String, Channel> listeners = new LinkedHashMap<>();
     Server server = new Server(acceptors, workers, listeners);
+    ConnectionGate gate = new ConnectionGate(context.config().limits(), context.metrics());
     try {
       for (Listen listen : doors) {
         ChannelFuture bound =
@@ -58,7 +60,7 @@ public final class Server implements AutoCloseable {
                 .childOption(
                     ChannelOption.WRITE_BUFFER_WATER_MARK,
                     new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(listen.door().initializer())
+                .childHandler(gated(gate, listen.door()))
                 .bind(listen.host(), listen.port())
                 .awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -71,6 +73,23 @@ public final class Server implements AutoCloseable {
       server.close();
       throw e;
     }
+  }
+
+  /**
+   * A door's connections pass the gate first: one over the starting limits is closed before the
+   * door sees it.
+   */
+  private static ChannelInitializer<Channel> gated(ConnectionGate gate, FrontDoor door) {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel channel) {
+        if (gate.admit(channel)) {
+          channel.pipeline().addLast(door.initializer());
+        } else {
+          channel.close();
+        }
+      }
+    };
   }
 
   /** A listener that did not bind: a port in use is said plainly, anything else as it is. */

@@ -110,6 +110,19 @@ final class AuthenticationHandler extends ClientPhaseHandler {
       PostgresErrors.failAndClose(ctx.channel(), e);
       return;
     }
+    // A session's place is taken once the client has authenticated: connections still starting
+    // are limited apart (the server's ConnectionGate), so half-open ones cannot take these.
+    int sessions = context.config().limits().maxClientConnections();
+    if (!context.metrics().tryOpenClient(sessions)) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.TOO_MANY_CONNECTIONS,
+              "the gateway is at its limit of " + sessions + " client connections",
+              "retry later, or ask an administrator to raise limits.maxClientConnections"));
+      return;
+    }
+    ctx.channel().closeFuture().addListener(f -> context.metrics().clientClosed());
     Future<BackendConnection> pending =
         BackendConnector.connect(
             context,

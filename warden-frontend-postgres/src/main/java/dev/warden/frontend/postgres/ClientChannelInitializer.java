@@ -2,6 +2,7 @@ package dev.warden.frontend.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.gateway.ConnectionGate;
 import dev.warden.protocol.postgres.codec.StartupPacketDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -28,15 +29,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
   protected void initChannel(Channel channel) {
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast("encoder", context.encoder());
-    // Over the limit, the client still gets to negotiate TLS and send its StartupMessage, so that
-    // it can be told why it is refused (drivers cannot read an error sent before that).
-    boolean admitted =
-        context.metrics().tryOpenClient(context.config().limits().maxClientConnections());
-    if (admitted) {
-      channel.closeFuture().addListener(f -> context.metrics().clientClosed());
-    }
     pipeline.addLast("startup-decoder", new StartupPacketDecoder());
-    pipeline.addLast("startup", new StartupHandler(context, admitted));
+    pipeline.addLast("startup", new StartupHandler(context));
     long timeoutMillis = context.config().limits().startupTimeout().toMillis();
     ScheduledFuture<?> deadline =
         channel
@@ -57,8 +51,12 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     channel.closeFuture().addListener(f -> deadline.cancel(false));
   }
 
-  /** Called when the session is established: the startup deadline no longer applies. */
+  /**
+   * Called when the session is established: the startup deadline no longer applies, and its place
+   * among the connections still starting is free (it holds a session's place now).
+   */
   static void startupComplete(Channel channel) {
+    ConnectionGate.established(channel);
     ScheduledFuture<?> deadline = channel.attr(STARTUP_DEADLINE).getAndSet(null);
     if (deadline != null) {
       deadline.cancel(false);

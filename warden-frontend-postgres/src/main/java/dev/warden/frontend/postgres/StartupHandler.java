@@ -32,15 +32,10 @@ final class StartupHandler extends ClientPhaseHandler {
   static final int MAX_AUTHENTICATION_MESSAGE_BYTES = 64 * 1024;
 
   private final PostgresContext context;
-  private final boolean admitted;
 
-  /**
-   * @param admitted false when the gateway was at its connection limit as this client connected
-   */
-  StartupHandler(PostgresContext context, boolean admitted) {
+  StartupHandler(PostgresContext context) {
     super(context.metrics());
     this.context = context;
-    this.admitted = admitted;
   }
 
   @Override
@@ -89,14 +84,6 @@ final class StartupHandler extends ClientPhaseHandler {
           ErrorCode.AUTHORIZATION_REFUSED,
           "TLS is required: this connection is not encrypted",
           "connect with sslmode=require, or sslmode=verify-full with sslrootcert set to the gateway's CA certificate");
-    }
-    if (!admitted) {
-      throw new WardenException(
-          ErrorCode.TOO_MANY_CONNECTIONS,
-          "the gateway is at its limit of "
-              + context.config().limits().maxClientConnections()
-              + " client connections",
-          "retry later, or ask an administrator to raise limits.maxClientConnections");
     }
     if (message.majorVersion() != 3) {
       throw new WardenException(

@@ -33,6 +33,9 @@ public final class ConfigLoader {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 1000;
+  public static final int DEFAULT_MAX_STARTING_CONNECTIONS = 256;
+  public static final int DEFAULT_MAX_STARTING_PER_ADDRESS = 32;
+  public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(3);
   public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
   public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -120,6 +123,9 @@ public final class ConfigLoader {
                 Set.of(
                     "maxMessageBytes",
                     "maxClientConnections",
+                    "maxStartingConnections",
+                    "maxStartingPerAddress",
+                    "firstByteTimeout",
                     "startupTimeout",
                     "idleTimeout",
                     "backendConnectTimeout"));
@@ -131,6 +137,13 @@ public final class ConfigLoader {
             limitsNode
                 .child("maxClientConnections")
                 .integer(DEFAULT_MAX_CLIENT_CONNECTIONS, 1, 1_000_000),
+            limitsNode
+                .child("maxStartingConnections")
+                .integer(DEFAULT_MAX_STARTING_CONNECTIONS, 1, 1_000_000),
+            limitsNode
+                .child("maxStartingPerAddress")
+                .integer(DEFAULT_MAX_STARTING_PER_ADDRESS, 1, 1_000_000),
+            positive(limitsNode.child("firstByteTimeout"), DEFAULT_FIRST_BYTE_TIMEOUT),
             positive(limitsNode.child("startupTimeout"), DEFAULT_STARTUP_TIMEOUT),
             limitsNode.child("idleTimeout").duration(DEFAULT_IDLE_TIMEOUT),
             positive(limitsNode.child("backendConnectTimeout"), DEFAULT_BACKEND_CONNECT_TIMEOUT));

@@ -105,10 +105,22 @@ public record WardenConfig(
    */
   public record Tls(Path certificate, Path privateKey, boolean allowPlaintextOnLoopback) {}
 
-  /** Protective limits. */
+  /**
+   * Protective limits.
+   *
+   * @param maxClientConnections sessions (authenticated clients) at once
+   * @param maxStartingConnections connections accepted but not yet sessions (TLS handshake,
+   *     startup, authentication), over all sources: counted apart from sessions, so that a flood of
+   *     half-open connections cannot take the sessions' places
+   * @param maxStartingPerAddress of those, from one source address
+   * @param firstByteTimeout how long a new connection may stay silent before it is dropped
+   */
   public record Limits(
       int maxMessageBytes,
       int maxClientConnections,
+      int maxStartingConnections,
+      int maxStartingPerAddress,
+      Duration firstByteTimeout,
       Duration startupTimeout,
       Duration idleTimeout,
       Duration backendConnectTimeout) {}

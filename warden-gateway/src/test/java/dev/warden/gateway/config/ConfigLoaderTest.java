@@ -38,6 +38,9 @@ class ConfigLoaderTest {
             new WardenConfig.Limits(
                 16 * 1024 * 1024,
                 1000,
+                256,
+                32,
+                Duration.ofSeconds(3),
                 Duration.ofSeconds(10),
                 Duration.ofHours(1),
                 Duration.ofSeconds(10)));
