@@ -84,9 +84,9 @@ final class JwksCache {
    * and succeeded.
    */
   boolean refreshIfDue() {
-    if (Duration.between(lastAttempt, clock.instant()).compareTo(issuer.minRefreshInterval()) < 0) {
-      return false;
-    }
+    // Lock first: a fetch already in flight (the one at start, or a scheduled one) sets
+    // lastAttempt before it has the keys, and a token checked meanwhile must wait for them rather
+    // than be refused against the old set.
     fetching.lock();
     try {
       if (Duration.between(lastAttempt, clock.instant()).compareTo(issuer.minRefreshInterval())
