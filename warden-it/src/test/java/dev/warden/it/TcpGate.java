@@ -13,13 +13,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP relay to a server that a test can cut and restore, to stage an outage of that
  * server (the audit store) without touching the server itself: {@link #cut} closes every relayed
- * connection and stops listening; {@link #restore} listens again on the same port.
+ * connection and stops listening; {@link #restore} listens again on the same port. {@link #pause}
+ * stalls it instead: connections stay open, bytes wait until {@link #resume} (a store that hangs).
  */
 final class TcpGate implements AutoCloseable {
   private final int targetPort;
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
+  private volatile boolean paused;
 
   TcpGate(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -39,6 +41,15 @@ final class TcpGate implements AutoCloseable {
     s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     server = s;
     Thread.ofVirtual().start(() -> accept(s));
+  }
+
+  /** Holds every byte in either direction until {@link #resume}; nothing is closed. */
+  void pause() {
+    paused = true;
+  }
+
+  void resume() {
+    paused = false;
   }
 
   synchronized void cut() throws IOException {
@@ -64,10 +75,20 @@ final class TcpGate implements AutoCloseable {
     }
   }
 
-  private static void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to) {
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
-      in.transferTo(out);
+      byte[] buffer = new byte[16 * 1024];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        // A pause holds what was read (bounded: a test that forgets to resume ends in a minute).
+        for (int waited = 0; paused && waited < 6_000; waited++) {
+          Thread.sleep(10);
+        }
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       // cut
     } finally {

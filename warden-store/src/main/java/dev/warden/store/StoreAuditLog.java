@@ -104,6 +104,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   }
 
   /** Whether the last batch reached the store. */
+  @Override
   public boolean healthy() {
     return healthy;
   }

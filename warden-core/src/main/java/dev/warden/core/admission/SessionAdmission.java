@@ -265,6 +265,12 @@ public final class SessionAdmission {
       return CompletableFuture.completedFuture(
           durable.isCompletedExceptionally() ? unrecorded(run, durable, false) : run);
     }
+    if (control.pipeline().audit().healthy()
+        && Effects.free(
+            admission.statement(), control.catalogs().functions(context.connection()))) {
+      // Free of effects: it may run while its record is made durable; its result waits.
+      return CompletableFuture.completedFuture(run.withDurable(withheld(durable)));
+    }
     // Whichever of the store's answer and the timeout comes first settles it, on the loop.
     CompletableFuture<Verdict> verdict = new CompletableFuture<>();
     ScheduledFuture<?> timeout =
@@ -286,6 +292,52 @@ public final class SessionAdmission {
                       }
                     }));
     return verdict;
+  }
+
+  /**
+   * When the result of a statement that ran before its record was durable may be released: the
+   * record's durability, or its failure (the store's, or no answer within the audit timeout) — on
+   * the session's loop.
+   */
+  private CompletableFuture<Void> withheld(CompletableFuture<Void> durable) {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    long timeoutMillis = control.settings().auditTimeout().toMillis();
+    ScheduledFuture<?> timeout =
+        link.loop()
+            .schedule(
+                () ->
+                    lost(
+                        release,
+                        "did not confirm the statement's record within " + timeoutMillis + " ms"),
+                timeoutMillis,
+                TimeUnit.MILLISECONDS);
+    durable.whenComplete(
+        (ok, failure) ->
+            link.loop()
+                .execute(
+                    () -> {
+                      timeout.cancel(false);
+                      if (failure == null) {
+                        release.complete(null);
+                      } else {
+                        lost(release, "does not accept records");
+                      }
+                    }));
+    return release;
+  }
+
+  private void lost(CompletableFuture<Void> release, String why) {
+    if (release.isDone()) {
+      return;
+    }
+    control.metrics().auditUnavailable();
+    release.completeExceptionally(
+        new AuditUnavailableException(
+            "the audit trail "
+                + why
+                + " (rule audit-unavailable): the statement's result was withheld and the session"
+                + " ended",
+            null));
   }
 
   /** A statement whose record the audit trail did not accept: refused, never run. */

@@ -20,4 +20,12 @@ public interface AuditLog {
   default boolean writeAhead() {
     return false;
   }
+
+  /**
+   * Whether the last records reached the store. While it is not, nothing runs before its record is
+   * durable (a statement is refused at once when its record fails, rather than a session ended).
+   */
+  default boolean healthy() {
+    return true;
+  }
 }

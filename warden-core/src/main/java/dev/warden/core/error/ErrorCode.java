@@ -30,6 +30,11 @@ public enum ErrorCode {
   IDLE_TIMEOUT,
   /** A policy limit (rows affected by a write) was exceeded; the statement was rolled back. */
   LIMIT_EXCEEDED,
+  /**
+   * The audit trail lost a record Warden had let a statement run with (the store failed or did not
+   * answer in time): its result is withheld and the session ends.
+   */
+  AUDIT_UNAVAILABLE,
   /** A bug or an unexpected state inside Warden. */
   INTERNAL
 }

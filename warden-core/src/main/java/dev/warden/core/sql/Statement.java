@@ -55,7 +55,8 @@ public record Statement(
               p.name(),
               p.dataModifications(),
               p.columns(),
-              p.copyFormat()));
+              p.copyFormat(),
+              p.locksRows()));
       if (p.mayChangeSearchPath()) {
         current = null;
       }

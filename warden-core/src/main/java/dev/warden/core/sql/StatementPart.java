@@ -17,6 +17,8 @@ import java.util.Set;
  *     nested ones included
  * @param columns columns that shape the result, and values written into columns (for masking)
  * @param copyFormat for COPY, how its rows are written (TO) or read (FROM); null for other parts
+ * @param locksRows it takes row locks ({@code SELECT … FOR UPDATE}, {@code FOR SHARE}, …): a read
+ *     that other sessions feel, so it is not free of effects
  */
 public record StatementPart(
     String verb,
@@ -29,9 +31,38 @@ public record StatementPart(
     String name,
     int dataModifications,
     ColumnUses columns,
-    CopyFormat copyFormat) {
+    CopyFormat copyFormat,
+    boolean locksRows) {
 
-  /** A part that is not a COPY. */
+  /** A part that takes no row locks. */
+  public StatementPart(
+      String verb,
+      StatementClass statementClass,
+      Set<TableRef> reads,
+      Set<TableRef> writes,
+      Set<String> functions,
+      Set<String> operations,
+      Set<String> settings,
+      String name,
+      int dataModifications,
+      ColumnUses columns,
+      CopyFormat copyFormat) {
+    this(
+        verb,
+        statementClass,
+        reads,
+        writes,
+        functions,
+        operations,
+        settings,
+        name,
+        dataModifications,
+        columns,
+        copyFormat,
+        false);
+  }
+
+  /** A part that is not a COPY and takes no row locks. */
   public StatementPart(
       String verb,
       StatementClass statementClass,
@@ -54,7 +85,8 @@ public record StatementPart(
         name,
         dataModifications,
         columns,
-        null);
+        null,
+        false);
   }
 
   public StatementPart {

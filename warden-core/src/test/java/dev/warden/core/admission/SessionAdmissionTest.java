@@ -1,6 +1,7 @@
 package dev.warden.core.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warden.core.approval.ApprovalRequest;
 import dev.warden.core.approval.ApprovalStore;
@@ -228,25 +229,105 @@ class SessionAdmissionTest {
         .satisfies(e -> assertThat(e.decision().rule()).isEqualTo("deny.internal"));
   }
 
+  static Statement updateCustomers() {
+    return statement(
+        "UPDATE public.customers SET id = id",
+        "UPDATE",
+        StatementClass.WRITE,
+        Set.of(CUSTOMERS),
+        Set.of(CUSTOMERS),
+        null);
+  }
+
   @Test
-  void writeAheadARunWaitsForItsRecordAndCompletesOnTheSessionsLoop() throws Exception {
+  void writeAheadAWriteWaitsForItsRecordAndCompletesOnTheSessionsLoop() throws Exception {
     log.writeAhead = true;
     CompletableFuture<Verdict> verdict =
-        session.admit(select("public.customers"), BoundParameters.NONE, true);
-    assertThat(verdict).isNotDone();
+        session.admit(updateCustomers(), BoundParameters.NONE, true);
+    assertThat(verdict).as("not forwarded before its record is durable").isNotDone();
     Thread[] on = new Thread[1];
     CompletableFuture<Verdict> observed =
         verdict.whenComplete((v, e) -> on[0] = Thread.currentThread());
     log.pending.getFirst().complete(null);
-    assertThat(await(observed)).isInstanceOf(Verdict.Run.class);
+    assertThat(await(observed))
+        .isInstanceOfSatisfying(Verdict.Run.class, run -> assertThat(run.durable()).isNull());
     assertThat(on[0]).isEqualTo(link.loopThread());
   }
 
   @Test
-  void aStoreThatFailsOrDoesNotAnswerRefusesTheStatement() throws Exception {
+  void writeAheadAReadRunsAtOnceAndItsResultWaitsForTheRecord() throws Exception {
+    log.writeAhead = true;
+    CompletableFuture<Verdict> verdict =
+        session.admit(select("public.customers"), BoundParameters.NONE, true);
+    assertThat(verdict).as("free of effects: forwarded at once").isDone();
+    CompletableFuture<Void> durable = ((Verdict.Run) verdict.join()).durable();
+    assertThat(durable).as("its result waits").isNotNull().isNotDone();
+    Thread[] on = new Thread[1];
+    CompletableFuture<Void> observed =
+        durable.whenComplete((v, e) -> on[0] = Thread.currentThread());
+    log.pending.getFirst().complete(null);
+    observed.get(10, TimeUnit.SECONDS);
+    assertThat(on[0]).isEqualTo(link.loopThread());
+  }
+
+  @Test
+  void aReadWhoseRecordIsLostNeverReleasesItsResult() throws Exception {
+    log.writeAhead = true;
+    CompletableFuture<Void> failed =
+        ((Verdict.Run) session.admit(select("public.customers"), BoundParameters.NONE, true).join())
+            .durable();
+    log.pending.getFirst().completeExceptionally(new AuditUnavailableException("down", null));
+    assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(AuditUnavailableException.class)
+        .hasMessageContaining("audit-unavailable")
+        .hasMessageContaining("withheld");
+    // No answer at all: the audit timeout (300 ms here) loses it too.
+    CompletableFuture<Void> silent =
+        ((Verdict.Run) session.admit(select("public.customers"), BoundParameters.NONE, true).join())
+            .durable();
+    assertThatThrownBy(() -> silent.get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("did not confirm the statement's record");
+  }
+
+  @Test
+  void whileTheStoreIsUnhealthyAndForVolatileFunctionsEvenAReadWaits() throws Exception {
+    log.writeAhead = true;
+    log.healthy = false;
+    assertThat(session.admit(select("public.customers"), BoundParameters.NONE, true))
+        .as("a known outage: refused per statement, not sessions ended")
+        .isNotDone();
+    log.healthy = true;
+    // random() is volatile (the policy lets it run: it is among the default safe ones), so the
+    // read is not known to be free of effects: it is not forwarded before its record.
+    Statement random =
+        new Statement(
+            "SELECT random()",
+            StatementClass.READ,
+            List.of(
+                new StatementPart(
+                    "SELECT",
+                    StatementClass.READ,
+                    Set.of(),
+                    Set.of(),
+                    Set.of("random"),
+                    Set.of("SELECT"),
+                    Set.of(),
+                    null,
+                    0,
+                    null)),
+            null);
+    CompletableFuture<Verdict> volatileRead = session.admit(random, BoundParameters.NONE, true);
+    assertThat(volatileRead).isNotDone();
+    log.pending.getLast().complete(null);
+    assertThat(await(volatileRead))
+        .isInstanceOfSatisfying(Verdict.Run.class, run -> assertThat(run.durable()).isNull());
+  }
+
+  @Test
+  void aStoreThatFailsOrDoesNotAnswerRefusesTheWrite() throws Exception {
     log.writeAhead = true;
     CompletableFuture<Verdict> failed =
-        session.admit(select("public.customers"), BoundParameters.NONE, true);
+        session.admit(updateCustomers(), BoundParameters.NONE, true);
     log.pending.getFirst().completeExceptionally(new AuditUnavailableException("down", null));
     assertThat(await(failed))
         .isInstanceOfSatisfying(
@@ -257,7 +338,7 @@ class SessionAdmissionTest {
             });
     // No answer at all: the audit timeout (300 ms here) refuses it.
     CompletableFuture<Verdict> silent =
-        session.admit(select("public.customers"), BoundParameters.NONE, true);
+        session.admit(updateCustomers(), BoundParameters.NONE, true);
     assertThat(await(silent))
         .isInstanceOfSatisfying(
             Verdict.Refuse.class,
@@ -388,6 +469,12 @@ class SessionAdmissionTest {
     final List<AuditEvent> events = new CopyOnWriteArrayList<>();
     final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
     volatile boolean writeAhead;
+    volatile boolean healthy = true;
+
+    @Override
+    public boolean healthy() {
+      return healthy;
+    }
 
     @Override
     public void append(AuditEvent event) {

@@ -131,6 +131,12 @@ final class BackendRelayHandler extends ByteToMessageDecoder {
   private boolean attribute(BackendFrame frame) {
     InFlight head = session.inFlight.peek();
     if (head != null) {
+      if (head instanceof ResultsSent r && r.durable != null && !r.gated) {
+        // It ran before its record was durable: from its first response on, nothing reaches
+        // the client until the record is (what this read passes on included).
+        r.gated = true;
+        session.output.holdUntil(r.durable);
+      }
       return head.respond(frame, this);
     }
     return switch (frame.type()) {

@@ -33,7 +33,7 @@ final class ClientLink implements SessionLink {
 
   @Override
   public void notice(String message, String hint) {
-    session.client.writeAndFlush(PostgresErrors.notice(message, hint));
+    session.output.writeAndFlush(PostgresErrors.notice(message, hint));
   }
 
   @Override

@@ -214,6 +214,7 @@ final class ClientMessages {
     entry.masking = run.masking();
     entry.outputMasks = run.outputs();
     entry.rowLimit = run.limits().maxRowsReturned();
+    entry.durable = run.durable();
   }
 
   /**

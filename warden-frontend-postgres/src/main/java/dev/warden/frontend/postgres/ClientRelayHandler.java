@@ -158,7 +158,7 @@ final class ClientRelayHandler extends ClientPhaseHandler {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     // Backpressure: stop reading from the database while the client cannot keep up.
-    session.backend.config().setAutoRead(ctx.channel().isWritable());
+    session.backend.config().setAutoRead(ctx.channel().isWritable() && !session.output.saturated());
     ctx.fireChannelWritabilityChanged();
   }
 

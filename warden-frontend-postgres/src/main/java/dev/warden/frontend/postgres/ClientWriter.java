@@ -23,12 +23,12 @@ final class ClientWriter extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    session.client.write(msg, session.client.voidPromise());
+    session.output.write(msg);
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    session.client.flush();
+    session.output.flush();
   }
 
   @Override

@@ -134,7 +134,7 @@ final class MaskPlans {
    */
   private void catalogStale() {
     String connection = session.context.connection();
-    session.client.write(
+    session.output.write(
         PostgresErrors.notice(
             "warden: a result column comes from a relation created since Warden read the catalog"
                 + " of connection "

@@ -27,6 +27,7 @@ public final class PostgresErrors {
       case STARTUP_TIMEOUT -> "08006";
       case IDLE_TIMEOUT -> "57P05";
       case LIMIT_EXCEEDED -> "54000";
+      case AUDIT_UNAVAILABLE -> "58000";
       case INTERNAL -> "XX000";
     };
   }

@@ -61,8 +61,8 @@ final class Refusals {
   void refuse(WardenException e) {
     ErrorResponse error = PostgresErrors.error(e);
     if (session.inFlight.isEmpty()) {
-      session.client.write(error);
-      session.client.writeAndFlush(new ReadyForQuery(session.transactionStatus));
+      session.output.write(error);
+      session.output.writeAndFlush(new ReadyForQuery(session.transactionStatus));
     } else {
       session.inFlight.add(new RefusalQueued(error));
     }

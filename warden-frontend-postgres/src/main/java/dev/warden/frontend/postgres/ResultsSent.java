@@ -15,6 +15,7 @@ import dev.warden.protocol.postgres.message.CopyOutResponse;
 import dev.warden.protocol.postgres.message.DataRow;
 import dev.warden.protocol.postgres.message.EmptyQueryResponse;
 import dev.warden.protocol.postgres.message.ErrorResponse;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A statement the database runs for the client — a simple Query or an Execute — and its results:
@@ -30,6 +31,15 @@ abstract sealed class ResultsSent extends InFlight permits QuerySent, ExecuteSen
   Masking masking;
 
   OutputMasks outputMasks = OutputMasks.NONE;
+
+  /**
+   * Its audit record's durability, when it ran before it (free of effects): nothing of its result
+   * reaches the client before this completes. Null when the record was durable before it ran.
+   */
+  CompletableFuture<Void> durable;
+
+  /** Whether the client's output was held for {@link #durable} (at its first response). */
+  boolean gated;
 
   /** The result as the client saw it, for the audit trail (null when results are not kept). */
   ResultCapture capture;

@@ -141,7 +141,9 @@ final class ServerNames {
         source.settings(),
         part.name(),
         source.dataModifications(),
-        source.columns());
+        source.columns(),
+        source.copyFormat(),
+        source.locksRows());
   }
 
   /** A statement completed without error: the names it defined or dropped, as the server has. */
@@ -163,7 +165,9 @@ final class ServerNames {
                     part.settings(),
                     name,
                     part.dataModifications(),
-                    part.columns());
+                    part.columns(),
+                    part.copyFormat(),
+                    part.locksRows());
             session.statements.put(
                 name,
                 new Prepared(

@@ -61,6 +61,9 @@ final class Session {
   /** The client's messages that wait, in order, while something holds them. */
   final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
 
+  /** Everything that goes to the client, held while a result waits for its audit record. */
+  final ClientOutput output = new ClientOutput(this);
+
   /** Lets the held messages through; set by the client-side handler, run on the event loop. */
   Runnable release;
 

@@ -317,6 +317,53 @@ class RelayTest {
   }
 
   @Test
+  void aReadRunsAtOnceButNothingOfItsResultReachesTheClientBeforeItsRecordIsDurable() {
+    relay.audit.writeAhead = true;
+    relay.clientSends(new Query("SELECT id FROM public.customers"));
+    assertThat(relay.forwarded()).as("free of effects: forwarded at once").hasSize(1);
+    relay.databaseSends(
+        new RowDescription(List.of(customerColumns().fields().getFirst())),
+        new DataRow(List.of(text("7"))),
+        new CommandComplete("SELECT 1"),
+        new ReadyForQuery(TransactionStatus.IDLE));
+    assertThat(relay.received()).as("held until the record is durable").isEmpty();
+    relay.audit.pending.getFirst().complete(null);
+    assertThat(types(relay.received()))
+        .containsExactly(
+            RowDescription.class, DataRow.class, CommandComplete.class, ReadyForQuery.class);
+  }
+
+  @Test
+  void aWriteIsNotForwardedBeforeItsRecordIsDurable() {
+    relay.audit.writeAhead = true;
+    relay.clientSends(new Query("UPDATE public.customers SET full_name = 'x' WHERE id = 1"));
+    assertThat(relay.forwarded()).as("the database has not seen it").isEmpty();
+    relay.audit.pending.getFirst().complete(null);
+    assertThat(relay.forwarded())
+        .containsExactly(new Query("UPDATE public.customers SET full_name = 'x' WHERE id = 1"));
+  }
+
+  @Test
+  void aReadWhoseRecordIsLostNeverShowsItsResultAndTheSessionEnds() {
+    relay.audit.writeAhead = true;
+    relay.clientSends(new Query("SELECT id, card_number FROM public.customers"));
+    relay.forwarded();
+    relay.databaseSends(
+        customerColumns(),
+        row("7", CARD),
+        new CommandComplete("SELECT 1"),
+        new ReadyForQuery(TransactionStatus.IDLE));
+    relay.audit.pending.getFirst().completeExceptionally(new IllegalStateException("disk gone"));
+    List<BackendMessage> received = relay.received();
+    assertThat(received).singleElement().isInstanceOf(ErrorResponse.class);
+    ErrorResponse error = (ErrorResponse) received.getFirst();
+    assertThat(error.sqlState()).isEqualTo("58000");
+    assertThat(error.isFatal()).isTrue();
+    assertThat(error.message()).contains("audit-unavailable").contains("withheld");
+    assertThat(relay.client.isActive()).isFalse();
+  }
+
+  @Test
   void copyOutIsMaskedRowByRow() {
     relay.clientSends(new Query("COPY public.customers (id, card_number) TO STDOUT"));
     relay.forwarded();

@@ -131,7 +131,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
             inner.settings(),
             node.path("name").asText(null),
             inner.dataModifications(),
-            inner.columns());
+            inner.columns(),
+            null,
+            inner.locksRows());
       }
       case "DeclareCursorStmt" -> {
         // A cursor is decided as its query; its FETCH, MOVE and CLOSE as the same query.
@@ -146,7 +148,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
             inner.settings(),
             node.path("portalname").asText(null),
             inner.dataModifications(),
-            Lineage.of(type, node));
+            Lineage.of(type, node),
+            null,
+            inner.locksRows());
       }
       case "ExplainStmt" -> {
         return explain(node);
@@ -203,7 +207,8 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         name,
         walk.dataModifications,
         Lineage.of(type, node),
-        type.equals("CopyStmt") ? copyFormat(node.path("options")) : null);
+        type.equals("CopyStmt") ? copyFormat(node.path("options")) : null,
+        walk.locksRows);
   }
 
   /**
@@ -267,7 +272,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
           inner.settings(),
           null,
           inner.dataModifications(),
-          columns);
+          columns,
+          null,
+          inner.locksRows());
     }
     Set<TableRef> planned = new LinkedHashSet<>(inner.reads());
     planned.addAll(inner.writes());
@@ -521,6 +528,10 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
     final Set<String> functions = new LinkedHashSet<>();
     final Set<String> operations = new LinkedHashSet<>();
     int dataModifications;
+
+    /** A SELECT anywhere in it has a locking clause (FOR UPDATE, FOR SHARE, …). */
+    boolean locksRows;
+
     private final Deque<Set<String>> ctes = new ArrayDeque<>();
 
     /** Where set_config calls with a constant name go instead of {@link #functions}; or null. */
@@ -659,6 +670,9 @@ public final class PostgresAnalyzer implements SqlAnalyzer {
         case "SelectStmt" -> {
           if (node.has("intoClause")) {
             target.add(ref(node.path("intoClause").path("rel")));
+          }
+          if (node.has("lockingClause")) {
+            locksRows = true;
           }
         }
         case "CreateTableAsStmt" -> target.add(ref(node.path("into").path("rel")));

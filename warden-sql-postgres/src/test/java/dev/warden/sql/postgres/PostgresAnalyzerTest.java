@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -141,6 +142,26 @@ class PostgresAnalyzerTest {
     assertThat(execute.name()).isEqualTo("p");
     assertThat(ANALYZER.analyze("DEALLOCATE p").parts().getFirst().name()).isEqualTo("p");
     assertThat(ANALYZER.analyze("DEALLOCATE ALL").parts().getFirst().name()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "SELECT * FROM orders FOR UPDATE | true",
+        "SELECT * FROM orders FOR NO KEY UPDATE SKIP LOCKED LIMIT 1 | true",
+        "select id from orders o for /* a comment */ share of o | true",
+        "WITH x AS (SELECT id FROM orders FOR KEY SHARE) SELECT * FROM x | true",
+        "SELECT (SELECT 1 FROM orders FOR UPDATE) | true",
+        "DECLARE c CURSOR FOR SELECT * FROM orders FOR UPDATE | true",
+        "PREPARE q AS SELECT * FROM orders FOR UPDATE | true",
+        "EXPLAIN ANALYZE SELECT * FROM orders FOR UPDATE | true",
+        "EXPLAIN SELECT * FROM orders FOR UPDATE | false",
+        "SELECT * FROM orders | false",
+        "SELECT 'for update' FROM orders | false",
+      })
+  void rowLocksAreSeenWhereverTheyAre(String sql, boolean locks) {
+    assertThat(ANALYZER.analyze(sql).parts().getFirst().locksRows()).isEqualTo(locks);
   }
 
   @Test
