@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -196,6 +197,193 @@ class AuditCrashIT {
         LauncherIT.run("audit", "verify", "--data-dir", dir.resolve("data").toString());
     assertThat(verify.exit()).as(verify.out()).isZero();
     assertThat(verify.out()).contains("audit trail intact");
+  }
+
+  /**
+   * The guarantee under a mixed load, killed at random points, again and again on the same trail:
+   * readers (some of whose statements run before their record is durable, their results held) and
+   * writers; each client logs what it received. After every kill, every row the database holds has
+   * its record, and every result a client received has its record; the trail verifies.
+   */
+  @Test
+  void noReceivedResultAndNoChangedRowLacksItsRecordAcrossRepeatedKills() throws Exception {
+    Path dir = Files.createTempDirectory("warden-crash-mixed");
+    try (Connection direct =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        Statement s = direct.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS public.crash_mixed");
+      s.execute("CREATE TABLE public.crash_mixed (id text PRIMARY KEY)");
+    }
+    SecureRandom random = new SecureRandom();
+    String key = ServiceKey.generate(random);
+    Files.writeString(
+        dir.resolve("policy.json"),
+        """
+        {"version": 1, "grants": [{"id": "agent", "roles": ["agent"], "connections": ["test"],
+          "allow": [{"id": "agent.insert", "classes": ["WRITE"], "verbs": ["INSERT"], "objects": ["public.*"]},
+                    {"id": "agent.read", "classes": ["READ"], "objects": ["public.*"]},
+                    {"id": "agent.session", "classes": ["SESSION", "TRANSACTION"]}]}]}
+        """);
+    writeConfig(dir, key, random);
+    Set<String> received = ConcurrentHashMap.newKeySet();
+    int rounds = 4;
+    for (int round = 0; round < rounds; round++) {
+      Process gateway = start(dir);
+      try (BufferedReader log =
+          new BufferedReader(new InputStreamReader(gateway.getInputStream()))) {
+        int port = port(log);
+        Thread.ofVirtual().start(() -> drain(log));
+        AtomicInteger results = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+          String client = "r" + round + "c" + c;
+          boolean writer = c % 2 == 0;
+          String mode = c < 2 ? "simple" : "extended";
+          done.add(
+              pool.submit(
+                  () -> {
+                    load(port, key, client, writer, mode, received, results);
+                    return null;
+                  }));
+        }
+        // Kill at a random point of the load: after 50 to 600 results.
+        int killAt = 50 + random.nextInt(550);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (results.get() < killAt && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+        gateway.destroyForcibly();
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        for (Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(results.get()).as("results before the kill in round " + round).isPositive();
+      }
+    }
+    Thread.sleep(500); // statements the dead gateway had forwarded finish on the server
+    Set<String> rows = new HashSet<>();
+    try (Connection direct =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        Statement s = direct.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id FROM public.crash_mixed")) {
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+    }
+    Set<String> recorded = new HashSet<>();
+    Pattern id = Pattern.compile("'((?:w|q)-r\\d+c\\d+-\\d+)'");
+    try (AuditStore store = AuditStore.sqlite(dir.resolve("data/audit.db"))) {
+      store.forEach(
+          1,
+          r -> {
+            if (r.kind().equals("statement")) {
+              Matcher m = id.matcher(r.payload());
+              while (m.find()) {
+                recorded.add(m.group(1));
+              }
+            }
+          });
+    }
+    assertThat(rows).as("rows written").isNotEmpty();
+    assertThat(received.stream().filter(r -> r.startsWith("q-")))
+        .as("read results received")
+        .isNotEmpty();
+    Set<String> unrecordedRows = new HashSet<>(rows);
+    unrecordedRows.removeAll(recorded);
+    assertThat(unrecordedRows).as("rows the database holds without a statement record").isEmpty();
+    Set<String> unrecordedResults = new HashSet<>(received);
+    unrecordedResults.removeAll(recorded);
+    assertThat(unrecordedResults).as("results a client received without a record").isEmpty();
+    LauncherIT.Run verify =
+        LauncherIT.run("audit", "verify", "--data-dir", dir.resolve("data").toString());
+    assertThat(verify.exit()).as(verify.out()).isZero();
+    assertThat(verify.out()).contains("audit trail intact");
+  }
+
+  /**
+   * One client until the gateway dies: a writer inserts ids {@code w-<client>-<n>}; a reader runs
+   * reads whose text carries {@code q-<client>-<n>}. Each result received is logged by its id.
+   */
+  private static void load(
+      int port,
+      String key,
+      String client,
+      boolean writer,
+      String mode,
+      Set<String> received,
+      AtomicInteger results) {
+    Properties props = new Properties();
+    props.setProperty("user", "agent");
+    props.setProperty("password", key);
+    props.setProperty("sslmode", "disable");
+    props.setProperty("preferQueryMode", mode);
+    try (Connection conn =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/test", props);
+        Statement s = conn.createStatement()) {
+      for (int i = 0; i < 100_000; i++) {
+        String id = (writer ? "w-" : "q-") + client + "-" + i;
+        if (writer) {
+          s.executeUpdate("INSERT INTO public.crash_mixed VALUES ('" + id + "')");
+        } else {
+          try (ResultSet rs =
+              s.executeQuery("SELECT '" + id + "' AS id, count(*) FROM public.crash_mixed")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(id);
+          }
+        }
+        received.add(id);
+        results.incrementAndGet();
+      }
+    } catch (SQLException killed) {
+      // the gateway is gone
+    }
+  }
+
+  private static void writeConfig(Path dir, String key, SecureRandom random) throws Exception {
+    Files.writeString(
+        dir.resolve("warden.yaml"),
+        """
+        listen:
+          postgres: {host: 127.0.0.1, port: 0}
+          admin: {host: 127.0.0.1, port: 0}
+        dataDir: %s
+        tls: {allowPlaintextOnLoopback: true}
+        connections:
+          test: {host: 127.0.0.1, port: 5432, database: test, user: postgres}
+        identities:
+          serviceKeys:
+            - {subject: agent, keyHash: "%s", connections: [test]}
+          roles:
+            - {role: agent, match: {subject: agent}}
+        policy: {file: %s}
+        """
+            .formatted(
+                dir.resolve("data"), ServiceKey.hash(key, random), dir.resolve("policy.json")));
+  }
+
+  private static Process start(Path dir) throws Exception {
+    return new ProcessBuilder(
+            LauncherIT.LAUNCHER.getPath(),
+            "gateway",
+            "--config",
+            dir.resolve("warden.yaml").toString())
+        .redirectErrorStream(true)
+        .start();
+  }
+
+  private static int port(BufferedReader log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      String line = log.readLine();
+      assertThat(line).as("the gateway started").isNotNull();
+      Matcher m = LISTENING.matcher(line);
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+    }
+    throw new AssertionError("the gateway did not start within 60 s");
   }
 
   private static void drain(BufferedReader log) {
