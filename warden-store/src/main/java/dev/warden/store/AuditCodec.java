@@ -1,6 +1,8 @@
 package dev.warden.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.core.approval.JitGrant;
@@ -24,6 +26,8 @@ public final class AuditCodec {
   public static final int VERSION = 1;
 
   private final ObjectMapper json = new ObjectMapper();
+  // Kept: a node's toString() sets up a serializer provider on every call.
+  private final ObjectWriter writer = json.writer();
   private final Classifiers classifiers = Classifiers.all();
 
   public AuditRecord.Draft draft(AuditEvent event) {
@@ -205,7 +209,15 @@ public final class AuditCodec {
         session == null ? null : session.sessionId(),
         session == null ? null : session.identity().subject(),
         session == null ? null : session.connection(),
-        o.toString());
+        text(o));
+  }
+
+  private String text(ObjectNode o) {
+    try {
+      return writer.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write an audit record as JSON", e);
+    }
   }
 
   /** Every free text: credentials (a token pasted into SQL, say) and classified values masked. */

@@ -68,7 +68,15 @@ public final class AuditStore implements AutoCloseable {
     config.addDataSourceProperty("synchronous", fsync ? "FULL" : "NORMAL");
     config.addDataSourceProperty("busy_timeout", "5000");
     config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
-    return open(config, Dialect.SQLITE, "sqlite:" + file.toAbsolutePath());
+    AuditStore store = open(config, Dialect.SQLITE, "sqlite:" + file.toAbsolutePath());
+    try {
+      // Records a gateway left in the journal belong to the trail before anything reads it.
+      AuditJournal.recover(AuditJournal.beside(file), store);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
   }
 
   /**
@@ -210,6 +218,81 @@ public final class AuditStore implements AutoCloseable {
    * records. Either all are durable or none is.
    */
   public synchronized List<AuditRecord> append(List<AuditRecord.Draft> drafts) throws SQLException {
+    return inTransaction(
+        head -> {
+          List<AuditRecord> stored = link(head, drafts);
+          insert(stored);
+          return stored;
+        });
+  }
+
+  /**
+   * Stores records already chained elsewhere (the journal), in one transaction. Those the store
+   * holds already (the same seq and hash) are skipped; the rest must link to the store's head, or
+   * nothing is stored: a gap or a fork in the chain is refused, never papered over. Returns how
+   * many were stored.
+   */
+  public synchronized int ingest(List<AuditRecord> records) throws SQLException {
+    return inTransaction(
+        head -> {
+          List<AuditRecord> fresh = new ArrayList<>(records.size());
+          for (AuditRecord r : records) {
+            if (r.seq() > head.seq()) {
+              fresh.add(r);
+            }
+          }
+          if (fresh.isEmpty()) {
+            return 0;
+          }
+          AuditRecord first = fresh.getFirst();
+          if (first.seq() != head.seq() + 1 || !first.prevHash().equals(head.hash())) {
+            throw new SQLException(
+                "the journal's record "
+                    + first.seq()
+                    + " does not link to the store's head "
+                    + head.seq()
+                    + ": the chain would break");
+          }
+          insert(fresh);
+          return fresh.size();
+        });
+  }
+
+  /** The chain's head as the next record links to it (after retention, the last checkpoint). */
+  public synchronized Checkpoint chainHead() throws SQLException {
+    return inTransaction(head -> head);
+  }
+
+  /** Chains drafts after {@code head}. */
+  public static List<AuditRecord> link(Checkpoint head, List<AuditRecord.Draft> drafts) {
+    List<AuditRecord> linked = new ArrayList<>(drafts.size());
+    long seq = head.seq();
+    String prev = head.hash();
+    for (AuditRecord.Draft d : drafts) {
+      seq++;
+      String hash = Chain.hash(prev, seq, d);
+      linked.add(
+          new AuditRecord(
+              seq,
+              d.atMillis(),
+              d.kind(),
+              d.sessionId(),
+              d.identity(),
+              d.connection(),
+              d.payload(),
+              prev,
+              hash));
+      prev = hash;
+    }
+    return linked;
+  }
+
+  private interface Work<T> {
+    T run(Checkpoint head) throws SQLException;
+  }
+
+  /** Runs {@code work} in a write transaction, given the chain's head; commits or rolls back. */
+  private <T> T inTransaction(Work<T> work) throws SQLException {
     Connection c = writer();
     boolean begun = false;
     try {
@@ -219,53 +302,21 @@ public final class AuditStore implements AutoCloseable {
         lockStatement.setLong(1, LOCK_KEY);
         lockStatement.execute();
       }
-      long seq = 0;
-      String prev = Chain.GENESIS;
+      Checkpoint head = new Checkpoint(0, Chain.GENESIS, 0, "", "");
       try (ResultSet rs = headStatement.executeQuery()) {
         if (rs.next()) {
-          seq = rs.getLong(1);
-          prev = rs.getString(2);
+          head = new Checkpoint(rs.getLong(1), rs.getString(2), 0, "", "");
         } else {
           Checkpoint base = latestCheckpoint(c);
           if (base != null) {
             // Everything was removed by retention: the chain goes on from the checkpoint.
-            seq = base.seq();
-            prev = base.hash();
+            head = base;
           }
         }
       }
-      List<AuditRecord> stored = new ArrayList<>(drafts.size());
-      PreparedStatement insert = insertStatement;
-      for (AuditRecord.Draft d : drafts) {
-        seq++;
-        String hash = Chain.hash(prev, seq, d);
-        AuditRecord r =
-            new AuditRecord(
-                seq,
-                d.atMillis(),
-                d.kind(),
-                d.sessionId(),
-                d.identity(),
-                d.connection(),
-                d.payload(),
-                prev,
-                hash);
-        insert.setLong(1, r.seq());
-        insert.setLong(2, r.atMillis());
-        insert.setString(3, r.kind());
-        insert.setString(4, r.sessionId());
-        insert.setString(5, r.identity());
-        insert.setString(6, r.connection());
-        insert.setString(7, r.payload());
-        insert.setString(8, r.prevHash());
-        insert.setString(9, r.hash());
-        insert.addBatch();
-        stored.add(r);
-        prev = hash;
-      }
-      insert.executeBatch();
+      T result = work.run(head);
       commitStatement.execute();
-      return stored;
+      return result;
     } catch (SQLException | RuntimeException | AssertionError e) {
       // pgJDBC may raise an AssertionError (with -ea) when the socket dies mid-batch: the
       // connection is as broken as after an SQLException, so it is dropped the same way.
@@ -279,6 +330,23 @@ public final class AuditStore implements AutoCloseable {
       closeWriter();
       throw e;
     }
+  }
+
+  private void insert(List<AuditRecord> records) throws SQLException {
+    PreparedStatement insert = insertStatement;
+    for (AuditRecord r : records) {
+      insert.setLong(1, r.seq());
+      insert.setLong(2, r.atMillis());
+      insert.setString(3, r.kind());
+      insert.setString(4, r.sessionId());
+      insert.setString(5, r.identity());
+      insert.setString(6, r.connection());
+      insert.setString(7, r.payload());
+      insert.setString(8, r.prevHash());
+      insert.setString(9, r.hash());
+      insert.addBatch();
+    }
+    insert.executeBatch();
   }
 
   /** Records from {@code fromSeq} on, in chain order, at most {@code limit}. */

@@ -16,17 +16,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The audit trail in the store, with group commit: events queue up, one writer thread takes
  * whatever has queued (up to {@link #MAX_BATCH}) and appends it in one transaction, then completes
- * every waiter. A store that fails a batch fails its waiters (their statements are refused) and is
- * tried again with the next one: the gateway recovers by itself when the store returns. The chain's
- * head is signed into a checkpoint every {@code checkpointRecords} records or {@code
+ * every waiter. With a journal (the embedded store), a batch is durable once it is appended to the
+ * journal and fsynced; the store takes the journal's records in large batches when the queue pauses
+ * (or {@link #INGEST_BATCH} wait), so a SQLite commit is paid per thousands of records, not per
+ * batch. A store that fails a batch fails its waiters (their statements are refused) and is tried
+ * again with the next one: the gateway recovers by itself when the store returns. The chain's head
+ * is signed into a checkpoint every {@code checkpointRecords} records or {@code
  * checkpointInterval}, and on close.
  */
 public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreAuditLog.class);
   static final int MAX_BATCH = 2048;
+  static final int INGEST_BATCH = 8192;
+
+  /** How long the queue must stay empty before journaled records move into the store. */
+  private static final long INGEST_IDLE_MILLIS = 2;
+
   private static final int QUEUE = 65_536;
 
-  private record Pending(AuditRecord.Draft draft, CompletableFuture<Void> durable) {}
+  /** An event waiting for the writer, which encodes it (JSON, scrubbing): off the event loop. */
+  private record Pending(AuditEvent event, CompletableFuture<Void> durable) {}
 
   private final AuditStore store;
   private final AuditLog also;
@@ -42,6 +51,10 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private long sinceCheckpoint;
   private long lastCheckpointMillis;
   private AuditRecord lastWritten;
+  private final AuditJournal journal;
+  private final List<AuditRecord> journaled = new ArrayList<>();
+  private Checkpoint head;
+  private long ingestRetryAtMillis;
 
   public StoreAuditLog(
       AuditStore store,
@@ -60,6 +73,22 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       int checkpointRecords,
       Duration checkpointInterval,
       AuditLog also) {
+    this(store, keys, clock, checkpointRecords, checkpointInterval, also, null);
+  }
+
+  /**
+   * As above, durable through {@code journal} (opened on the store's journal file, which the store
+   * has recovered): records reach the store from it in large batches.
+   */
+  public StoreAuditLog(
+      AuditStore store,
+      AuditKeys keys,
+      Clock clock,
+      int checkpointRecords,
+      Duration checkpointInterval,
+      AuditLog also,
+      AuditJournal journal) {
+    this.journal = journal;
     this.also = also;
     this.store = store;
     this.keys = keys;
@@ -90,7 +119,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       durable.completeExceptionally(new StoreUnavailableException("the audit log is closed", null));
       return durable;
     }
-    if (!queue.offer(new Pending(codec.draft(event), durable))) {
+    if (!queue.offer(new Pending(event, durable))) {
       durable.completeExceptionally(
           new StoreUnavailableException(
               "the audit store " + store.description() + " is not keeping up (queue full)", null));
@@ -122,15 +151,24 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
     List<Pending> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {
       try {
-        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        Pending first =
+            queue.poll(journaled.isEmpty() ? 200 : INGEST_IDLE_MILLIS, TimeUnit.MILLISECONDS);
         if (first == null) {
+          ingest();
           maybeCheckpoint(false);
           continue;
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
-        write(batch);
+        if (journal == null) {
+          write(batch);
+        } else {
+          journal(batch);
+        }
         batch.clear();
+        if (journaled.size() >= INGEST_BATCH) {
+          ingest();
+        }
         maybeCheckpoint(false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -141,13 +179,85 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
         batch.clear();
       }
     }
+    ingest();
     maybeCheckpoint(true);
   }
 
-  private void write(List<Pending> batch) {
+  /** Chains the batch after the journal's head, appends it to the journal; durable at return. */
+  private void journal(List<Pending> batch) {
+    List<AuditRecord.Draft> drafts = drafts(batch);
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      if (head == null) {
+        head = store.chainHead();
+      }
+      List<AuditRecord> linked = AuditStore.link(head, drafts);
+      journal.append(linked);
+      head = headOf(linked.getLast());
+      journaled.addAll(linked);
+      if (!healthy) {
+        LOG.info("the audit journal {} accepts records again", journal.file());
+      }
+      healthy = true;
+      for (Pending p : batch) {
+        p.durable().complete(null);
+      }
+    } catch (Exception | AssertionError e) {
+      failed(batch, e);
+    }
+  }
+
+  /**
+   * Moves journaled records into the store in one transaction, then empties the journal. A store
+   * that fails keeps them in the journal (durable there) and is tried again a second later.
+   */
+  private void ingest() {
+    if (journaled.isEmpty() || clock.millis() < ingestRetryAtMillis) {
+      return;
+    }
+    try {
+      store.ingest(journaled);
+      journal.clear();
+      lastWritten = journaled.getLast();
+      sinceCheckpoint += journaled.size();
+      journaled.clear();
+    } catch (Exception | AssertionError e) {
+      ingestRetryAtMillis = clock.millis() + 1000;
+      LOG.error(
+          "the audit store {} does not take the journal's {} record(s) ({}); they stay durable in"
+              + " {}",
+          store.description(),
+          journaled.size(),
+          e.getMessage(),
+          journal.file());
+    }
+  }
+
+  /**
+   * The batch's records, encoded here on the writer thread; an event that cannot be encoded (a bug)
+   * fails alone and leaves the batch.
+   */
+  private List<AuditRecord.Draft> drafts(List<Pending> batch) {
     List<AuditRecord.Draft> drafts = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
-      drafts.add(p.draft());
+    for (java.util.Iterator<Pending> it = batch.iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      try {
+        drafts.add(codec.draft(p.event()));
+      } catch (RuntimeException e) {
+        LOG.error("audit event not encoded: {}", e.toString());
+        p.durable().completeExceptionally(e);
+        it.remove();
+      }
+    }
+    return drafts;
+  }
+
+  private void write(List<Pending> batch) {
+    List<AuditRecord.Draft> drafts = drafts(batch);
+    if (batch.isEmpty()) {
+      return;
     }
     try {
       List<AuditRecord> stored = store.append(drafts);
@@ -161,24 +271,31 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
         p.durable().complete(null);
       }
     } catch (Exception | AssertionError e) {
-      // Whatever a driver throws for a broken store (pgJDBC raises an AssertionError under -ea
-      // when the socket dies mid-batch) fails this batch only: the writer thread must live on, or
-      // the gateway would refuse every statement until restarted.
-      if (healthy) {
-        LOG.error(
-            "the audit store {} does not accept records ({}); statements are refused until it"
-                + " does",
-            store.description(),
-            e.getMessage());
-      }
-      healthy = false;
-      StoreUnavailableException failure =
-          new StoreUnavailableException(
-              "the audit store " + store.description() + " does not accept records", e);
-      for (Pending p : batch) {
-        p.durable().completeExceptionally(failure);
-      }
+      failed(batch, e);
     }
+  }
+
+  private void failed(List<Pending> batch, Throwable e) {
+    // Whatever a driver throws for a broken store (pgJDBC raises an AssertionError under -ea when
+    // the socket dies mid-batch) fails this batch only: the writer thread must live on, or the
+    // gateway would refuse every statement until restarted.
+    if (healthy) {
+      LOG.error(
+          "the audit store {} does not accept records ({}); statements are refused until it does",
+          store.description(),
+          e.getMessage());
+    }
+    healthy = false;
+    StoreUnavailableException failure =
+        new StoreUnavailableException(
+            "the audit store " + store.description() + " does not accept records", e);
+    for (Pending p : batch) {
+      p.durable().completeExceptionally(failure);
+    }
+  }
+
+  private static Checkpoint headOf(AuditRecord r) {
+    return new Checkpoint(r.seq(), r.hash(), 0, "", "");
   }
 
   private void maybeCheckpoint(boolean force) {
@@ -208,6 +325,13 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       writer.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (journal != null) {
+      try {
+        journal.close();
+      } catch (java.io.IOException e) {
+        LOG.warn("audit journal not closed: {}", e.getMessage());
+      }
     }
   }
 }

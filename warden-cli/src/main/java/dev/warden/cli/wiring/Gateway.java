@@ -30,6 +30,7 @@ import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.tls.TlsContexts;
 import dev.warden.sql.postgres.CachingAnalyzer;
 import dev.warden.sql.postgres.PgQuery;
+import dev.warden.store.AuditJournal;
 import dev.warden.store.AuditKeys;
 import dev.warden.store.AuditStore;
 import dev.warden.store.JdbcApprovalStore;
@@ -135,13 +136,21 @@ public final class Gateway implements AutoCloseable {
         store.description(),
         audit.fsync() ? "" : ", sync normal: records survive a gateway crash, not a power loss",
         keys.keyId());
+    // The embedded store is made durable through its journal (one fsync per batch, SQLite commits
+    // per thousands of records); PostgreSQL commits each batch itself.
+    AuditJournal journal =
+        store.dialect() == AuditStore.Dialect.SQLITE
+            ? AuditJournal.open(
+                AuditJournal.beside(config.dataDir().resolve("audit.db")), audit.fsync())
+            : null;
     return new StoreAuditLog(
         store,
         keys,
         Clock.systemUTC(),
         audit.checkpointRecords(),
         audit.checkpointInterval(),
-        new Slf4jAuditLog());
+        new Slf4jAuditLog(),
+        journal);
   }
 
   /** Held statements wait for approvals kept in the audit store (in memory without one). */

@@ -1,0 +1,176 @@
+package dev.warden.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warden.core.audit.AuditEvent;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The journal in front of the embedded store: what was appended (and acknowledged) before a crash
+ * is in the store the next time it opens, on one verified chain; a torn last frame is dropped; a
+ * journal that does not link to the store is refused; a journal a gateway holds is left alone.
+ */
+class AuditJournalTest {
+  Path dir;
+  Path db;
+  Path journalFile;
+  AuditKeys keys;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    dir = Files.createTempDirectory("warden-journal-test");
+    db = dir.resolve("audit.db");
+    journalFile = AuditJournal.beside(db);
+    keys = AuditKeys.loadOrCreate(dir.resolve("audit-signing.key"));
+  }
+
+  static List<AuditRecord.Draft> drafts(int from, int to) {
+    List<AuditRecord.Draft> drafts = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      drafts.add(AuditStoreContract.draft(i));
+    }
+    return drafts;
+  }
+
+  /** Appends records linked after the store's head to the journal, as a gateway would. */
+  List<AuditRecord> journalAfterHead(AuditStore store, int from, int to) throws Exception {
+    List<AuditRecord> linked = AuditStore.link(store.chainHead(), drafts(from, to));
+    try (AuditJournal journal = AuditJournal.open(journalFile, true)) {
+      journal.append(linked);
+    }
+    return linked;
+  }
+
+  @Test
+  void whatTheJournalHeldIsInTheStoreWhenItOpensAgainOnOneVerifiedChain() throws Exception {
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      store.append(drafts(0, 5));
+      journalAfterHead(store, 5, 12); // the gateway "dies" before moving them
+      assertThat(store.head().seq()).isEqualTo(5);
+    }
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      assertThat(store.head().seq()).isEqualTo(12);
+      assertThat(store.read(6, 100).getFirst().payload())
+          .isEqualTo(drafts(5, 6).getFirst().payload());
+      ChainVerifier.Report report = ChainVerifier.verify(store, List.of(keys.publicKey()));
+      assertThat(report.ok()).as(report.problem()).isTrue();
+      assertThat(report.records()).isEqualTo(12);
+    }
+    assertThat(Files.size(journalFile)).as("the journal is emptied once moved").isZero();
+  }
+
+  @Test
+  void aTornLastFrameIsDroppedAndWhatPrecedesItKept() throws Exception {
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      journalAfterHead(store, 0, 3);
+    }
+    long size = Files.size(journalFile);
+    try (FileChannel channel = FileChannel.open(journalFile, StandardOpenOption.WRITE)) {
+      channel.truncate(size - 10); // the crash cut the last frame's write short
+    }
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      assertThat(store.head().seq()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aJournalThatDoesNotLinkToTheStoreIsRefusedAndKept() throws Exception {
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      store.append(drafts(0, 3));
+    }
+    // Records chained from genesis (another trail's, or a forged one) do not follow record 3.
+    List<AuditRecord> forged =
+        AuditStore.link(new Checkpoint(3, Chain.GENESIS, 0, "", ""), drafts(3, 5));
+    try (AuditJournal journal = AuditJournal.open(journalFile, true)) {
+      journal.append(forged);
+    }
+    assertThatThrownBy(() -> AuditStore.sqlite(db))
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("does not link to the store's head 3");
+    assertThat(Files.size(journalFile)).as("kept for an operator to look at").isPositive();
+  }
+
+  @Test
+  void aJournalAGatewayHoldsIsLeftAlone() throws Exception {
+    List<AuditRecord> linked;
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      linked = AuditStore.link(store.chainHead(), drafts(0, 4));
+    }
+    try (AuditJournal held = AuditJournal.open(journalFile, true)) {
+      held.append(linked);
+      try (AuditStore reader = AuditStore.sqlite(db)) {
+        assertThat(reader.head().seq()).as("not moved under a running gateway").isZero();
+      }
+      assertThatThrownBy(() -> AuditJournal.open(journalFile, true))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("in use");
+    }
+    try (AuditStore store = AuditStore.sqlite(db)) {
+      assertThat(store.head().seq()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void theLogIsDurableThroughTheJournalAndTheStoreCatchesUpWithACheckpoint() throws Exception {
+    AuditStore store = AuditStore.sqlite(db);
+    List<CompletableFuture<Void>> durable = new ArrayList<>();
+    try (StoreAuditLog log =
+        new StoreAuditLog(
+            store,
+            keys,
+            Clock.systemUTC(),
+            1000,
+            Duration.ofSeconds(10),
+            null,
+            AuditJournal.open(journalFile, true))) {
+      for (int i = 0; i < 300; i++) {
+        durable.add(
+            log.appendDurably(
+                new AuditEvent.AuthenticationFailed(Instant.now(), "127.0.0.1", "u" + i, "r")));
+      }
+      CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      // Durable in the journal at once; in the store once the queue pauses.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (store.head().seq() < 300 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(store.head().seq()).isEqualTo(300);
+    }
+    assertThat(Files.size(journalFile)).isZero();
+    ChainVerifier.Report report = ChainVerifier.verify(store, List.of(keys.publicKey()));
+    assertThat(report.ok()).as(report.problem()).isTrue();
+    assertThat(store.checkpoints().getLast().seq()).isEqualTo(300);
+    store.close();
+  }
+
+  @Test
+  void framesRoundTrip() throws Exception {
+    List<AuditRecord> linked =
+        AuditStore.link(
+            new Checkpoint(0, Chain.GENESIS, 0, "", ""),
+            List.of(
+                new AuditRecord.Draft(1, "session.end", null, null, null, "{\"ü\":\"∑\"}"),
+                AuditStoreContract.draft(1)));
+    ByteBuffer frames = AuditJournal.encode(linked);
+    Path file = dir.resolve("frames");
+    Files.write(file, frames.array());
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      assertThat(AuditJournal.read(channel)).isEqualTo(linked);
+    }
+  }
+}
