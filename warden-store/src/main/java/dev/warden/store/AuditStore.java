@@ -268,9 +268,10 @@ public final class AuditStore implements AutoCloseable {
     List<AuditRecord> linked = new ArrayList<>(drafts.size());
     long seq = head.seq();
     String prev = head.hash();
+    java.security.MessageDigest digest = Chain.digest();
     for (AuditRecord.Draft d : drafts) {
       seq++;
-      String hash = Chain.hash(prev, seq, d);
+      String hash = Chain.hash(digest, prev, seq, d);
       linked.add(
           new AuditRecord(
               seq,

@@ -16,12 +16,22 @@ public final class Chain {
   private Chain() {}
 
   public static String hash(String prevHash, long seq, AuditRecord.Draft draft) {
-    MessageDigest digest;
+    return hash(digest(), prevHash, seq, draft);
+  }
+
+  /** A SHA-256 digest to pass to {@link #hash(MessageDigest, String, long, AuditRecord.Draft)}. */
+  public static MessageDigest digest() {
     try {
-      digest = MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** As above, with a digest the caller keeps for a batch (reset here). */
+  public static String hash(
+      MessageDigest digest, String prevHash, long seq, AuditRecord.Draft draft) {
+    digest.reset();
     field(digest, prevHash);
     field(digest, Long.toString(seq));
     field(digest, Long.toString(draft.atMillis()));

@@ -3,6 +3,7 @@ package dev.warden.frontend.postgres;
 import dev.warden.core.admission.SessionAdmission;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.Statement;
+import dev.warden.core.sql.StatementPart;
 import dev.warden.protocol.postgres.message.ReadyForQuery.TransactionStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One client session and its backend: who it is, the messages in flight, the prepared statements
@@ -48,6 +50,17 @@ final class Session {
    * names stay unresolved and only {@code *.name} rules match them.
    */
   String defaultSchema;
+
+  // The last few qualifications (see qualified): parts as analysed, the schema, parts qualified.
+  @SuppressWarnings("unchecked")
+  private final List<StatementPart>[] qualifiedFrom = new List[8];
+
+  private final String[] qualifiedSchema = new String[8];
+
+  @SuppressWarnings("unchecked")
+  private final List<StatementPart>[] qualifiedParts = new List[8];
+
+  private int nextQualified;
 
   /**
    * The schemas of the session's search path as the server reported them at startup, in order; null
@@ -105,7 +118,7 @@ final class Session {
    * guess what the server will resolve.
    */
   Statement resolve(Statement statement) {
-    Statement resolved = names.resolve(statement.qualified(defaultSchema));
+    Statement resolved = names.resolve(qualified(statement));
     for (var part : statement.parts()) {
       if (part.mayChangeSearchPath()) {
         defaultSchema = null;
@@ -113,6 +126,31 @@ final class Session {
       }
     }
     return resolved;
+  }
+
+  /**
+   * The statement's names qualified through the session's schema, remembered for the last few
+   * analyses: the analysis cache hands the same parts to every statement of one shape (the same
+   * prepared statement, or one text with other literals), so a repeated statement is qualified once
+   * while the schema stays the same.
+   */
+  private Statement qualified(Statement statement) {
+    List<StatementPart> parts = statement.parts();
+    for (int i = 0; i < qualifiedFrom.length; i++) {
+      if (qualifiedFrom[i] == parts && Objects.equals(qualifiedSchema[i], defaultSchema)) {
+        return qualifiedParts[i] == parts
+            ? statement
+            : new Statement(
+                statement.text(), statement.statementClass(), qualifiedParts[i], statement.error());
+      }
+    }
+    Statement qualified = statement.qualified(defaultSchema);
+    int slot = nextQualified;
+    nextQualified = (nextQualified + 1) % qualifiedFrom.length;
+    qualifiedFrom[slot] = parts;
+    qualifiedSchema[slot] = defaultSchema;
+    qualifiedParts[slot] = qualified.parts();
+    return qualified;
   }
 
   /**
