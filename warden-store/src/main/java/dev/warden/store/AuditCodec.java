@@ -1,5 +1,7 @@
 package dev.warden.store;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -13,6 +15,8 @@ import dev.warden.core.policy.Decision;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.StatementPart;
 import dev.warden.core.sql.TableRef;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -26,6 +30,7 @@ public final class AuditCodec {
   public static final int VERSION = 1;
 
   private final ObjectMapper json = new ObjectMapper();
+  private final JsonFactory factory = json.getFactory();
   // Kept: a node's toString() sets up a serializer provider on every call.
   private final ObjectWriter writer = json.writer();
   private final Classifiers classifiers = Classifiers.all();
@@ -57,101 +62,24 @@ public final class AuditCodec {
         o.put("reason", scrub(e.reason()));
       }
       case AuditEvent.StatementDecided e -> {
-        kind = "statement";
-        session = e.session();
-        o.put("statement", e.statementId());
-        o.put("sql", scrub(e.statement().text()));
-        o.put("class", e.statement().statementClass().name());
-        ArrayNode verbs = o.putArray("operations");
-        ArrayNode objects = o.putArray("objects");
-        TreeSet<String> ops = new TreeSet<>();
-        TreeSet<String> tables = new TreeSet<>();
-        for (StatementPart part : e.statement().parts()) {
-          ops.addAll(part.operations());
-          part.reads().stream().map(TableRef::toString).forEach(tables::add);
-          part.writes().stream().map(TableRef::toString).forEach(tables::add);
-        }
-        ops.forEach(verbs::add);
-        tables.forEach(objects::add);
-        if (!e.parameters().isEmpty()) {
-          ArrayNode params = o.putArray("parameters");
-          for (String p : e.parameters()) {
-            if (p == null) {
-              params.addNull();
-            } else {
-              params.add(scrub(p));
-            }
-          }
-        }
-        o.put(
-            "decision",
-            switch (e.decision()) {
-              case Decision.Allow a -> "allow";
-              case Decision.Deny d -> "deny";
-              case Decision.Hold h -> "hold";
-            });
-        o.put("rule", e.decision().rule());
-        if (e.decision() instanceof Decision.Deny d) {
-          o.put("reason", scrub(d.reason()));
-        } else if (e.decision() instanceof Decision.Hold h) {
-          o.put("reason", scrub(h.reason()));
-        }
+        // The two kinds of every statement are written straight to text (no tree): the same JSON,
+        // field for field, at a fraction of the cost.
+        return new AuditRecord.Draft(
+            e.at().toEpochMilli(),
+            "statement",
+            e.session().sessionId(),
+            e.session().identity().subject(),
+            e.session().connection(),
+            streamed(g -> statement(g, e)));
       }
       case AuditEvent.StatementCompleted e -> {
-        kind = "outcome";
-        session = e.session();
-        o.put("statement", e.statementId());
-        o.put("rows", e.rows());
-        if (e.errorSqlState() != null) {
-          o.put("error", e.errorSqlState());
-        }
-        if (e.durationMicros() >= 0) {
-          o.put("micros", e.durationMicros());
-        }
-        if (!e.columns().isEmpty()) {
-          ArrayNode columns = o.putArray("columns");
-          e.columns().forEach(columns::add);
-        }
-        if (!e.sampleRows().isEmpty()) {
-          ArrayNode rows = o.putArray("result");
-          for (List<String> row : e.sampleRows()) {
-            ArrayNode r = rows.addArray();
-            for (String cell : row) {
-              if (cell == null) {
-                r.addNull();
-              } else {
-                r.add(scrub(cell));
-              }
-            }
-          }
-        }
-        if (!e.messages().isEmpty()) {
-          ArrayNode messages = o.putArray("messages");
-          e.messages().forEach(m -> messages.add(scrub(m)));
-        }
-        if (!e.results().isEmpty()) {
-          // A Query of several statements: each one's result (the fields above hold the first).
-          ArrayNode results = o.putArray("results");
-          for (AuditEvent.Result result : e.results()) {
-            ObjectNode r = results.addObject();
-            ArrayNode columns = r.putArray("columns");
-            result.columns().forEach(columns::add);
-            ArrayNode rows = r.putArray("result");
-            for (List<String> row : result.rows()) {
-              ArrayNode cells = rows.addArray();
-              for (String cell : row) {
-                if (cell == null) {
-                  cells.addNull();
-                } else {
-                  cells.add(scrub(cell));
-                }
-              }
-            }
-            if (result.tag() != null) {
-              r.put("tag", result.tag());
-            }
-          }
-        }
+        return new AuditRecord.Draft(
+            e.at().toEpochMilli(),
+            "outcome",
+            e.session().sessionId(),
+            e.session().identity().subject(),
+            e.session().connection(),
+            streamed(g -> outcome(g, e)));
       }
       case AuditEvent.SessionEnded e -> {
         kind = "session.end";
@@ -218,6 +146,124 @@ public final class AuditCodec {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write an audit record as JSON", e);
     }
+  }
+
+  private interface Fields {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /** An object whose first field is the format version, then {@code fields}, as text. */
+  private String streamed(Fields fields) {
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator g = factory.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("v", VERSION);
+      fields.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write an audit record as JSON", e);
+    }
+    return out.toString();
+  }
+
+  private void statement(JsonGenerator g, AuditEvent.StatementDecided e) throws IOException {
+    g.writeNumberField("statement", e.statementId());
+    g.writeStringField("sql", scrub(e.statement().text()));
+    g.writeStringField("class", e.statement().statementClass().name());
+    TreeSet<String> ops = new TreeSet<>();
+    TreeSet<String> tables = new TreeSet<>();
+    for (StatementPart part : e.statement().parts()) {
+      ops.addAll(part.operations());
+      for (TableRef t : part.reads()) {
+        tables.add(t.toString());
+      }
+      for (TableRef t : part.writes()) {
+        tables.add(t.toString());
+      }
+    }
+    strings(g, "operations", ops);
+    strings(g, "objects", tables);
+    if (!e.parameters().isEmpty()) {
+      g.writeArrayFieldStart("parameters");
+      for (String p : e.parameters()) {
+        g.writeString(scrub(p));
+      }
+      g.writeEndArray();
+    }
+    g.writeStringField(
+        "decision",
+        switch (e.decision()) {
+          case Decision.Allow a -> "allow";
+          case Decision.Deny d -> "deny";
+          case Decision.Hold h -> "hold";
+        });
+    g.writeStringField("rule", e.decision().rule());
+    if (e.decision() instanceof Decision.Deny d) {
+      g.writeStringField("reason", scrub(d.reason()));
+    } else if (e.decision() instanceof Decision.Hold h) {
+      g.writeStringField("reason", scrub(h.reason()));
+    }
+  }
+
+  private void outcome(JsonGenerator g, AuditEvent.StatementCompleted e) throws IOException {
+    g.writeNumberField("statement", e.statementId());
+    g.writeNumberField("rows", e.rows());
+    if (e.errorSqlState() != null) {
+      g.writeStringField("error", e.errorSqlState());
+    }
+    if (e.durationMicros() >= 0) {
+      g.writeNumberField("micros", e.durationMicros());
+    }
+    if (!e.columns().isEmpty()) {
+      strings(g, "columns", e.columns());
+    }
+    if (!e.sampleRows().isEmpty()) {
+      g.writeFieldName("result");
+      rows(g, e.sampleRows());
+    }
+    if (!e.messages().isEmpty()) {
+      g.writeArrayFieldStart("messages");
+      for (String m : e.messages()) {
+        g.writeString(scrub(m));
+      }
+      g.writeEndArray();
+    }
+    if (!e.results().isEmpty()) {
+      // A Query of several statements: each one's result (the fields above hold the first).
+      g.writeArrayFieldStart("results");
+      for (AuditEvent.Result result : e.results()) {
+        g.writeStartObject();
+        strings(g, "columns", result.columns());
+        g.writeFieldName("result");
+        rows(g, result.rows());
+        if (result.tag() != null) {
+          g.writeStringField("tag", result.tag());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+  }
+
+  private static void strings(JsonGenerator g, String field, Iterable<String> values)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
+  }
+
+  private void rows(JsonGenerator g, List<List<String>> rows) throws IOException {
+    g.writeStartArray();
+    for (List<String> row : rows) {
+      g.writeStartArray();
+      for (String cell : row) {
+        g.writeString(scrub(cell));
+      }
+      g.writeEndArray();
+    }
+    g.writeEndArray();
   }
 
   /** Every free text: credentials (a token pasted into SQL, say) and classified values masked. */

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreAuditLog.class);
   static final int MAX_BATCH = 2048;
-  static final int INGEST_BATCH = 8192;
+  static final int INGEST_BATCH = 4096;
 
   /** How long the queue must stay empty before journaled records move into the store. */
   private static final long INGEST_IDLE_MILLIS = 2;
