@@ -15,6 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,13 @@ public final class AuditJournal implements AutoCloseable {
 
   /** Bytes written once, up front, so appends overwrite rather than grow the file. */
   static final long PREALLOCATED = 16L * 1024 * 1024;
+
+  /**
+   * The journals this process holds. The one piece of process-wide state here, because the lock it
+   * guards is process-wide: a POSIX record lock belongs to the process, and closing any channel on
+   * the file (a reader in the same process trying the lock) would silently drop it.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
   private final Path file;
   private final FileChannel channel;
@@ -85,15 +94,32 @@ public final class AuditJournal implements AutoCloseable {
    * it returns. Fails when another process (or another opener in this one) holds it.
    */
   public static AuditJournal open(Path file, boolean fsync) throws IOException {
+    Path key = file.toAbsolutePath().normalize();
+    if (!HELD.add(key)) {
+      throw new IOException(file + " is in use by another gateway");
+    }
+    try {
+      return locked(file, fsync);
+    } catch (IOException | RuntimeException e) {
+      HELD.remove(key);
+      throw e;
+    }
+  }
+
+  private static AuditJournal locked(Path file, boolean fsync) throws IOException {
     FileChannel channel =
         FileChannel.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock = lock(channel);
-    if (lock == null) {
+    try {
+      FileLock lock = lock(channel);
+      if (lock == null) {
+        throw new IOException(file + " is in use by another gateway");
+      }
+      return new AuditJournal(file, channel, lock, fsync);
+    } catch (IOException | RuntimeException e) {
       channel.close();
-      throw new IOException(file + " is in use by another gateway");
+      throw e;
     }
-    return new AuditJournal(file, channel, lock, fsync);
   }
 
   private static FileLock lock(FileChannel channel) throws IOException {
@@ -148,6 +174,7 @@ public final class AuditJournal implements AutoCloseable {
       lock.release();
     } finally {
       channel.close();
+      HELD.remove(file.toAbsolutePath().normalize());
     }
   }
 
@@ -156,8 +183,8 @@ public final class AuditJournal implements AutoCloseable {
    * gateway holds the journal (its records move in on their own). Returns how many records moved.
    */
   public static int recover(Path file, AuditStore store) {
-    if (!Files.exists(file)) {
-      return 0;
+    if (!Files.exists(file) || HELD.contains(file.toAbsolutePath().normalize())) {
+      return 0; // none, or this process's own gateway holds it
     }
     try (FileChannel channel =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

@@ -128,6 +128,33 @@ class AuditJournalTest {
   }
 
   @Test
+  void aReaderInTheSameProcessDoesNotDropTheGatewaysLock() throws Exception {
+    try (AuditJournal held = AuditJournal.open(journalFile, true)) {
+      try (AuditStore reader = AuditStore.sqlite(db)) {
+        assertThat(reader.head().seq()).isZero();
+      }
+      // POSIX record locks belong to the process: had the reader opened and closed a channel on
+      // the journal, another process could now take it (and replay under a running gateway).
+      assertThat(lockableByAnotherProcess()).isFalse();
+    }
+    assertThat(lockableByAnotherProcess()).isTrue();
+  }
+
+  private boolean lockableByAnotherProcess() throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX |"
+                    + " fcntl.LOCK_NB)",
+                journalFile.toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return p.exitValue() == 0;
+  }
+
+  @Test
   void theLogIsDurableThroughTheJournalAndTheStoreCatchesUpWithACheckpoint() throws Exception {
     AuditStore store = AuditStore.sqlite(db);
     List<CompletableFuture<Void>> durable = new ArrayList<>();
