@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The kernel for one session: each statement the session's door hands it is decided (policy, then a
@@ -271,14 +273,34 @@ public final class SessionAdmission {
       // Free of effects: it may run while its record is made durable; its result waits.
       return CompletableFuture.completedFuture(run.withDurable(withheld(durable)));
     }
-    // Whichever of the store's answer and the timeout comes first settles it, on the loop.
     CompletableFuture<Verdict> verdict = new CompletableFuture<>();
+    settle(
+        durable,
+        failure ->
+            verdict.complete(
+                failure == null
+                    ? run
+                    : unrecorded(run, durable, failure instanceof TimeoutException)));
+    return verdict;
+  }
+
+  /**
+   * Runs {@code settled} once, on the session's loop, with whichever comes first: the record's
+   * durability (null), its failure, or a {@link TimeoutException} after {@code audit.timeout}.
+   */
+  private void settle(CompletableFuture<Void> durable, Consumer<Throwable> settled) {
+    boolean[] done = {false};
+    Consumer<Throwable> once =
+        failure -> {
+          if (!done[0]) {
+            done[0] = true;
+            settled.accept(failure);
+          }
+        };
     ScheduledFuture<?> timeout =
         link.loop()
             .schedule(
-                () -> {
-                  verdict.complete(unrecorded(run, durable, true));
-                },
+                () -> once.accept(new TimeoutException()),
                 control.settings().auditTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
     durable.whenComplete(
@@ -287,11 +309,8 @@ public final class SessionAdmission {
                 .execute(
                     () -> {
                       timeout.cancel(false);
-                      if (!verdict.isDone()) {
-                        verdict.complete(failure == null ? run : unrecorded(run, durable, false));
-                      }
+                      once.accept(failure);
                     }));
-    return verdict;
   }
 
   /**
@@ -301,35 +320,25 @@ public final class SessionAdmission {
    */
   private CompletableFuture<Void> withheld(CompletableFuture<Void> durable) {
     CompletableFuture<Void> release = new CompletableFuture<>();
-    long timeoutMillis = control.settings().auditTimeout().toMillis();
-    ScheduledFuture<?> timeout =
-        link.loop()
-            .schedule(
-                () ->
-                    lost(
-                        release,
-                        "did not confirm the statement's record within " + timeoutMillis + " ms"),
-                timeoutMillis,
-                TimeUnit.MILLISECONDS);
-    durable.whenComplete(
-        (ok, failure) ->
-            link.loop()
-                .execute(
-                    () -> {
-                      timeout.cancel(false);
-                      if (failure == null) {
-                        release.complete(null);
-                      } else {
-                        lost(release, "does not accept records");
-                      }
-                    }));
+    settle(
+        durable,
+        failure -> {
+          if (failure == null) {
+            release.complete(null);
+          } else if (failure instanceof TimeoutException) {
+            lost(
+                release,
+                "did not confirm the statement's record within "
+                    + control.settings().auditTimeout().toMillis()
+                    + " ms");
+          } else {
+            lost(release, "does not accept records");
+          }
+        });
     return release;
   }
 
   private void lost(CompletableFuture<Void> release, String why) {
-    if (release.isDone()) {
-      return;
-    }
     control.metrics().auditUnavailable();
     release.completeExceptionally(
         new AuditUnavailableException(

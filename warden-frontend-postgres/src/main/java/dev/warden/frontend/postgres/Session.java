@@ -51,15 +51,10 @@ final class Session {
    */
   String defaultSchema;
 
-  // The last few qualifications (see qualified): parts as analysed, the schema, parts qualified.
-  @SuppressWarnings("unchecked")
-  private final List<StatementPart>[] qualifiedFrom = new List[8];
+  /** A qualification remembered (see qualified): parts as analysed, the schema, parts qualified. */
+  private record Qualified(List<StatementPart> from, String schema, List<StatementPart> parts) {}
 
-  private final String[] qualifiedSchema = new String[8];
-
-  @SuppressWarnings("unchecked")
-  private final List<StatementPart>[] qualifiedParts = new List[8];
-
+  private final Qualified[] qualifications = new Qualified[8];
   private int nextQualified;
 
   /**
@@ -136,20 +131,17 @@ final class Session {
    */
   private Statement qualified(Statement statement) {
     List<StatementPart> parts = statement.parts();
-    for (int i = 0; i < qualifiedFrom.length; i++) {
-      if (qualifiedFrom[i] == parts && Objects.equals(qualifiedSchema[i], defaultSchema)) {
-        return qualifiedParts[i] == parts
+    for (Qualified q : qualifications) {
+      if (q != null && q.from() == parts && Objects.equals(q.schema(), defaultSchema)) {
+        return q.parts() == parts
             ? statement
             : new Statement(
-                statement.text(), statement.statementClass(), qualifiedParts[i], statement.error());
+                statement.text(), statement.statementClass(), q.parts(), statement.error());
       }
     }
     Statement qualified = statement.qualified(defaultSchema);
-    int slot = nextQualified;
-    nextQualified = (nextQualified + 1) % qualifiedFrom.length;
-    qualifiedFrom[slot] = parts;
-    qualifiedSchema[slot] = defaultSchema;
-    qualifiedParts[slot] = qualified.parts();
+    qualifications[nextQualified] = new Qualified(parts, defaultSchema, qualified.parts());
+    nextQualified = (nextQualified + 1) % qualifications.length;
     return qualified;
   }
 

@@ -43,21 +43,9 @@ class AuditCrashIT {
   @Test
   void everyStatementTheDatabaseRanHasARecordAfterSigkill() throws Exception {
     Path dir = Files.createTempDirectory("warden-crash");
-    try (Connection direct =
-            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-        Statement s = direct.createStatement()) {
-      s.execute("DROP TABLE IF EXISTS public.crash_it");
-      s.execute("CREATE TABLE public.crash_it (client int, n int)");
-    }
+    table("public.crash_it (client int, n int)");
     SecureRandom random = new SecureRandom();
     String key = ServiceKey.generate(random);
-    Files.writeString(
-        dir.resolve("policy.json"),
-        """
-        {"version": 1, "grants": [{"id": "agent", "roles": ["agent"], "connections": ["test"],
-          "allow": [{"id": "agent.insert", "classes": ["WRITE"], "verbs": ["INSERT"], "objects": ["public.*"]},
-                    {"id": "agent.session", "classes": ["SESSION", "TRANSACTION"]}]}]}
-        """);
     writeConfig(dir, key, random);
     Process gateway = start(dir);
     int port;
@@ -165,22 +153,9 @@ class AuditCrashIT {
   @Test
   void noReceivedResultAndNoChangedRowLacksItsRecordAcrossRepeatedKills() throws Exception {
     Path dir = Files.createTempDirectory("warden-crash-mixed");
-    try (Connection direct =
-            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-        Statement s = direct.createStatement()) {
-      s.execute("DROP TABLE IF EXISTS public.crash_mixed");
-      s.execute("CREATE TABLE public.crash_mixed (id text PRIMARY KEY)");
-    }
+    table("public.crash_mixed (id text PRIMARY KEY)");
     SecureRandom random = new SecureRandom();
     String key = ServiceKey.generate(random);
-    Files.writeString(
-        dir.resolve("policy.json"),
-        """
-        {"version": 1, "grants": [{"id": "agent", "roles": ["agent"], "connections": ["test"],
-          "allow": [{"id": "agent.insert", "classes": ["WRITE"], "verbs": ["INSERT"], "objects": ["public.*"]},
-                    {"id": "agent.read", "classes": ["READ"], "objects": ["public.*"]},
-                    {"id": "agent.session", "classes": ["SESSION", "TRANSACTION"]}]}]}
-        """);
     writeConfig(dir, key, random);
     Set<String> received = ConcurrentHashMap.newKeySet();
     int rounds = 4;
@@ -298,7 +273,26 @@ class AuditCrashIT {
     }
   }
 
+  /** (Re)creates a table in the test database, directly. */
+  private static void table(String definition) throws Exception {
+    try (Connection direct =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        Statement s = direct.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS " + definition.substring(0, definition.indexOf(' ')));
+      s.execute("CREATE TABLE " + definition);
+    }
+  }
+
+  /** The gateway's policy (agent may insert and read on public) and configuration, in dir. */
   private static void writeConfig(Path dir, String key, SecureRandom random) throws Exception {
+    Files.writeString(
+        dir.resolve("policy.json"),
+        """
+        {"version": 1, "grants": [{"id": "agent", "roles": ["agent"], "connections": ["test"],
+          "allow": [{"id": "agent.insert", "classes": ["WRITE"], "verbs": ["INSERT"], "objects": ["public.*"]},
+                    {"id": "agent.read", "classes": ["READ"], "objects": ["public.*"]},
+                    {"id": "agent.session", "classes": ["SESSION", "TRANSACTION"]}]}]}
+        """);
     Files.writeString(
         dir.resolve("warden.yaml"),
         """
