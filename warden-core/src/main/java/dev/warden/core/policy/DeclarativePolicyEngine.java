@@ -63,7 +63,15 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
    * SQL, so no policy can allow it.
    */
   private static final List<String> PARSER_SETTINGS =
-      List.of("standard_conforming_strings", "client_encoding", "backslash_quote");
+      List.of(
+          "standard_conforming_strings",
+          "client_encoding",
+          "backslash_quote",
+          // MySQL: a sql_mode with ANSI_QUOTES, NO_BACKSLASH_ESCAPES and the like, or a client
+          // character set that can hide a quote in a multi-byte character (the MySQL analyzer
+          // names only such changes so).
+          "sql_mode",
+          "character_set_client");
 
   /** Settings that would let a read-only session write. */
   private static final Set<String> READ_ONLY_GUARDS =

@@ -41,8 +41,16 @@ public final class FunctionCatalog {
 
   /** PostgreSQL 15's built-in functions (pg_catalog, information_schema), shipped in the jar. */
   public static FunctionCatalog builtin() {
+    return read(FunctionCatalog.class.getResourceAsStream(BUILTIN));
+  }
+
+  /**
+   * A catalog shipped in a jar: one function per line, tab-separated schema, name and volatility
+   * ('i', 's' or 'v'); {@code #} starts a comment line.
+   */
+  public static FunctionCatalog read(InputStream resource) {
     Builder builder = new Builder();
-    try (InputStream in = FunctionCatalog.class.getResourceAsStream(BUILTIN);
+    try (InputStream in = resource;
         BufferedReader reader =
             new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String line;
@@ -55,7 +63,7 @@ public final class FunctionCatalog {
       }
     } catch (IOException | NullPointerException e) {
       throw new UncheckedIOException(
-          "the built-in function catalog is missing from the jar",
+          "a built-in function catalog is missing from the jar",
           e instanceof IOException io ? io : new IOException(e));
     }
     return builder.build(Instant.EPOCH);

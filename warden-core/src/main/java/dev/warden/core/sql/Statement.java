@@ -31,6 +31,14 @@ public record Statement(
    * session's search path — or left unresolved (null) when that is not known.
    */
   public Statement qualified(String schema) {
+    return qualified(schema, true);
+  }
+
+  /**
+   * This statement with unqualified table names resolved against {@code schema}; {@code
+   * systemFirst}: PostgreSQL's rule that {@code pg_*} names are pg_catalog's (MySQL has none).
+   */
+  public Statement qualified(String schema, boolean systemFirst) {
     if (parts.stream()
         .allMatch(
             p ->
@@ -47,8 +55,8 @@ public record Statement(
           new StatementPart(
               p.verb(),
               p.statementClass(),
-              qualify(p.reads(), current),
-              qualify(p.writes(), current),
+              qualify(p.reads(), current, systemFirst),
+              qualify(p.writes(), current, systemFirst),
               p.functions(),
               p.operations(),
               p.settings(),
@@ -64,13 +72,15 @@ public record Statement(
     return new Statement(text, statementClass, resolved, error);
   }
 
-  private static Set<TableRef> qualify(Set<TableRef> tables, String schema) {
+  private static Set<TableRef> qualify(Set<TableRef> tables, String schema, boolean systemFirst) {
     return tables.stream()
         .map(
             t ->
                 t.schema() != null
                     ? t
-                    : new TableRef(t.name().startsWith("pg_") ? "pg_catalog" : schema, t.name()))
+                    : new TableRef(
+                        systemFirst && t.name().startsWith("pg_") ? "pg_catalog" : schema,
+                        t.name()))
         .collect(Collectors.toSet());
   }
 
