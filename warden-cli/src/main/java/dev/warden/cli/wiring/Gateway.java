@@ -15,7 +15,9 @@ import dev.warden.core.policy.PolicyException;
 import dev.warden.core.policy.PolicyParser;
 import dev.warden.core.policy.PolicyVersions;
 import dev.warden.core.session.StatementPipeline;
+import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
+import dev.warden.frontend.mysql.MysqlDoor;
 import dev.warden.frontend.postgres.PostgresDoor;
 import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.GatewayMetrics;
@@ -28,6 +30,8 @@ import dev.warden.gateway.Transport;
 import dev.warden.gateway.WebhookNotifier;
 import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.tls.TlsContexts;
+import dev.warden.sql.mysql.MysqlAnalyzer;
+import dev.warden.sql.mysql.MysqlFunctions;
 import dev.warden.sql.postgres.CachingAnalyzer;
 import dev.warden.sql.postgres.PgQuery;
 import dev.warden.store.AuditJournal;
@@ -317,6 +321,25 @@ public final class Gateway implements AutoCloseable {
     return key;
   }
 
+  /** The front doors the configuration asks for: PostgreSQL always, MySQL when it listens. */
+  private static List<Server.Listen> doors(WardenConfig config, ServerContext context) {
+    List<Server.Listen> doors = new java.util.ArrayList<>();
+    doors.add(
+        new Server.Listen(
+            new PostgresDoor(context), config.postgres().host(), config.postgres().port()));
+    if (config.mysql() != null) {
+      doors.add(
+          new Server.Listen(
+              new MysqlDoor(
+                  context,
+                  MysqlAnalyzer::new,
+                  () -> MysqlFunctions.withBuiltins(new FunctionCatalog.Builder())),
+              config.mysql().host(),
+              config.mysql().port()));
+    }
+    return doors;
+  }
+
   /** Starts a gateway; it closes {@code identities} when it stops. */
   public static Gateway start(
       WardenConfig config, Identities identities, StatementPipeline pipeline, SecureRandom random)
@@ -371,14 +394,7 @@ public final class Gateway implements AutoCloseable {
     Server server = null;
     AdminServer admin = null;
     try {
-      server =
-          Server.start(
-              context,
-              List.of(
-                  new Server.Listen(
-                      new PostgresDoor(context),
-                      config.postgres().host(),
-                      config.postgres().port())));
+      server = Server.start(context, doors(config, context));
       PolicyVersions versions = pipeline.policy() instanceof PolicyVersions v ? v : null;
       try {
         admin =

@@ -95,6 +95,15 @@ final class AuthenticationHandler extends ClientPhaseHandler {
       return;
     }
     Connection connection = context.config().connections().get(parameters.database());
+    if (connection != null && connection.mysql()) {
+      PostgresErrors.failAndClose(
+          ctx.channel(),
+          new WardenException(
+              ErrorCode.UNKNOWN_CONNECTION,
+              "connection \"" + connection.name() + "\" is a MySQL database",
+              "connect to it with a MySQL client, through Warden's MySQL listener (listen.mysql)"));
+      return;
+    }
     SessionContext session;
     try {
       session =

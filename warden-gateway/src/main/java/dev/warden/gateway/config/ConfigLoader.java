@@ -30,6 +30,7 @@ import java.util.function.Function;
 public final class ConfigLoader {
   public static final int DEFAULT_POSTGRES_PORT = 15432;
   public static final int DEFAULT_ADMIN_PORT = 8080;
+  public static final int DEFAULT_MYSQL_PORT = 3307;
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 1000;
@@ -96,10 +97,16 @@ public final class ConfigLoader {
             inlinePolicy,
             positive(policyNode.child("reloadInterval"), PolicySource.NONE.reloadInterval()));
 
-    ConfigNode listen = root.child("listen").onlyKeys(Set.of("postgres", "admin", "workerThreads"));
+    ConfigNode listen =
+        root.child("listen").onlyKeys(Set.of("postgres", "mysql", "admin", "workerThreads"));
     int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
     Listener postgres = listener(listen.child("postgres"), DEFAULT_POSTGRES_PORT);
     Listener admin = listener(listen.child("admin"), DEFAULT_ADMIN_PORT);
+    // The MySQL door listens only when configured.
+    Listener mysql =
+        !listen.child("mysql").isMissing()
+            ? listener(listen.child("mysql"), DEFAULT_MYSQL_PORT)
+            : null;
 
     Path dataDir = root.child("dataDir").pathValue(base);
     if (dataDir == null) {
@@ -246,6 +253,7 @@ public final class ConfigLoader {
             approvalsNode.child("maxPending").integer(20, 1, 10_000));
     return new WardenConfig(
         postgres,
+        mysql,
         admin,
         workerThreads,
         dataDir,
@@ -276,7 +284,11 @@ public final class ConfigLoader {
   }
 
   private static Connection connection(String name, ConfigNode node, Path base) {
-    node.onlyKeys(Set.of("host", "port", "database", "user", "password", "tls"));
+    node.onlyKeys(Set.of("protocol", "host", "port", "database", "user", "password", "tls"));
+    String protocol = node.child("protocol").string(Connection.POSTGRESQL);
+    if (!protocol.equals(Connection.POSTGRESQL) && !protocol.equals(Connection.MYSQL)) {
+      throw node.child("protocol").error("must be postgresql or mysql, not '" + protocol + "'");
+    }
     if (!name.matches("[A-Za-z0-9_.-]{1,63}")) {
       throw node.error("is not a valid connection name (letters, digits, _ . -, at most 63)");
     }
@@ -299,8 +311,9 @@ public final class ConfigLoader {
     String password = node.child("password").string(null);
     return new Connection(
         name,
+        protocol,
         node.child("host").requiredString(),
-        node.child("port").integer(5432, 1, 65535),
+        node.child("port").integer(protocol.equals(Connection.MYSQL) ? 3306 : 5432, 1, 65535),
         node.child("database").string(name),
         node.child("user").requiredString(),
         password == null ? null : new Secret(password),

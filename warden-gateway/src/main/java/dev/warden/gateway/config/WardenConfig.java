@@ -9,6 +9,7 @@ import java.util.Map;
 /** The whole gateway configuration. Defaults are pinned by {@code ConfigLoaderTest}. */
 public record WardenConfig(
     Listener postgres,
+    Listener mysql,
     Listener admin,
     int workerThreads,
     Path dataDir,
@@ -96,7 +97,7 @@ public record WardenConfig(
         new Approvals(Duration.ofMinutes(15), null, null, 5, Duration.ofSeconds(30), 20);
   }
 
-  /** A listening address; port 0 picks a free port. */
+  /** A listening address; port 0 picks a free port. ({@code mysql}: null when not configured.) */
   public record Listener(String host, int port) {}
 
   /**
@@ -125,15 +126,26 @@ public record WardenConfig(
       Duration idleTimeout,
       Duration backendConnectTimeout) {}
 
-  /** A registered database; clients select it by name as their database. */
+  /**
+   * A registered database; clients select it by name as their database. {@code protocol}: {@code
+   * postgresql} or {@code mysql} (MySQL and MariaDB): which door serves it.
+   */
   public record Connection(
       String name,
+      String protocol,
       String host,
       int port,
       String database,
       String user,
       Secret password,
-      BackendTls tls) {}
+      BackendTls tls) {
+    public static final String POSTGRESQL = "postgresql";
+    public static final String MYSQL = "mysql";
+
+    public boolean mysql() {
+      return MYSQL.equals(protocol);
+    }
+  }
 
   /** TLS towards the database. */
   public record BackendTls(BackendTlsMode mode, Path ca) {}

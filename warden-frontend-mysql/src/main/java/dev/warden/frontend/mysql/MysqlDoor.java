@@ -1,0 +1,78 @@
+package dev.warden.frontend.mysql;
+
+import dev.warden.core.sql.FunctionCatalog;
+import dev.warden.core.sql.SqlAnalyzer;
+import dev.warden.gateway.FrontDoor;
+import dev.warden.gateway.ServerContext;
+import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.protocol.mysql.codec.PacketEncoder;
+import io.netty.channel.ChannelHandler;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The MySQL/MariaDB door: clients speak the MySQL protocol (the {@code mysql} client, Connector/J,
+ * PyMySQL, mysql2…) to the connections registered with {@code protocol: mysql}.
+ */
+public final class MysqlDoor implements FrontDoor {
+  /** The version Warden greets with until a backend's own is known. */
+  static final String FALLBACK_VERSION = "8.0.36-warden";
+
+  final ServerContext server;
+  final PacketEncoder encoder = new PacketEncoder();
+
+  /** Each MySQL connection's server version, from its greeting. */
+  final ConcurrentMap<String, String> serverVersions = new ConcurrentHashMap<>();
+
+  private final Function<String, SqlAnalyzer> analyzers;
+  private final ConcurrentMap<String, SqlAnalyzer> analyzerByVersion = new ConcurrentHashMap<>();
+  private final Supplier<FunctionCatalog.Builder> functions;
+
+  /**
+   * @param analyzers the MySQL analyzer for a server of a given version string (its versioned
+   *     comments depend on it); used only when the gateway analyses statements (a policy is set)
+   * @param functions a function catalog builder holding MySQL's built-ins, to which a connection's
+   *     stored functions are added when its catalog is read
+   */
+  public MysqlDoor(
+      ServerContext server,
+      Function<String, SqlAnalyzer> analyzers,
+      Supplier<FunctionCatalog.Builder> functions) {
+    this.server = server;
+    this.analyzers = analyzers;
+    this.functions = functions;
+  }
+
+  @Override
+  public String setting() {
+    return "listen.mysql";
+  }
+
+  @Override
+  public ChannelHandler initializer() {
+    return new MysqlChannelInitializer(this);
+  }
+
+  /** The analyzer for a server of this version, or the pipeline's own when none analyses. */
+  SqlAnalyzer analyzer(String serverVersion) {
+    if (!server.pipeline().analyzesStatements()) {
+      return server.pipeline()::analyze;
+    }
+    return analyzerByVersion.computeIfAbsent(serverVersion, analyzers);
+  }
+
+  FunctionCatalog.Builder functions() {
+    return functions.get();
+  }
+
+  /** The MySQL connection whose server version the greeting shows (the first by name). */
+  Connection greetingConnection() {
+    return server.config().connections().values().stream()
+        .filter(Connection::mysql)
+        .min(Comparator.comparing(Connection::name))
+        .orElse(null);
+  }
+}
