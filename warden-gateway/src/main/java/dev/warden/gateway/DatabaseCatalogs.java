@@ -76,8 +76,20 @@ public final class DatabaseCatalogs implements Catalogs {
 
   public void loaded(
       String connection, FunctionCatalog.Builder functions, ColumnCatalog.Builder columns) {
+    loaded(connection, functions, columns, analyzer);
+  }
+
+  /**
+   * A connection's catalog as read, its views traced with {@code viewAnalyzer} (the analyzer of
+   * that connection's own dialect; null: views are known by their own names only).
+   */
+  public void loaded(
+      String connection,
+      FunctionCatalog.Builder functions,
+      ColumnCatalog.Builder columns,
+      Function<String, Statement> viewAnalyzer) {
     catalogs.put(connection, functions.build(clock.instant()));
-    this.columns.put(connection, columns.build(analyzer));
+    this.columns.put(connection, columns.build(viewAnalyzer));
     loading.remove(connection);
     stale.remove(connection);
   }

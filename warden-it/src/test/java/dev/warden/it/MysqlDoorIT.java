@@ -158,6 +158,27 @@ class MysqlDoorIT {
     assertThat(wrong.err()).contains("ERROR 1045").doesNotContain("not-a-real-key");
   }
 
+  @Test
+  void loginsOneAfterAnotherWithConnectorJAllSucceed() throws Exception {
+    // MariaDB Connector/J sends its TLS handshake right behind its SslRequest, and pipelines its
+    // setup statements after login: every login must survive both (a race here once lost one in
+    // six).
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("user", "agent");
+    props.setProperty("password", key);
+    props.setProperty("sslMode", "trust");
+    for (int i = 0; i < 20; i++) {
+      try (java.sql.Connection c =
+              java.sql.DriverManager.getConnection(
+                  "jdbc:mariadb://127.0.0.1:" + port + "/" + SCHEMA, props);
+          java.sql.ResultSet rs =
+              c.createStatement().executeQuery("SELECT card FROM customers WHERE id = 1")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).as("login %d", i + 1).isEqualTo("************1111");
+      }
+    }
+  }
+
   record Result(int exit, List<String> lines, String err) {}
 
   private static Result mysqlThroughWarden(String sql, boolean tls) throws Exception {

@@ -333,7 +333,8 @@ public final class Gateway implements AutoCloseable {
               new MysqlDoor(
                   context,
                   MysqlAnalyzer::new,
-                  () -> MysqlFunctions.withBuiltins(new FunctionCatalog.Builder())),
+                  () -> MysqlFunctions.withBuiltins(new FunctionCatalog.Builder()),
+                  MysqlAnalyzer.PARSER_MODES),
               config.mysql().host(),
               config.mysql().port()));
     }

@@ -155,6 +155,24 @@ public final class SessionAdmission {
   }
 
   /**
+   * The refusal a statement would get from the policy (when no grant lifts it), decided but neither
+   * recorded nor counted; null when it would not be refused outright. A door asks at a driver's
+   * prepare, so a refusal comes at once; each execution is then admitted and recorded as usual.
+   */
+  public Decision.Deny preview(Statement statement) {
+    FunctionCatalog functions = control.catalogs().functions(context.connection());
+    Admission admission = control.pipeline().decide(context, statementCount, statement, functions);
+    if (!(admission.decision() instanceof Decision.Deny deny)) {
+      return null;
+    }
+    if (deny.rule().equals(DeclarativePolicyEngine.DEFAULT_DENY)
+        && control.grants().decide(context, statement, functions).isPresent()) {
+      return null;
+    }
+    return deny;
+  }
+
+  /**
    * Decides a statement (not yet recorded). What the policy leaves to default deny or holds for
    * approval, an active just-in-time grant may allow.
    */

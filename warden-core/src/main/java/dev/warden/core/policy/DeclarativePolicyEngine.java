@@ -117,7 +117,7 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       return new Decision.Deny(
           DEFAULT_DENY,
           statement.error(),
-          "Warden only forwards statements it can parse with PostgreSQL's grammar");
+          "Warden only forwards statements it can parse with the database's own grammar");
     }
     if (statement.statementClass() == StatementClass.UNANALYZED) {
       return new Decision.Deny(DEFAULT_DENY, "the statement was not analysed", null);
@@ -141,9 +141,14 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
               "changing "
                   + setting
                   + " would make the database read statement text differently from Warden's parser",
-              "keep the session's "
-                  + setting
-                  + " (Warden runs every session with standard_conforming_strings on)");
+              setting.equals("sql_mode") || setting.equals("character_set_client")
+                  ? "keep the session's "
+                      + setting
+                      + " free of what changes how text is read (ANSI_QUOTES,"
+                      + " NO_BACKSLASH_ESCAPES, multi-byte client character sets such as GBK)"
+                  : "keep the session's "
+                      + setting
+                      + " (Warden runs every session with standard_conforming_strings on)");
         }
       }
     }

@@ -1,15 +1,16 @@
 package dev.warden.frontend.mysql;
 
+import dev.warden.core.admission.LimitMessages;
 import dev.warden.core.admission.ResultSeen;
 import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.mask.ErrorRedaction;
 import dev.warden.core.mask.ResultMasks;
-import dev.warden.core.policy.Masking;
 import dev.warden.core.sql.ColumnCatalog;
 import dev.warden.protocol.mysql.message.Capabilities;
 import dev.warden.protocol.mysql.message.ColumnDefinition41;
+import dev.warden.protocol.mysql.message.ComStmtPrepareOk;
 import dev.warden.protocol.mysql.message.EofPacket;
 import dev.warden.protocol.mysql.message.ErrPacket;
 import dev.warden.protocol.mysql.message.OkPacket;
@@ -20,21 +21,24 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The database's responses, attributed to the command in flight: OK and ERR end it; a result set is
+ * The database's responses, attributed to the command in flight. OK and ERR end it; a result set is
  * its column count, its column definitions (from which the kernel's {@link ResultMasks} decides
- * each column's mask), its rows (masked cell by cell in the text protocol, counted and captured for
- * the audit), and its end, which may announce another result. Error texts are scrubbed by the
- * kernel's {@link ErrorRedaction}. While a read's record is not yet durable, nothing of its result
- * reaches the client.
+ * each column's mask), its rows (masked cell by cell, text or binary; counted, cut at
+ * maxRowsReturned, captured for the audit) and its end, which may announce another result; a
+ * prepare's answer is its id and definitions. A guarded write's OK waits until Warden's own commit
+ * (or is replaced by an error after its rollback). Error texts are scrubbed by the kernel's {@link
+ * ErrorRedaction}. While a read's record is not yet durable, nothing of its result reaches the
+ * client.
  */
 final class BackendResults extends ChannelInboundHandlerAdapter {
   private enum State {
     FIRST,
+    PARAMETERS,
+    PARAMETERS_END,
     COLUMNS,
     COLUMNS_END,
     ROWS
@@ -44,10 +48,11 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
   private final boolean deprecateEof;
   private final int resultRows;
   private State state = State.FIRST;
-  private int columnsLeft;
+  private int left;
   private final List<ColumnDefinition41> columns = new ArrayList<>();
-  private ResultMasks masks;
+  private RowMasks masks;
   private long rows;
+  private long dropped;
   private long affected;
   private final List<AuditEvent.Result> results = new ArrayList<>();
   private final List<List<String>> captured = new ArrayList<>();
@@ -75,7 +80,11 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
-      respond(command, packet);
+      if (command.kind() == MysqlSession.Kind.INTERNAL) {
+        internal(command, packet);
+      } else {
+        respond(command, packet);
+      }
     } catch (RuntimeException e) {
       packet.release();
       failSession(
@@ -84,46 +93,88 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Warden's own statement: its OK goes nowhere; its failure ends the session (fail closed). */
+  private void internal(MysqlSession.InFlight command, Packet packet) {
+    try {
+      if (!OkPacket.is(packet)) {
+        String why =
+            ErrPacket.is(packet)
+                ? ErrPacket.decode(packet.payload().duplicate()).message()
+                : "an unexpected response";
+        failSession(
+            new WardenException(
+                ErrorCode.INTERNAL,
+                "Warden's own statement around a guarded write failed: " + why,
+                "nothing was committed; reconnect and retry"));
+        return;
+      }
+      session.status = OkPacket.decode(packet.payload().duplicate()).status();
+      session.inFlight.poll();
+      command.then().accept(packet);
+    } finally {
+      packet.release();
+    }
+  }
+
   private void respond(MysqlSession.InFlight command, Packet packet) {
     switch (state) {
       case FIRST -> first(command, packet);
+      case PARAMETERS -> {
+        send(command, packet);
+        if (--left == 0) {
+          state = deprecateEof ? afterParameters(command) : State.PARAMETERS_END;
+          if (state == State.FIRST) {
+            done(command, null);
+          }
+        }
+      }
+      case PARAMETERS_END -> {
+        send(command, packet);
+        state = afterParameters(command);
+        if (state == State.FIRST) {
+          done(command, null);
+        }
+      }
       case COLUMNS -> {
         ColumnDefinition41 column = ColumnDefinition41.decode(packet.payload().duplicate());
         columns.add(column);
         send(command, packet);
-        if (--columnsLeft == 0) {
+        if (--left == 0) {
+          if (command.kind() == MysqlSession.Kind.PREPARE) {
+            command.prepared().columns.addAll(columns);
+            if (deprecateEof) {
+              done(command, null);
+            } else {
+              state = State.COLUMNS_END;
+            }
+            return;
+          }
           masks = masks(command);
           state = deprecateEof ? State.ROWS : State.COLUMNS_END;
         }
       }
       case COLUMNS_END -> {
         send(command, packet);
-        state = State.ROWS;
-      }
-      case ROWS -> {
-        if (ErrPacket.is(packet)) {
-          error(command, packet);
-          return;
+        if (command.kind() == MysqlSession.Kind.PREPARE) {
+          done(command, null);
+        } else {
+          state = State.ROWS;
         }
-        if (OkPacket.endsRows(packet)) {
-          int status =
-              deprecateEof
-                  ? OkPacket.decode(packet.payload().duplicate()).status()
-                  : EofPacket.decode(packet.payload().duplicate()).status();
-          endResult();
-          send(command, packet);
-          if ((status & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
-            state = State.FIRST;
-          } else {
-            done(command, null);
-          }
-          return;
-        }
-        rows++;
-        send(command, row(command, packet));
       }
+      case ROWS -> rows(command, packet);
     }
   }
+
+  private State afterParameters(MysqlSession.InFlight command) {
+    if (pendingColumns == 0) {
+      return State.FIRST;
+    }
+    left = pendingColumns;
+    return State.COLUMNS;
+  }
+
+  /** For a prepare: how many column definitions follow its parameters'. */
+  private int pendingColumns;
 
   private void first(MysqlSession.InFlight command, Packet packet) {
     if (ErrPacket.is(packet)) {
@@ -135,16 +186,12 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
       done(command, null);
       return;
     }
+    if (command.kind() == MysqlSession.Kind.PREPARE) {
+      prepared(command, packet);
+      return;
+    }
     if (OkPacket.is(packet)) {
-      OkPacket ok = OkPacket.decode(packet.payload().duplicate());
-      affected += ok.affectedRows();
-      send(command, packet);
-      if ((ok.status() & ServerStatus.MORE_RESULTS_EXISTS) == 0) {
-        if (command.schema() != null) {
-          session.schema = command.schema();
-        }
-        done(command, null);
-      }
+      ok(command, packet);
       return;
     }
     if (packet.header() == 0xFB) {
@@ -165,77 +212,201 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     }
     columns.clear();
     captured.clear();
-    columnsLeft = (int) count;
+    left = (int) count;
     state = State.COLUMNS;
     send(command, packet);
   }
 
+  private void prepared(MysqlSession.InFlight command, Packet packet) {
+    ComStmtPrepareOk ok = ComStmtPrepareOk.decode(packet.payload().duplicate());
+    Prepared preparing = command.prepared();
+    Prepared prepared = new Prepared(ok.statementId(), preparing.statement, ok.parameters());
+    session.prepared.put(ok.statementId(), prepared);
+    session.lastPrepared = prepared;
+    // The in-flight entry now carries the prepared statement its definitions belong to.
+    session.inFlight.poll();
+    MysqlSession.InFlight now =
+        new MysqlSession.InFlight(
+            MysqlSession.Kind.PREPARE, null, null, prepared, 0, false, false, null);
+    session.inFlight.addFirst(now);
+    send(now, packet);
+    columns.clear();
+    pendingColumns = ok.columns();
+    if (ok.parameters() > 0) {
+      left = ok.parameters();
+      state = State.PARAMETERS;
+    } else if (ok.columns() > 0) {
+      left = ok.columns();
+      state = State.COLUMNS;
+    } else {
+      done(now, null);
+    }
+  }
+
+  private void ok(MysqlSession.InFlight command, Packet packet) {
+    OkPacket ok = OkPacket.decode(packet.payload().duplicate());
+    session.status = ok.status();
+    affected += ok.affectedRows();
+    if ((ok.status() & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
+      send(command, packet);
+      return;
+    }
+    if (command.schema() != null) {
+      session.schema = command.schema();
+    }
+    if (command.guard() > 0) {
+      guarded(command, packet, ok);
+      return;
+    }
+    send(command, packet);
+    done(command, null);
+  }
+
+  /**
+   * A guarded write's OK: over its limit, Warden rolls back and the client gets an error instead;
+   * within it, Warden commits (or releases its savepoint) and then the client gets its OK.
+   */
+  private void guarded(MysqlSession.InFlight command, Packet packet, OkPacket ok) {
+    String verb = command.verdict().admission().statement().parts().getFirst().verb();
+    String rule = command.verdict().admission().decision().rule();
+    int sequenceId = packet.sequenceId();
+    done(command, null, false);
+    if (ok.affectedRows() > command.guard()) {
+      packet.release();
+      session.door.server.metrics().writeLimitExceeded();
+      WardenException over =
+          LimitMessages.overLimit(verb, ok.affectedRows(), command.guard(), rule);
+      session.internal(
+          command.began() ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT warden_guard",
+          rolledBack -> {
+            session.client.writeAndFlush(new Packet(sequenceId, MysqlErrors.err(over).encode()));
+            session.commandDone();
+          });
+      return;
+    }
+    session.internal(
+        command.began() ? "COMMIT" : "RELEASE SAVEPOINT warden_guard",
+        committed -> {
+          // The client's OK, with the session's state after Warden's commit.
+          OkPacket after =
+              new OkPacket(ok.affectedRows(), ok.lastInsertId(), session.status, ok.warnings(), "");
+          packet.release();
+          session.client.writeAndFlush(new Packet(sequenceId, after.encode()));
+          session.commandDone();
+        });
+  }
+
+  private void rows(MysqlSession.InFlight command, Packet packet) {
+    if (ErrPacket.is(packet)) {
+      error(command, packet);
+      return;
+    }
+    if (OkPacket.endsRows(packet)) {
+      int status =
+          deprecateEof
+              ? OkPacket.decode(packet.payload().duplicate()).status()
+              : EofPacket.decode(packet.payload().duplicate()).status();
+      session.status = status;
+      endResult();
+      Packet end = packet;
+      if (command.showWarnings() && !session.warnings.isEmpty()) {
+        end = withWardenWarnings(command, packet);
+      } else if (dropped > 0 && (status & ServerStatus.MORE_RESULTS_EXISTS) == 0) {
+        end = counted(packet, 1);
+      }
+      send(command, end);
+      if ((status & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
+        state = State.FIRST;
+      } else {
+        done(command, null);
+      }
+      return;
+    }
+    long limit = command.verdict() == null ? 0 : command.verdict().limits().maxRowsReturned();
+    if (limit > 0 && rows >= limit) {
+      if (dropped++ == 0) {
+        session.door.server.metrics().rowLimitExceeded();
+        session.warnings.add(
+            LimitMessages.truncated(limit, command.verdict().admission().decision().rule()));
+      }
+      packet.release();
+      return;
+    }
+    rows++;
+    boolean capture = command.verdict() != null && captured.size() < resultRows;
+    List<String> seen = capture ? new ArrayList<>(columns.size()) : null;
+    Packet out;
+    if (command.prepared() != null) {
+      out =
+          masks != null
+              ? masks.binary(packet, seen)
+              : capture ? RowMasks.binary(columns, packet, seen, null) : packet;
+    } else {
+      out = masks != null ? masks.text(packet, seen) : capture ? textSeen(packet, seen) : packet;
+    }
+    if (seen != null) {
+      captured.add(seen);
+    }
+    send(command, out);
+  }
+
+  private Packet textSeen(Packet packet, List<String> seen) {
+    ByteBuf in = packet.payload().duplicate();
+    for (int i = 0; i < columns.size(); i++) {
+      seen.add(Wire.readLengthEncodedString(in));
+    }
+    return packet;
+  }
+
+  /** The end of a result with its warning count raised by {@code more}. */
+  private Packet counted(Packet end, int more) {
+    ByteBuf payload = end.payload();
+    int at = payload.readerIndex() + 1;
+    if (!deprecateEof) {
+      payload.setShortLE(at, payload.getUnsignedShortLE(at) + more);
+      return end;
+    }
+    ByteBuf in = payload.duplicate();
+    in.skipBytes(1);
+    Wire.readLengthEncoded(in);
+    Wire.readLengthEncoded(in);
+    int warningsAt = in.readerIndex() + 2;
+    payload.setShortLE(warningsAt, payload.getUnsignedShortLE(warningsAt) + more);
+    return end;
+  }
+
+  /** SHOW WARNINGS' rows, then Warden's own (Level, Code, Message), then its end. */
+  private Packet withWardenWarnings(MysqlSession.InFlight command, Packet end) {
+    int sequenceId = end.sequenceId();
+    for (String warning : session.warnings) {
+      ByteBuf row = Unpooled.buffer();
+      Wire.writeLengthEncoded(row, "Warning");
+      Wire.writeLengthEncoded(row, "1105");
+      Wire.writeLengthEncoded(row, "warden: " + warning);
+      send(command, new Packet(sequenceId++, row));
+      rows++;
+    }
+    session.warnings.clear();
+    return end.withSequenceId(sequenceId);
+  }
+
   /** The masks of the result whose columns were just described, or null when none applies. */
-  private ResultMasks masks(MysqlSession.InFlight command) {
+  private RowMasks masks(MysqlSession.InFlight command) {
     if (command.verdict() == null || command.verdict().masking() == null) {
       return null;
     }
     List<ResultMasks.Column> described = new ArrayList<>(columns.size());
+    ColumnCatalog catalog = session.door.server.catalogs().columns(session.connection.name());
     for (ColumnDefinition41 c : columns) {
-      described.add(
-          c.orgTable().isEmpty() || c.orgName().isEmpty()
-              ? ResultMasks.Column.COMPUTED
-              : new ResultMasks.Column(
-                  new ColumnCatalog.Column(
-                      c.schema().isEmpty() ? session.schema : c.schema(),
-                      c.orgTable(),
-                      c.orgName()),
-                  false));
+      described.add(MysqlCatalog.describe(c, session.schema, catalog));
     }
-    return ResultMasks.of(
-        described,
-        command.verdict().masking(),
-        session.door.server.catalogs().columns(session.connection.name()),
-        command.verdict().outputs());
-  }
-
-  /** A text row with its masked cells rewritten (the same packet when nothing changes). */
-  private Packet row(MysqlSession.InFlight command, Packet packet) {
-    boolean capture = command.verdict() != null && captured.size() < resultRows;
-    if (masks == null && !capture) {
-      return packet;
+    ResultMasks result =
+        ResultMasks.of(
+            described, command.verdict().masking(), catalog, command.verdict().outputs());
+    if (result != null && result.uncatalogued()) {
+      MysqlCatalog.refreshSoon(session);
     }
-    ByteBuf in = packet.payload().duplicate();
-    List<String> cells = new ArrayList<>(columns.size());
-    boolean changed = false;
-    for (int i = 0; i < columns.size(); i++) {
-      byte[] value = Wire.readLengthEncodedBytes(in);
-      String text = value == null ? null : new String(value, StandardCharsets.UTF_8);
-      if (masks != null && text != null) {
-        Masking.ColumnMask mask = masks.masks().get(i);
-        String masked =
-            mask != null
-                ? mask.strategy().mask(text)
-                : masks.classifiers() != null ? masks.classifiers().scrub(text) : text;
-        if (masked != text && (masked == null || !masked.equals(text))) {
-          text = masked;
-          changed = true;
-        }
-      }
-      cells.add(text);
-    }
-    if (capture) {
-      captured.add(cells);
-    }
-    if (!changed) {
-      return packet;
-    }
-    ByteBuf out = Unpooled.buffer(packet.length() + 16);
-    for (String cell : cells) {
-      if (cell == null) {
-        out.writeByte(Wire.NULL_VALUE);
-      } else {
-        Wire.writeLengthEncoded(out, cell);
-      }
-    }
-    int sequenceId = packet.sequenceId();
-    packet.release();
-    return new Packet(sequenceId, out);
+    return result == null ? null : new RowMasks(columns, result);
   }
 
   private void endResult() {
@@ -246,23 +417,39 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
               List.copyOf(captured),
               null));
     }
+    columns.clear();
+    captured.clear();
   }
 
   private void error(MysqlSession.InFlight command, Packet packet) {
     ErrPacket err = ErrPacket.decode(packet.payload().duplicate());
-    String state = err.sqlState() == null ? "HY000" : err.sqlState();
+    String sqlState = err.sqlState() == null ? "HY000" : err.sqlState();
     boolean masked = command.verdict() != null && command.verdict().masking() != null;
-    String text = ErrorRedaction.scrub(state, masked, ErrorRedaction.Part.MESSAGE, err.message());
+    String text =
+        ErrorRedaction.scrub(sqlState, masked, ErrorRedaction.Part.MESSAGE, err.message());
     Packet out = packet;
     if (!text.equals(err.message())) {
       out =
           new Packet(packet.sequenceId(), new ErrPacket(err.code(), err.sqlState(), text).encode());
       packet.release();
     }
-    messages.add(state + ": " + text);
+    messages.add(sqlState + ": " + text);
     endResult();
+    if (command.guard() > 0) {
+      // The guarded write failed: end Warden's own transaction (or savepoint) before the client
+      // hears of it.
+      done(command, sqlState, false);
+      Packet failed = out;
+      session.internal(
+          command.began() ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT warden_guard",
+          rolledBack -> {
+            session.client.writeAndFlush(failed);
+            session.commandDone();
+          });
+      return;
+    }
     send(command, out);
-    done(command, state);
+    done(command, sqlState);
   }
 
   private void send(MysqlSession.InFlight command, Packet packet) {
@@ -270,9 +457,11 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     if (durable != null && !durable.isDone()) {
       withheld.add(packet);
       if (withheld.size() == 1) {
-        session.database.config().setAutoRead(false);
         durable.whenComplete(
             (ok, failure) -> session.client.eventLoop().execute(() -> release(failure)));
+      }
+      if (withheld.size() > 4096) {
+        session.database.config().setAutoRead(false);
       }
       return;
     }
@@ -301,6 +490,11 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
   }
 
   private void done(MysqlSession.InFlight command, String sqlState) {
+    done(command, sqlState, true);
+  }
+
+  /** The command ended: its outcome recorded; {@code resume}: the client may send the next one. */
+  private void done(MysqlSession.InFlight command, String sqlState, boolean resume) {
     session.inFlight.poll();
     if (command.verdict() != null) {
       long micros = (System.nanoTime() - started) / 1000;
@@ -312,16 +506,21 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     }
     state = State.FIRST;
     rows = 0;
+    dropped = 0;
     affected = 0;
+    pendingColumns = 0;
     results.clear();
     messages.clear();
     columns.clear();
+    captured.clear();
     masks = null;
     started = System.nanoTime();
     if (withheld.isEmpty()) {
       session.client.flush();
     }
-    session.client.config().setAutoRead(true);
+    if (resume) {
+      session.commandDone();
+    }
   }
 
   private void failSession(WardenException e) {
@@ -334,5 +533,14 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     if (withheld.isEmpty()) {
       session.client.flush();
     }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // A broken connection (reset by the peer, TLS failure) ends the session, both sides.
+    org.slf4j.LoggerFactory.getLogger(getClass())
+        .debug("session {} ended by {}", session.context.sessionId(), cause.toString());
+    session.client.close();
+    session.database.close();
   }
 }

@@ -8,6 +8,7 @@ import dev.warden.core.session.SessionContext;
 import dev.warden.gateway.ConnectionGate;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.auth.CachingSha2Password;
+import dev.warden.protocol.mysql.codec.PacketFramer;
 import dev.warden.protocol.mysql.message.AuthMoreData;
 import dev.warden.protocol.mysql.message.AuthSwitchRequest;
 import dev.warden.protocol.mysql.message.Capabilities;
@@ -16,9 +17,11 @@ import dev.warden.protocol.mysql.message.HandshakeV10;
 import dev.warden.protocol.mysql.message.Packet;
 import dev.warden.protocol.mysql.message.ProtocolViolation;
 import dev.warden.protocol.mysql.message.SslRequest;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -132,6 +135,17 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf raw) {
+      // What the plain-text framer held when TLS began (the client's first TLS bytes, sent right
+      // after its SslRequest): back through the pipeline from the start, into TLS.
+      if (!tls) {
+        raw.release();
+        ctx.close();
+        return;
+      }
+      ctx.pipeline().fireChannelRead(raw);
+      return;
+    }
     Packet packet = (Packet) msg;
     try {
       sequenceId = packet.lastSequenceId();
@@ -159,7 +173,12 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       SslRequest.decode(packet.payload());
       tls = true;
       SslHandler ssl = door.server.clientTls().newHandler(ctx.alloc());
-      ctx.pipeline().addFirst("tls", ssl);
+      ChannelPipeline pipeline = ctx.pipeline();
+      pipeline.addFirst("tls", ssl);
+      pipeline.addAfter(
+          "tls", "tls-framer", new PacketFramer(MysqlChannelInitializer.STARTUP_MAX_PACKET));
+      // The plain-text framer goes; any bytes it holds are TLS and come back here (see above).
+      pipeline.remove("framer");
       return;
     }
     response = HandshakeResponse41.decode(packet.payload());
@@ -273,5 +292,16 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ConnectionGate.established(ctx.channel());
     new SessionStarter(door, ctx, session, authenticated, connection, response, sequenceId + 1, tls)
         .start(serverVersion);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    MysqlErrors.failAndClose(
+        ctx.channel(),
+        sequenceId + 1,
+        new WardenException(
+            ErrorCode.PROTOCOL_VIOLATION,
+            "the connection broke during authentication: " + cause.getMessage(),
+            null));
   }
 }

@@ -27,7 +27,10 @@ final class MysqlChannelInitializer extends ChannelInitializer<Channel> {
   protected void initChannel(Channel channel) {
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast("encoder", door.encoder);
-    pipeline.addLast("framer", new PacketFramer(STARTUP_MAX_PACKET));
+    // One packet at a time until TLS is on: what follows an SslRequest is the TLS handshake.
+    PacketFramer framer = new PacketFramer(STARTUP_MAX_PACKET);
+    framer.setSingleDecode(true);
+    pipeline.addLast("framer", framer);
     HandshakeHandler handshake = new HandshakeHandler(door);
     pipeline.addLast("handshake", handshake);
     long timeoutMillis = door.server.config().limits().startupTimeout().toMillis();

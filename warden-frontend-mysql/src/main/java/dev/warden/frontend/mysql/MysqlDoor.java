@@ -8,6 +8,7 @@ import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.codec.PacketEncoder;
 import io.netty.channel.ChannelHandler;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
@@ -31,19 +32,26 @@ public final class MysqlDoor implements FrontDoor {
   private final ConcurrentMap<String, SqlAnalyzer> analyzerByVersion = new ConcurrentHashMap<>();
   private final Supplier<FunctionCatalog.Builder> functions;
 
+  /** sql_mode flags that change how the server reads text: no session runs with them. */
+  final Set<String> parserModes;
+
   /**
    * @param analyzers the MySQL analyzer for a server of a given version string (its versioned
    *     comments depend on it); used only when the gateway analyses statements (a policy is set)
    * @param functions a function catalog builder holding MySQL's built-ins, to which a connection's
    *     stored functions are added when its catalog is read
+   * @param parserModes the sql_mode flags the analyzer cannot read text under (ANSI_QUOTES,
+   *     NO_BACKSLASH_ESCAPES, …): Warden removes them from every session's mode at its start
    */
   public MysqlDoor(
       ServerContext server,
       Function<String, SqlAnalyzer> analyzers,
-      Supplier<FunctionCatalog.Builder> functions) {
+      Supplier<FunctionCatalog.Builder> functions,
+      Set<String> parserModes) {
     this.server = server;
     this.analyzers = analyzers;
     this.functions = functions;
+    this.parserModes = Set.copyOf(parserModes);
   }
 
   @Override

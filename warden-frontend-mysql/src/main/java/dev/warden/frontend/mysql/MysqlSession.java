@@ -9,17 +9,29 @@ import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
 import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.protocol.mysql.message.Command;
+import dev.warden.protocol.mysql.message.Packet;
 import io.netty.channel.Channel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 
 /**
  * One MySQL session: its two channels, its admission by the kernel, the schema its unqualified
- * names resolve against, and the commands sent to the database whose responses are still coming.
+ * names resolve against, its prepared statements, the warnings Warden owes it, and the commands
+ * sent to the database whose responses are still coming.
  */
 final class MysqlSession implements SessionLink {
+  /** MariaDB's id for "the statement prepared last" (its clients pipeline prepare and execute). */
+  static final long LAST_PREPARED = 0xFFFFFFFFL;
+
   final MysqlDoor door;
   final SessionContext context;
   final Channel client;
@@ -32,6 +44,27 @@ final class MysqlSession implements SessionLink {
   /** The session's default schema (USE, COM_INIT_DB); null when none is selected. */
   String schema;
 
+  /** The server status of the last OK or EOF (in a transaction, autocommit). */
+  int status;
+
+  final Map<Long, Prepared> prepared = new HashMap<>();
+  Prepared lastPrepared;
+
+  /** Warden's own warnings about the last statement, shown by the next SHOW WARNINGS. */
+  final List<String> warnings = new ArrayList<>();
+
+  /** Commands received and not yet taken (the client pipelines), oldest first. */
+  final Deque<Packet> waiting = new ArrayDeque<>();
+
+  /** How many commands may wait before Warden stops reading the client. */
+  static final int MAX_WAITING = 64;
+
+  /** Whether a command is being admitted or carried out. */
+  private boolean busy;
+
+  /** Takes commands from the client's pipeline. */
+  ClientCommands commands;
+
   /** Commands forwarded whose responses have not ended, oldest first. */
   final Deque<InFlight> inFlight = new ArrayDeque<>();
 
@@ -42,6 +75,7 @@ final class MysqlSession implements SessionLink {
       Channel database,
       Connection connection,
       int capabilities,
+      int status,
       SqlAnalyzer analyzer) {
     this.door = door;
     this.context = context;
@@ -49,6 +83,7 @@ final class MysqlSession implements SessionLink {
     this.database = database;
     this.connection = connection;
     this.capabilities = capabilities;
+    this.status = status;
     this.analyzer = analyzer;
     this.schema = connection.database();
     this.admissions = door.server.admissions().open(context, this);
@@ -59,23 +94,84 @@ final class MysqlSession implements SessionLink {
     return analyzer.analyze(sql).qualified(schema, false);
   }
 
-  /**
-   * A forwarded command: what kind of response it expects and, for a statement, its verdict.
-   *
-   * @param kind how its response is framed
-   * @param verdict the kernel's verdict, or null for a command that is not a statement
-   * @param schema for COM_INIT_DB and USE: the schema the session is in once it succeeds
-   */
-  record InFlight(Kind kind, Verdict.Run verdict, String schema) {}
-
-  /** How a command's response is framed. */
+  /** How a command's response is framed, and what Warden does with it. */
   enum Kind {
-    /** OK or ERR (ping, init db, reset, set option). */
+    /** OK or ERR (ping, init db, reset, set option, statement reset). */
     SIMPLE,
-    /** OK, ERR, or result sets (COM_QUERY). */
+    /** OK, ERR, or result sets (COM_QUERY, COM_STMT_EXECUTE). */
     QUERY,
     /** One string packet, or ERR (COM_STATISTICS). */
-    STATISTICS
+    STATISTICS,
+    /** COM_STMT_PREPARE: its OK, then parameter and column definitions. */
+    PREPARE,
+    /** Warden's own statement (around a guarded write): its response is not the client's. */
+    INTERNAL
+  }
+
+  /**
+   * A forwarded command.
+   *
+   * @param verdict the kernel's verdict for a statement, or null
+   * @param schema for COM_INIT_DB and USE: the schema the session is in once it succeeds
+   * @param prepared for an execute: its statement (its rows are binary); for a prepare: the
+   *     statement being prepared (its id comes with the answer)
+   * @param guard a guarded write's maxRowsAffected (0: not guarded); {@code began}: Warden opened
+   *     the transaction around it (else a savepoint)
+   * @param showWarnings it is SHOW WARNINGS: Warden's own warnings are added to its rows
+   * @param then for Warden's own statements: what happens once it succeeded (its response is
+   *     swallowed; a failure ends the session)
+   */
+  record InFlight(
+      Kind kind,
+      Verdict.Run verdict,
+      String schema,
+      Prepared prepared,
+      long guard,
+      boolean began,
+      boolean showWarnings,
+      Consumer<Packet> then) {
+
+    static InFlight simple() {
+      return new InFlight(Kind.SIMPLE, null, null, null, 0, false, false, null);
+    }
+
+    static InFlight of(Kind kind) {
+      return new InFlight(kind, null, null, null, 0, false, false, null);
+    }
+  }
+
+  /** Takes the next waiting command, unless one is under way. */
+  void next() {
+    if (busy || waiting.isEmpty() || !client.isActive()) {
+      return;
+    }
+    busy = true;
+    commands.take(waiting.poll());
+    if (waiting.size() <= MAX_WAITING / 2 && !client.config().isAutoRead()) {
+      client.config().setAutoRead(true);
+    }
+  }
+
+  /** The command under way has ended (answered or refused): the next one's turn. */
+  void commandDone() {
+    busy = false;
+    client.eventLoop().execute(this::next);
+  }
+
+  /** The session ended: what still waits is dropped. */
+  void closed() {
+    waiting.forEach(Packet::release);
+    waiting.clear();
+  }
+
+  /** Sends Warden's own statement; {@code then} runs with its OK (a failure ends the session). */
+  void internal(String sql, Consumer<Packet> then) {
+    byte[] text = sql.getBytes(StandardCharsets.UTF_8);
+    byte[] payload = new byte[text.length + 1];
+    payload[0] = (byte) Command.COM_QUERY;
+    System.arraycopy(text, 0, payload, 1, text.length);
+    inFlight.add(new InFlight(Kind.INTERNAL, null, null, null, 0, false, false, then));
+    database.writeAndFlush(Packet.of(0, payload));
   }
 
   @Override
@@ -96,6 +192,6 @@ final class MysqlSession implements SessionLink {
   @Override
   public CompletableFuture<Estimate> estimate(Statement statement, BoundParameters parameters) {
     return CompletableFuture.completedFuture(
-        Estimate.unavailable("the MySQL door does not ask the planner yet"));
+        Estimate.unavailable("the MySQL door does not ask the planner for estimates yet"));
   }
 }

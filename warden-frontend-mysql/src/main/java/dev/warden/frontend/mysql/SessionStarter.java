@@ -75,10 +75,81 @@ final class SessionStarter {
                                 e.getMessage());
                             MysqlErrors.failAndClose(ctx.channel(), okSequenceId, e);
                           } else {
-                            door.serverVersions.put(
-                                connection.name(), backend.greeting().serverVersion());
-                            started(backend);
+                            String version = backend.greeting().serverVersion();
+                            door.serverVersions.put(connection.name(), version);
+                            readable(backend)
+                                .whenComplete(
+                                    (ready, unreadable) ->
+                                        ctx.executor()
+                                            .execute(
+                                                () -> afterMode(backend, version, unreadable)));
                           }
+                        }));
+  }
+
+  /**
+   * The session's sql_mode without the flags that change how the server reads text (ANSI_QUOTES,
+   * NO_BACKSLASH_ESCAPES, …), so the server reads every statement as the analyzer did — as the
+   * PostgreSQL door runs every session with standard_conforming_strings on.
+   */
+  private java.util.concurrent.CompletableFuture<Void> readable(BackendLogin.Backend backend) {
+    boolean deprecateEof =
+        dev.warden.protocol.mysql.message.Capabilities.has(
+            backend.capabilities(), dev.warden.protocol.mysql.message.Capabilities.DEPRECATE_EOF);
+    return MysqlCatalog.query(backend.channel(), "SELECT @@session.sql_mode", deprecateEof)
+        .thenCompose(
+            rows -> {
+              String mode = rows.isEmpty() || rows.getFirst()[0] == null ? "" : rows.getFirst()[0];
+              java.util.List<String> kept = new java.util.ArrayList<>();
+              boolean changed = false;
+              for (String flag : mode.split(",")) {
+                if (flag.isBlank()) {
+                  continue;
+                }
+                if (door.parserModes.contains(flag.trim().toUpperCase(java.util.Locale.ROOT))) {
+                  changed = true;
+                } else {
+                  kept.add(flag.trim());
+                }
+              }
+              if (!changed) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+              }
+              return MysqlCatalog.query(
+                      backend.channel(),
+                      "SET SESSION sql_mode = '" + String.join(",", kept) + "'",
+                      deprecateEof)
+                  .thenApply(done -> null);
+            });
+  }
+
+  /** The session's mode is readable (or it is not: the session ends); then the catalog. */
+  private void afterMode(BackendLogin.Backend backend, String version, Throwable unreadable) {
+    if (unreadable != null) {
+      backend.channel().close();
+      MysqlErrors.failAndClose(
+          ctx.channel(),
+          okSequenceId,
+          new WardenException(
+              ErrorCode.BACKEND_UNAVAILABLE,
+              "Warden could not set the session's sql_mode: " + unreadable.getMessage(),
+              null));
+      return;
+    }
+    MysqlCatalog.loadIfDue(
+            door, backend.channel(), connection.name(), backend.capabilities(), version)
+        .whenComplete(
+            (loaded, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (error != null) {
+                            LOG.warn(
+                                "reading the catalog of connection {} failed: {}",
+                                connection.name(),
+                                error.getMessage());
+                          }
+                          started(backend);
                         }));
   }
 
@@ -97,6 +168,7 @@ final class SessionStarter {
             database,
             connection,
             backend.capabilities(),
+            backend.status(),
             door.analyzer(backend.greeting().serverVersion()));
     client
         .closeFuture()
@@ -105,6 +177,7 @@ final class SessionStarter {
               door.server.sessions().remove(context.sessionId());
               database.close();
               session.admissions.closed();
+              session.closed();
               session.admissions.ended();
             });
     database
@@ -119,7 +192,8 @@ final class SessionStarter {
         .pipeline()
         .get(PacketFramer.class)
         .setMaxPacketBytes(door.server.config().limits().maxMessageBytes());
-    client.pipeline().replace(HandshakeHandler.class, "relay", new ClientCommands(session));
+    session.commands = new ClientCommands(session);
+    client.pipeline().replace(HandshakeHandler.class, "relay", session.commands);
     database.pipeline().addLast("relay", new BackendResults(session));
     session.admissions.started(tls ? "TLS" : "none");
     client.writeAndFlush(

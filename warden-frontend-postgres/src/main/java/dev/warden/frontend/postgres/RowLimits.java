@@ -1,7 +1,7 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.admission.LimitMessages;
 import dev.warden.core.error.ErrorCode;
-import dev.warden.core.error.WardenException;
 import dev.warden.protocol.postgres.message.CommandComplete;
 
 /**
@@ -24,12 +24,8 @@ final class RowLimits {
     long delivered = h.rowsBefore() + h.statementRows;
     relay.substitutes.add(
         PostgresErrors.warning(
-            "result truncated to "
-                + h.rowLimit
-                + " rows by rule "
-                + h.admission.decision().rule()
-                + " (limits.maxRowsReturned)",
-            "add a LIMIT, or narrow the query, to see the rows you need"));
+            LimitMessages.truncated(h.rowLimit, h.admission.decision().rule()),
+            LimitMessages.TRUNCATED_HINT));
     String verb = tag.split(" ", 2)[0];
     relay.substitutes.add(
         new CommandComplete(
@@ -45,23 +41,9 @@ final class RowLimits {
   void overLimit(ResultsSent h, String verb, long affected) {
     relay.context.metrics().writeLimitExceeded();
     h.errorSqlState = PostgresErrors.sqlState(ErrorCode.LIMIT_EXCEEDED);
-    String what =
-        affected < 0
-            ? "the " + verb + " was fetched in batches, so its rows affected cannot be counted"
-            : "the " + verb + " affected " + affected + " rows";
     relay.substitutes.add(
         PostgresErrors.error(
-            new WardenException(
-                ErrorCode.LIMIT_EXCEEDED,
-                what
-                    + ", more than the "
-                    + h.writeLimit
-                    + " allowed by rule "
-                    + h.admission.decision().rule()
-                    + " (limits.maxRowsAffected); it was rolled back",
-                "narrow the WHERE clause, or split the change into batches of at most "
-                    + h.writeLimit
-                    + " rows")));
+            LimitMessages.overLimit(verb, affected, h.writeLimit, h.admission.decision().rule())));
     switch (h) {
       case ExecuteSent e ->
           relay.inject(Refusals.failingParse(), new InternalQuerySent(false, false, true));

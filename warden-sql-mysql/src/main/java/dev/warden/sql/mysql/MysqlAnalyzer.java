@@ -58,7 +58,7 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
    * concatenation (PIPES_AS_CONCAT), a space may follow a function name (IGNORE_SPACE), NOT binds
    * differently (HIGH_NOT_PRECEDENCE), or another dialect's grammar applies (ORACLE, MSSQL, …).
    */
-  private static final Set<String> PARSER_MODES =
+  public static final Set<String> PARSER_MODES =
       Set.of(
           "ANSI",
           "ANSI_QUOTES",
@@ -224,10 +224,9 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
         cls = StatementClass.SESSION;
         for (SQLAssignItem item : set.getItems()) {
           String target = item.getTarget().toString().toLowerCase(Locale.ROOT);
-          String printed = SQLUtils.toSQLString(set, DbType.mysql).toLowerCase(Locale.ROOT);
-          if (printed.contains("@@global.")
-              || printed.matches("(?s)^set\\s+global\\s.*")
-              || target.startsWith("@@global.")
+          // Only the target says GLOBAL (a value may read @@global.x and still set the session's).
+          if (target.startsWith("@@global.")
+              || target.startsWith("global ")
               || (item.getTarget() instanceof SQLVariantRefExpr v && v.isGlobal())
               || set.getOption() == SQLSetStatement.Option.GLOBAL) {
             verb = "SET GLOBAL";
@@ -323,15 +322,21 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
   private static String setting(String name, SQLExpr value) {
     switch (name) {
       case "sql_mode" -> {
-        if (value instanceof SQLCharExpr c) {
-          for (String mode : c.getText().toUpperCase(Locale.ROOT).split("\\s*,\\s*")) {
+        // A literal, or the current mode extended with literals (CONCAT(@@sql_mode, ',X'), as
+        // drivers do at connect): the literals decide. Warden keeps every session's own mode free
+        // of parser modes, so the current one is neutral.
+        List<String> literals = new ArrayList<>();
+        if (!modeExpression(value, literals)) {
+          return "sql_mode";
+        }
+        for (String literal : literals) {
+          for (String mode : literal.toUpperCase(Locale.ROOT).split("\\s*,\\s*")) {
             if (PARSER_MODES.contains(mode.trim())) {
               return "sql_mode";
             }
           }
-          return "sql_mode (parser-neutral)";
         }
-        return "sql_mode";
+        return "sql_mode (parser-neutral)";
       }
       case "names",
           "character set",
@@ -347,6 +352,35 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
         return name;
       }
     }
+  }
+
+  /** Whether a sql_mode value is literals and the current mode only (its literals collected). */
+  private static boolean modeExpression(SQLExpr value, List<String> literals) {
+    if (value instanceof SQLCharExpr c) {
+      literals.add(c.getText());
+      return true;
+    }
+    if (value instanceof SQLVariantRefExpr v) {
+      // The session's own mode only: the global one is not what Warden checked.
+      String name = v.getName().toLowerCase(Locale.ROOT);
+      return !v.isGlobal()
+          && !v.toString().toLowerCase(Locale.ROOT).contains("global")
+          && (name.equals("@@sql_mode") || name.equals("@@session.sql_mode"));
+    }
+    if (value instanceof SQLPropertyExpr p) {
+      return p.toString().toLowerCase(Locale.ROOT).equals("@@session.sql_mode");
+    }
+    if (value instanceof SQLMethodInvokeExpr m
+        && (m.getMethodName().equalsIgnoreCase("concat")
+            || m.getMethodName().equalsIgnoreCase("concat_ws"))) {
+      for (SQLExpr argument : m.getArguments()) {
+        if (!modeExpression(argument, literals)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   private static void tables(
@@ -449,7 +483,12 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
           yield new String[] {two.replace(" ALL", ""), "DCL"};
         }
         if (kind.startsWith("SQLShow") || kind.startsWith("MySqlShow")) {
-          yield new String[] {"SHOW", "READ"};
+          // The session's own state (its warnings, variables, status) is a session statement, as
+          // SHOW is on PostgreSQL; the schema's (tables, columns, definitions) is a read.
+          boolean session =
+              text.matches(
+                  "SHOW\\s+(WARNINGS|ERRORS|COUNT|(SESSION\\s+|LOCAL\\s+)?(VARIABLES|STATUS))\\b.*");
+          yield new String[] {"SHOW", session ? "SESSION" : "READ"};
         }
         if (words[0].equals("CREATE") || words[0].equals("ALTER") || words[0].equals("DROP")) {
           yield new String[] {two, "DDL"};

@@ -45,6 +45,8 @@ class MysqlAnalyzerTest {
         "SET autocommit = 0 | SET | SESSION",
         "SET GLOBAL max_connections = 1 | SET GLOBAL | UTILITY",
         "SHOW TABLES | SHOW | READ",
+        "SHOW WARNINGS | SHOW | SESSION",
+        "SHOW VARIABLES LIKE 'sql_mode' | SHOW | SESSION",
         "CALL p(1) | CALL | UTILITY",
         "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t | LOAD DATA LOCAL | UTILITY",
         "SELECT * FROM t INTO OUTFILE '/tmp/x' | SELECT INTO OUTFILE | UTILITY",
@@ -156,13 +158,33 @@ class MysqlAnalyzerTest {
   @Test
   void settingsThatChangeHowTextIsReadAreNamedForTheGuard() {
     assertThat(only("SET sql_mode = 'ANSI_QUOTES'").settings()).containsExactly("sql_mode");
-    assertThat(only("SET SESSION sql_mode = CONCAT(@@sql_mode, ',X')").settings())
+    assertThat(only("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI')").settings())
+        .containsExactly("sql_mode");
+    // What MariaDB Connector/J sends at connect: the current mode plus a neutral flag.
+    assertThat(only("SET sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')").settings())
+        .doesNotContain("sql_mode");
+    assertThat(only("SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')").settings())
+        .containsExactly("sql_mode");
+    assertThat(only("SET sql_mode = CONCAT(@@global.sql_mode, '')").settings())
         .containsExactly("sql_mode");
     assertThat(only("SET sql_mode = 'STRICT_TRANS_TABLES'").settings()).doesNotContain("sql_mode");
     assertThat(only("SET NAMES gbk").settings()).containsExactly("character_set_client");
     assertThat(only("SET NAMES utf8mb4").settings()).doesNotContain("character_set_client");
     assertThat(only("SET @@session.character_set_client = 'sjis'").settings())
         .containsExactly("character_set_client");
+  }
+
+  @Test
+  void aSessionSettingThatReadsAGlobalIsNotSetGlobal() {
+    // What MariaDB Connector/J sends at connect.
+    StatementPart part =
+        only(
+            "SET autocommit=1, sql_mode = concat(@@sql_mode,',STRICT_TRANS_TABLES'),"
+                + " session_track_system_variables ="
+                + " CONCAT(@@global.session_track_system_variables,',auto_increment_increment')");
+    assertThat(part.verb()).isEqualTo("SET");
+    assertThat(part.settings()).doesNotContain("sql_mode");
+    assertThat(only("SET @@global.max_connections = 1").verb()).isEqualTo("SET GLOBAL");
   }
 
   @Test

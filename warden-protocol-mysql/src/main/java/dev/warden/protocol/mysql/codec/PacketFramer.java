@@ -14,7 +14,9 @@ import java.util.List;
  * {@link Packet}s: a payload of exactly 16 MiB - 1 continues in the next physical packet, whose
  * sequence id must follow, and the parts are joined (without copying). A logical packet longer than
  * the maximum is rejected as soon as a header says so, before any buffering for it. The maximum can
- * be changed between phases; it is only touched on the channel's event loop.
+ * be changed between phases; it is only touched on the channel's event loop. With {@link
+ * #setSingleDecode}, it hands on one packet per read and keeps the rest (for a phase that changes
+ * the pipeline after a packet, as the switch to TLS does).
  */
 public final class PacketFramer extends ByteToMessageDecoder {
   private static final int HEADER_BYTES = 4;
@@ -75,6 +77,10 @@ public final class PacketFramer extends ByteToMessageDecoder {
         pending.addComponent(true, part);
         out.add(new Packet(pendingSequenceId, pending));
         pending = null;
+      }
+      if (isSingleDecode()) {
+        // One packet at a time (a phase may change the pipeline after it, e.g. start TLS).
+        return;
       }
     }
   }

@@ -73,6 +73,30 @@ class PacketFramerTest {
   }
 
   @Test
+  void singleDecodeLeavesWhatFollowsAPacketUnread() {
+    // An SslRequest and, in the same read, the start of the TLS handshake: only the first is a
+    // packet; the rest must stay for the TLS handler the phase installs after it.
+    PacketFramer framer = new PacketFramer(1 << 16);
+    framer.setSingleDecode(true);
+    EmbeddedChannel channel = new EmbeddedChannel(framer);
+    ByteBuf wire = Unpooled.buffer();
+    wire.writeMediumLE(32).writeByte(1).writeZero(32);
+    wire.writeBytes(new byte[] {0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5});
+    channel.writeInbound(wire);
+    Packet request = channel.readInbound();
+    assertThat(request.length()).isEqualTo(32);
+    request.release();
+    assertThat((Object) channel.readInbound()).isNull();
+    // Removing the framer hands on the bytes it kept, untouched.
+    channel.pipeline().remove(framer);
+    ByteBuf rest = channel.readInbound();
+    assertThat(rest.readableBytes()).isEqualTo(10);
+    assertThat(rest.getByte(rest.readerIndex())).isEqualTo((byte) 0x16);
+    rest.release();
+    assertThat(channel.finish()).isFalse();
+  }
+
+  @Test
   void aLengthOverTheLimitIsRefusedFromItsHeaderAlone() {
     EmbeddedChannel channel = new EmbeddedChannel(new PacketFramer(1000));
     // Only the header: no byte of the payload has arrived, and none is waited for.
