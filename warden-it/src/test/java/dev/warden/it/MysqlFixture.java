@@ -22,21 +22,30 @@ import java.util.Properties;
  * password): connection {@code test} is database {@code test}; identity {@code agent} has role
  * {@code agent}, identity {@code approver} role {@code dba} with permission to read approvals.
  */
-final class MysqlFixture implements AutoCloseable {
-  static final String HOST = System.getenv().getOrDefault("WARDEN_TEST_MYSQL_HOST", "127.0.0.1");
-  static final int PORT =
+public final class MysqlFixture implements AutoCloseable {
+  public static final String HOST =
+      System.getenv().getOrDefault("WARDEN_TEST_MYSQL_HOST", "127.0.0.1");
+  public static final int PORT =
       Integer.parseInt(System.getenv().getOrDefault("WARDEN_TEST_MYSQL_PORT", "3306"));
-  static final String USER = System.getenv().getOrDefault("WARDEN_TEST_MYSQL_USER", "root");
-  static final String DATABASE = "test";
+  public static final String USER = System.getenv().getOrDefault("WARDEN_TEST_MYSQL_USER", "root");
+  public static final String DATABASE = "test";
 
   final Gateway gateway;
-  final String agentKey;
-  final String approverKey;
-  final int port;
+  public final String agentKey;
+  public final String approverKey;
+  public final int port;
   final Path dataDir;
 
+  public final String connection;
+
   private MysqlFixture(
-      Gateway gateway, String agentKey, String approverKey, int port, Path dataDir) {
+      Gateway gateway,
+      String agentKey,
+      String approverKey,
+      int port,
+      Path dataDir,
+      String connection) {
+    this.connection = connection;
     this.gateway = gateway;
     this.agentKey = agentKey;
     this.approverKey = approverKey;
@@ -45,7 +54,18 @@ final class MysqlFixture implements AutoCloseable {
   }
 
   /** A gateway with {@code policy} (a file, or null for none) recording to {@code audit}. */
-  static MysqlFixture start(Path policy, AuditLog audit, String extraYaml) throws IOException {
+  public static MysqlFixture start(Path policy, AuditLog audit, String extraYaml)
+      throws IOException {
+    return start("test", DATABASE, policy, audit, extraYaml);
+  }
+
+  /**
+   * A gateway whose MySQL connection {@code connection} is database {@code database} of the
+   * machine's MariaDB.
+   */
+  public static MysqlFixture start(
+      String connection, String database, Path policy, AuditLog audit, String extraYaml)
+      throws IOException {
     SecureRandom random = new SecureRandom();
     String agent = ServiceKey.generate(random);
     String approver = ServiceKey.generate(random);
@@ -64,7 +84,7 @@ final class MysqlFixture implements AutoCloseable {
         limits:
           startupTimeout: 5s
         connections:
-          test: {protocol: mysql, host: %s, port: %d, database: %s, user: %s}
+          %s: {protocol: mysql, host: %s, port: %d, database: %s, user: %s}
         %s
         identities:
           roles:
@@ -78,9 +98,10 @@ final class MysqlFixture implements AutoCloseable {
             .formatted(
                 dataDir,
                 port,
+                connection,
                 HOST,
                 PORT,
-                DATABASE,
+                database,
                 USER,
                 policy == null ? "" : "policy: {file: \"" + policy + "\"}",
                 ServiceKey.hash(agent, random),
@@ -93,26 +114,50 @@ final class MysqlFixture implements AutoCloseable {
             Identities.of(config, Clock.systemUTC()),
             Gateway.pipeline(config, audit),
             random);
-    return new MysqlFixture(gateway, agent, approver, port, dataDir);
+    return new MysqlFixture(gateway, agent, approver, port, dataDir, connection);
   }
 
   /** MariaDB Connector/J through Warden, over TLS (the development CA is trusted as is). */
-  Connection connect(String credential, Properties extra) throws SQLException {
+  public Connection connect(String credential, Properties extra) throws SQLException {
+    return connect("mariadb", credential, extra);
+  }
+
+  /**
+   * A JDBC connection through Warden with the {@code mariadb} or {@code mysql} driver, over TLS
+   * (the development CA trusted as is).
+   */
+  public Connection connect(String driver, String credential, Properties extra)
+      throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", "agent");
     props.setProperty("password", credential);
-    props.setProperty("sslMode", "trust");
+    // MySQL Connector/J's REQUIRED encrypts without checking the certificate, as mariadb's trust.
+    props.setProperty("sslMode", driver.equals("mysql") ? "REQUIRED" : "trust");
     props.putAll(extra);
-    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE, props);
+    return DriverManager.getConnection(
+        "jdbc:" + driver + "://127.0.0.1:" + port + "/" + connection, props);
   }
 
   /** The database itself, as its owner. */
-  static Connection direct() throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:mariadb://" + HOST + ":" + PORT + "/" + DATABASE, USER, "");
+  public static Connection direct() throws SQLException {
+    return direct("mariadb", DATABASE, new Properties());
   }
 
-  int adminPort() {
+  /**
+   * Database {@code database} itself, as its owner, with the {@code mariadb} or {@code mysql}
+   * driver.
+   */
+  public static Connection direct(String driver, String database, Properties extra)
+      throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", USER);
+    props.setProperty("password", "");
+    props.putAll(extra);
+    return DriverManager.getConnection(
+        "jdbc:" + driver + "://" + HOST + ":" + PORT + "/" + database, props);
+  }
+
+  public int adminPort() {
     return gateway.adminPort();
   }
 

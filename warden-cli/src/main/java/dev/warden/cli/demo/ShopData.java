@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -62,6 +64,83 @@ public final class ShopData {
 
   private ShopData() {}
 
+  /** The shop's rows, each a list of its columns' values as text (null for NULL). */
+  record Rows(
+      List<String[]> customers,
+      List<String[]> orders,
+      List<String[]> invoices,
+      List<String[]> apiKeys) {}
+
+  /** The shop's deterministic rows. */
+  static Rows rows() {
+    Random random = new Random(20240101L);
+    String[] cards = new String[CUSTOMERS + 1];
+    List<String[]> customers = new ArrayList<>(CUSTOMERS);
+    for (int id = 1; id <= CUSTOMERS; id++) {
+      String first = FIRST[random.nextInt(FIRST.length)];
+      String last = LAST[random.nextInt(LAST.length)];
+      cards[id] = luhnCard(random);
+      customers.add(
+          new String[] {
+            String.valueOf(id),
+            first + " " + last,
+            first.toLowerCase() + "." + last.toLowerCase().replace("-", "") + id + "@example.com",
+            String.format("+1-555-%03d-%04d", random.nextInt(1000), random.nextInt(10000)),
+            cards[id],
+            String.format("%02d/%02d", 1 + random.nextInt(12), 27 + random.nextInt(5)),
+            String.format(
+                "%03d-%02d-%04d",
+                100 + random.nextInt(800), 1 + random.nextInt(99), 1 + random.nextInt(9999)),
+            EPOCH.plus(id * 37L, ChronoUnit.MINUTES).toString()
+          });
+    }
+    List<String[]> orders = new ArrayList<>(ORDERS);
+    for (int id = 1; id <= ORDERS; id++) {
+      orders.add(
+          new String[] {
+            String.valueOf(id),
+            String.valueOf(1 + random.nextInt(CUSTOMERS)),
+            String.format("%d.%02d", 1 + random.nextInt(500), random.nextInt(100)),
+            STATUSES[random.nextInt(STATUSES.length)],
+            EPOCH.plus(id * 11L, ChronoUnit.MINUTES).toString()
+          });
+    }
+    List<String[]> invoices = new ArrayList<>(INVOICES);
+    for (int id = 1; id <= INVOICES; id++) {
+      int customer = 1 + random.nextInt(CUSTOMERS);
+      invoices.add(
+          new String[] {
+            String.valueOf(id),
+            String.valueOf(customer),
+            String.format("%d.%02d", 10 + random.nextInt(2000), random.nextInt(100)),
+            cards[customer],
+            EPOCH.plus(id * 53L, ChronoUnit.MINUTES).toString()
+          });
+    }
+    String[] services = {
+      "payments",
+      "shipping",
+      "email",
+      "search",
+      "analytics",
+      "crm",
+      "fraud",
+      "tax",
+      "support",
+      "ledger"
+    };
+    List<String[]> apiKeys = new ArrayList<>(API_KEYS);
+    for (int id = 1; id <= API_KEYS; id++) {
+      apiKeys.add(
+          new String[] {
+            String.valueOf(id),
+            services[id - 1],
+            "sk_live_" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong())
+          });
+    }
+    return new Rows(customers, orders, invoices, apiKeys);
+  }
+
   /** Creates the schema and rows in an empty database, as its owner. */
   public static void load(Connection connection) throws SQLException, IOException {
     try (Statement s = connection.createStatement()) {
@@ -82,99 +161,81 @@ public final class ShopData {
           """);
     }
     CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-    Random random = new Random(20240101L);
-    String[] cards = new String[CUSTOMERS + 1];
-    StringBuilder rows = new StringBuilder();
-    for (int id = 1; id <= CUSTOMERS; id++) {
-      String first = FIRST[random.nextInt(FIRST.length)];
-      String last = LAST[random.nextInt(LAST.length)];
-      cards[id] = luhnCard(random);
-      rows.append(id)
-          .append('\t')
-          .append(first)
-          .append(' ')
-          .append(last)
-          .append('\t')
-          .append(first.toLowerCase())
-          .append('.')
-          .append(last.toLowerCase().replace("-", ""))
-          .append(id)
-          .append("@example.com\t")
-          .append(String.format("+1-555-%03d-%04d", random.nextInt(1000), random.nextInt(10000)))
-          .append('\t')
-          .append(cards[id])
-          .append('\t')
-          .append(String.format("%02d/%02d", 1 + random.nextInt(12), 27 + random.nextInt(5)))
-          .append('\t')
-          .append(
-              String.format(
-                  "%03d-%02d-%04d",
-                  100 + random.nextInt(800), 1 + random.nextInt(99), 1 + random.nextInt(9999)))
-          .append('\t')
-          .append(EPOCH.plus(id * 37L, ChronoUnit.MINUTES))
-          .append('\n');
-    }
-    copyIn(copy, "public.customers", rows);
-    for (int id = 1; id <= ORDERS; id++) {
-      rows.append(id)
-          .append('\t')
-          .append(1 + random.nextInt(CUSTOMERS))
-          .append('\t')
-          .append(String.format("%d.%02d", 1 + random.nextInt(500), random.nextInt(100)))
-          .append('\t')
-          .append(STATUSES[random.nextInt(STATUSES.length)])
-          .append('\t')
-          .append(EPOCH.plus(id * 11L, ChronoUnit.MINUTES))
-          .append('\n');
-    }
-    copyIn(copy, "public.orders", rows);
-    for (int id = 1; id <= INVOICES; id++) {
-      int customer = 1 + random.nextInt(CUSTOMERS);
-      rows.append(id)
-          .append('\t')
-          .append(customer)
-          .append('\t')
-          .append(String.format("%d.%02d", 10 + random.nextInt(2000), random.nextInt(100)))
-          .append('\t')
-          .append(cards[customer])
-          .append('\t')
-          .append(EPOCH.plus(id * 53L, ChronoUnit.MINUTES))
-          .append('\n');
-    }
-    copyIn(copy, "billing.invoices", rows);
-    String[] services = {
-      "payments",
-      "shipping",
-      "email",
-      "search",
-      "analytics",
-      "crm",
-      "fraud",
-      "tax",
-      "support",
-      "ledger"
-    };
-    for (int id = 1; id <= API_KEYS; id++) {
-      rows.append(id)
-          .append('\t')
-          .append(services[id - 1])
-          .append('\t')
-          .append("sk_live_")
-          .append(Long.toHexString(random.nextLong()))
-          .append(Long.toHexString(random.nextLong()))
-          .append('\n');
-    }
-    copyIn(copy, "internal.api_keys", rows);
+    Rows rows = rows();
+    copyIn(copy, "public.customers", rows.customers());
+    copyIn(copy, "public.orders", rows.orders());
+    copyIn(copy, "billing.invoices", rows.invoices());
+    copyIn(copy, "internal.api_keys", rows.apiKeys());
     try (Statement s = connection.createStatement()) {
       // Statistics now, so the planner's estimates an approver sees are meaningful at once.
       s.execute("ANALYZE");
     }
   }
 
-  private static void copyIn(CopyManager copy, String table, StringBuilder rows)
+  /**
+   * The same shop in MySQL/MariaDB, as its owner: databases {@code public}, {@code billing} and
+   * {@code internal} (a MySQL database is what a PostgreSQL schema is, so the same policy names the
+   * same objects), dropped first when they exist, with the same rows.
+   */
+  public static void loadMysql(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      for (String db : List.of("public", "billing", "internal")) {
+        s.execute("DROP DATABASE IF EXISTS `" + db + "`");
+        s.execute("CREATE DATABASE `" + db + "` CHARACTER SET utf8mb4");
+      }
+      s.execute(
+          "CREATE TABLE `public`.customers (id BIGINT PRIMARY KEY, full_name TEXT, email TEXT,"
+              + " phone TEXT, card_number TEXT, card_expiry TEXT, ssn TEXT, created_at DATETIME)");
+      s.execute(
+          "CREATE TABLE `public`.orders (id BIGINT PRIMARY KEY, customer_id BIGINT,"
+              + " amount DECIMAL(10,2), status TEXT, created_at DATETIME,"
+              + " FOREIGN KEY (customer_id) REFERENCES `public`.customers (id))");
+      s.execute(
+          "CREATE TABLE billing.invoices (id BIGINT PRIMARY KEY, customer_id BIGINT,"
+              + " total DECIMAL(10,2), card_number TEXT, issued_at DATETIME)");
+      s.execute(
+          "CREATE TABLE internal.api_keys (id BIGINT PRIMARY KEY, service TEXT, secret TEXT)");
+    }
+    Rows rows = rows();
+    insert(connection, "`public`.customers", rows.customers(), 7);
+    insert(connection, "`public`.orders", rows.orders(), 4);
+    insert(connection, "billing.invoices", rows.invoices(), 4);
+    insert(connection, "internal.api_keys", rows.apiKeys(), -1);
+  }
+
+  /** Batched inserts; column {@code timestamp} (or -1) is an ISO instant made a DATETIME. */
+  private static void insert(
+      Connection connection, String table, List<String[]> rows, int timestamp) throws SQLException {
+    int columns = rows.getFirst().length;
+    String marks = String.join(", ", java.util.Collections.nCopies(columns, "?"));
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(false);
+    try (var insert =
+        connection.prepareStatement("INSERT INTO " + table + " VALUES (" + marks + ")")) {
+      for (String[] row : rows) {
+        for (int i = 0; i < columns; i++) {
+          String value = row[i];
+          if (i == timestamp) {
+            value = value.replace("T", " ").replace("Z", "");
+          }
+          insert.setString(i + 1, value);
+        }
+        insert.addBatch();
+      }
+      insert.executeBatch();
+      connection.commit();
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
+  }
+
+  private static void copyIn(CopyManager copy, String table, List<String[]> rows)
       throws SQLException, IOException {
-    copy.copyIn("COPY " + table + " FROM STDIN", new StringReader(rows.toString()));
-    rows.setLength(0);
+    StringBuilder text = new StringBuilder();
+    for (String[] row : rows) {
+      text.append(String.join("\t", row)).append('\n');
+    }
+    copy.copyIn("COPY " + table + " FROM STDIN", new StringReader(text.toString()));
   }
 
   /** A 16-digit Visa-style test number whose last digit makes it Luhn-valid. */

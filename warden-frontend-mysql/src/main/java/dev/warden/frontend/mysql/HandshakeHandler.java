@@ -8,6 +8,7 @@ import dev.warden.core.session.SessionContext;
 import dev.warden.gateway.ConnectionGate;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.auth.CachingSha2Password;
+import dev.warden.protocol.mysql.auth.NativePassword;
 import dev.warden.protocol.mysql.codec.PacketFramer;
 import dev.warden.protocol.mysql.message.AuthMoreData;
 import dev.warden.protocol.mysql.message.AuthSwitchRequest;
@@ -28,14 +29,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The connection phase: Warden greets (as the database's version, offering TLS and {@code
- * caching_sha2_password}), switches to TLS on the client's SslRequest, and takes the client's token
- * or key as its password in clear — inside TLS only: the {@code caching_sha2_password} client is
- * asked for full authentication (what MySQL 8 clients then do over TLS), {@code
- * mysql_clear_password} is taken as it is, and any other plugin is switched to {@code
- * mysql_clear_password}. The credential is checked off the loop; the database name picks the
- * connection; then {@link SessionStarter} logs in to the database with the gateway's own
- * credential.
+ * The connection phase: Warden greets (as the database's version, offering TLS and the database's
+ * default plugin: {@code caching_sha2_password} for MySQL 8, {@code mysql_native_password} for
+ * MariaDB), switches to TLS on the client's SslRequest, and takes the client's token or key as its
+ * password in clear — inside TLS only: the {@code caching_sha2_password} client is asked for full
+ * authentication (what MySQL 8 clients then do over TLS), {@code mysql_clear_password} is taken as
+ * it is, and any other plugin is switched to {@code mysql_clear_password}. The credential is
+ * checked off the loop; the database name picks the connection; then {@link SessionStarter} logs in
+ * to the database with the gateway's own credential.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   static final String CLEAR_PASSWORD = "mysql_clear_password";
@@ -129,8 +130,20 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     long connectionId = door.server.random().nextInt() & 0x7FFFFFFFL;
     HandshakeV10 hello =
         new HandshakeV10(
-            version, connectionId, scramble, OFFERED, 45, 2, CachingSha2Password.PLUGIN, 0);
+            version, connectionId, scramble, OFFERED, 45, 2, greetingPlugin(version), 0);
     ctx.writeAndFlush(new Packet(0, hello.encode()));
+  }
+
+  /**
+   * The plugin Warden greets with: the database's own default — mysql_native_password for MariaDB,
+   * caching_sha2_password for MySQL 8 — so each client takes the path it takes with that database.
+   * Either way Warden then asks for the password in clear (inside TLS): full authentication for
+   * caching_sha2_password, a switch to mysql_clear_password otherwise. (MySQL Connector/J reads
+   * MariaDB's "5.5.5-" version as 5.5.5 and misreads caching_sha2_password's full-authentication
+   * request from such a server; the switch works.)
+   */
+  static String greetingPlugin(String version) {
+    return version.contains("MariaDB") ? NativePassword.PLUGIN : CachingSha2Password.PLUGIN;
   }
 
   @Override
