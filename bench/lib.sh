@@ -10,9 +10,10 @@ new_bench_key() {
   hash="$(echo "$keys" | awk '/^hash:/ {print $2}')"
 }
 
-# start_warden TOP-YAML IDENTITIES-YAML: writes $work/warden.yaml (TOP-YAML first, e.g. a policy;
-# IDENTITIES-YAML after the service key, e.g. roles), starts the gateway, waits until it is
-# healthy. Sets warden_pid.
+# start_warden TOP-YAML IDENTITIES-YAML [CONNECTIONS-YAML]: writes $work/warden.yaml (TOP-YAML
+# first, e.g. a policy; IDENTITIES-YAML after the service key, e.g. roles; CONNECTIONS-YAML in place
+# of the PostgreSQL connection $DB), starts the gateway, waits until it is healthy. Sets warden_pid.
+# With WARDEN_MYSQL_PORT set, the MySQL door listens there too.
 # AUDIT selects the audit trail: log (default: no store, statements do not wait), sqlite (the
 # data directory), or postgresql (database warden_bench_audit on $PGHOST:$PGPORT); AUDIT_SYNC full
 # (default) or normal.
@@ -25,16 +26,22 @@ start_warden() {
         -c "CREATE DATABASE warden_bench_audit" >/dev/null
       audit_yaml="audit: {store: postgresql, sync: ${AUDIT_SYNC:-full}, url: \"jdbc:postgresql://$PGHOST:$PGPORT/warden_bench_audit\", user: $PGUSER}" ;;
   esac
+  local connections="${3:-  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER\}}"
+  local mysql_listen=""
+  if [ -n "${WARDEN_MYSQL_PORT:-}" ]; then
+    mysql_listen="  mysql: {host: 127.0.0.1, port: $WARDEN_MYSQL_PORT}"
+  fi
   cat >"$work/warden.yaml" <<YAML
 $1
 $audit_yaml
 listen:
   postgres: {host: 127.0.0.1, port: $WARDEN_PORT}
+$mysql_listen
   admin: {host: 127.0.0.1, port: $WARDEN_ADMIN_PORT}
 dataDir: $work/warden-data
 tls: {allowPlaintextOnLoopback: true}
 connections:
-  $DB: {host: $PGHOST, port: $PGPORT, database: $DB, user: $PGUSER}
+$connections
 identities:
   serviceKeys:
     - {subject: bench, keyHash: "$hash", connections: [$DB]}

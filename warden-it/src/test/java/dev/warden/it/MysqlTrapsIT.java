@@ -1,0 +1,246 @@
+package dev.warden.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warden.core.audit.Slf4jAuditLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MySQL's lexical and semantic traps through the MySQL door: text the server reads differently from
+ * a naive parser (backslash escapes, versioned comments, {@code #} and {@code -- } comments),
+ * settings that would change how it reads text, several statements in one string, and the
+ * statements that reach outside the database (server files, global settings, stored code, HANDLER).
+ * Each refused statement never reaches MariaDB; each allowed one returns what MariaDB returns.
+ */
+class MysqlTrapsIT {
+  private static final String POLICY =
+      """
+      {"version": 1, "grants": [{"id": "g", "roles": ["agent"], "connections": ["test"],
+        "allow": [{"id": "rw", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"],
+                   "objects": ["test.trap_*"]},
+                  {"id": "session", "classes": ["SESSION", "TRANSACTION"]}],
+        "deny": [{"id": "no-ddl", "classes": ["DDL"]}],
+        "masks": [{"id": "secret", "columns": ["test.trap_accounts.secret"], "strategy": "redact"}]}]}
+      """;
+
+  private static MysqlFixture warden;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Connection c = MysqlFixture.direct();
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS trap_accounts");
+      s.execute("CREATE TABLE trap_accounts (id INT PRIMARY KEY, name TEXT, secret TEXT)");
+    }
+    Path policy = Files.createTempFile("warden-traps", ".json");
+    Files.writeString(policy, POLICY);
+    warden = MysqlFixture.start(policy, new Slf4jAuditLog(), "");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (warden != null) {
+      warden.close();
+    }
+  }
+
+  @BeforeEach
+  void rows() throws Exception {
+    try (Connection c = MysqlFixture.direct();
+        Statement s = c.createStatement()) {
+      s.execute("DELETE FROM trap_accounts");
+      s.execute("INSERT INTO trap_accounts VALUES (1, 'ann', 's3cret'), (2, 'bob', 'hunter2')");
+    }
+  }
+
+  private static Connection agent(boolean multi) throws SQLException {
+    Properties props = new Properties();
+    if (multi) {
+      props.setProperty("allowMultiQueries", "true");
+    }
+    return warden.connect(warden.agentKey, props);
+  }
+
+  private static int accounts() throws SQLException {
+    try (Connection c = MysqlFixture.direct();
+        ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM trap_accounts")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  @Test
+  void aDropHiddenInAVersionedCommentIsSeenAndRefused() throws Exception {
+    try (Connection c = agent(true);
+        Statement s = c.createStatement()) {
+      for (String sql :
+          new String[] {
+            "SELECT 1; /*!50000 DROP TABLE trap_accounts */",
+            "SELECT 1 /*!50000 ; DROP TABLE trap_accounts */",
+            "/*M!100000 DROP TABLE trap_accounts */",
+            "/*!DROP TABLE trap_accounts*/"
+          }) {
+        assertThatThrownBy(() -> s.execute(sql)).as(sql).hasMessageContaining("no-ddl");
+      }
+    }
+    assertThat(accounts()).isEqualTo(2);
+  }
+
+  @Test
+  void aMaskedColumnHiddenInAVersionedCommentIsMasked() throws Exception {
+    try (Connection c = agent(false);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT /*!50000 secret, */ name FROM trap_accounts WHERE id = 1")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("[REDACTED]");
+      assertThat(rs.getString(2)).isEqualTo("ann");
+    }
+  }
+
+  @Test
+  void aBackslashEscapedQuoteDoesNotEndTheString() throws Exception {
+    try (Connection c = agent(true);
+        Statement s = c.createStatement()) {
+      // The server reads one string here; the DROP inside it is text.
+      try (ResultSet rs = s.executeQuery("SELECT 'a\\'; DROP TABLE trap_accounts; -- ' AS t")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("a'; DROP TABLE trap_accounts; -- ");
+      }
+      // And a comment runs to the end of its line only.
+      try (ResultSet rs = s.executeQuery("SELECT 1 # ; DROP TABLE trap_accounts\n AS one")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
+    assertThat(accounts()).isEqualTo(2);
+  }
+
+  @Test
+  void settingsThatChangeHowTextIsReadAreRefused() throws Exception {
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      for (String sql :
+          new String[] {
+            "SET sql_mode = 'ANSI_QUOTES'",
+            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')",
+            "SET @@session.sql_mode = (SELECT 'ANSI')",
+            "SET NAMES gbk",
+            "SET character_set_client = 'sjis'"
+          }) {
+        assertThatThrownBy(() -> s.execute(sql)).as(sql).hasMessageContaining("parser-settings");
+      }
+      // The session still reads text as Warden does.
+      try (ResultSet rs = s.executeQuery("SELECT @@session.sql_mode")) {
+        rs.next();
+        assertThat(rs.getString(1)).doesNotContain("ANSI_QUOTES").doesNotContain("NO_BACKSLASH");
+      }
+      // A neutral change is a session setting like any other.
+      s.execute("SET sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')");
+    }
+  }
+
+  @Test
+  void aSessionStartsWithoutTheModesThatChangeHowTextIsRead() throws Exception {
+    String global;
+    try (Connection c = MysqlFixture.direct();
+        ResultSet rs = c.createStatement().executeQuery("SELECT @@global.sql_mode")) {
+      rs.next();
+      global = rs.getString(1);
+    }
+    try (Connection c = MysqlFixture.direct()) {
+      c.createStatement()
+          .execute(
+              "SET GLOBAL sql_mode = CONCAT(@@global.sql_mode, ',ANSI_QUOTES,NO_BACKSLASH_ESCAPES')");
+    }
+    try (Connection c = agent(false);
+        ResultSet rs = c.createStatement().executeQuery("SELECT @@session.sql_mode, \"x\"")) {
+      rs.next();
+      assertThat(rs.getString(1)).doesNotContain("ANSI_QUOTES").doesNotContain("NO_BACKSLASH");
+      // A double-quoted string is a string, as Warden's parser read it.
+      assertThat(rs.getString(2)).isEqualTo("x");
+    } finally {
+      try (Connection c = MysqlFixture.direct();
+          var ps = c.prepareStatement("SET GLOBAL sql_mode = ?")) {
+        ps.setString(1, global);
+        ps.execute();
+      }
+    }
+  }
+
+  @Test
+  void severalStatementsInOneStringAreDecidedPartByPart() throws Exception {
+    try (Connection c = agent(true);
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(
+              () ->
+                  s.execute(
+                      "UPDATE trap_accounts SET name = 'x' WHERE id = 1; DROP TABLE trap_accounts"))
+          .hasMessageContaining("no-ddl");
+      // Nothing of the string ran: not even its allowed first part.
+      try (ResultSet rs = s.executeQuery("SELECT name FROM trap_accounts WHERE id = 1")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("ann");
+      }
+      // Allowed parts run together, each result returned.
+      assertThat(s.execute("SELECT name FROM trap_accounts WHERE id = 1; SELECT 2")).isTrue();
+      assertThat(s.getMoreResults()).isTrue();
+    }
+  }
+
+  @Test
+  void whatReachesOutsideTheDatabaseIsRefused() throws Exception {
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      for (String sql :
+          new String[] {
+            "SELECT LOAD_FILE('/etc/passwd')",
+            "SELECT name FROM trap_accounts INTO OUTFILE '/tmp/warden-trap-out'",
+            "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE trap_accounts",
+            "SET GLOBAL max_connections = 1",
+            "CALL mysql.some_procedure()",
+            "HANDLER trap_accounts OPEN",
+            "DO SLEEP(0)",
+            "SELECT GET_LOCK('warden', 0)"
+          }) {
+        assertThatThrownBy(() -> s.execute(sql))
+            .as(sql)
+            .isInstanceOf(SQLException.class)
+            .hasMessageContaining("warden:");
+      }
+      // The session survives every refusal.
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM trap_accounts")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void aMaskedValueCopiedIntoAVariableIsRefused() throws Exception {
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(
+              () -> s.execute("SELECT secret INTO @leak FROM trap_accounts WHERE id = 1"))
+          .hasMessageContaining("warden:");
+      assertThatThrownBy(
+              () -> s.execute("SET @leak = (SELECT secret FROM trap_accounts WHERE id = 1)"))
+          .hasMessageContaining("warden:");
+      try (ResultSet rs = s.executeQuery("SELECT @leak")) {
+        rs.next();
+        assertThat(rs.getString(1)).isNull();
+      }
+    }
+  }
+}
