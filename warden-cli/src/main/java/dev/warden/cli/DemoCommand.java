@@ -38,6 +38,14 @@ public final class DemoCommand implements Callable<Integer> {
   int pgPort;
 
   @Option(
+      names = "--mysql-port",
+      defaultValue = "13306",
+      description =
+          "Gateway MySQL port, for the demo's MariaDB (default: ${DEFAULT-VALUE}; 0 picks a free"
+              + " one; -1: no MySQL door).")
+  int mysqlPort;
+
+  @Option(
       names = "--admin-port",
       defaultValue = "8080",
       description = "Gateway admin HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -49,16 +57,27 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Demo demo;
     try {
-      demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort));
+      demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort, mysqlPort));
     } catch (PortInUseException e) {
-      boolean admin = e.setting().equals("listen.admin");
+      String what =
+          switch (e.setting()) {
+            case "listen.admin" -> "admin API";
+            case "listen.mysql" -> "MySQL listener";
+            default -> "PostgreSQL listener";
+          };
+      String option =
+          switch (e.setting()) {
+            case "listen.admin" -> "--admin-port";
+            case "listen.mysql" -> "--mysql-port";
+            default -> "--pg-port";
+          };
       throw new CliError(
           "port "
               + e.port()
               + " is already in use (the demo's "
-              + (admin ? "admin API" : "PostgreSQL listener")
+              + what
               + "); pick another with "
-              + (admin ? "--admin-port" : "--pg-port")
+              + option
               + " (0 picks a free one)");
     }
     printGuide(spec.commandLine().getOut(), demo.environment(), envFile);
@@ -104,6 +123,18 @@ public final class DemoCommand implements Callable<Integer> {
         Stop with Ctrl-C.
         """,
         port, env.get("WARDEN_DEMO_ADMIN_URL"), absolute, source, tokenEnvFile);
+    if (env.containsKey("WARDEN_DEMO_MYSQL_PORT")) {
+      out.printf(
+          """
+
+          The same shop in MariaDB, behind Warden's MySQL door on 127.0.0.1:%s (connection
+          "shop_mysql", the same sample policy, the same token):
+            mysql -h 127.0.0.1 -P $WARDEN_DEMO_MYSQL_PORT -u agent --ssl --password="$WARDEN_DEMO_AGENT_TOKEN" shop_mysql \\
+              -e 'SELECT id, full_name, card_number FROM customers ORDER BY id LIMIT 5'
+            echo "jdbc:mariadb://127.0.0.1:$WARDEN_DEMO_MYSQL_PORT/shop_mysql?sslMode=trust&user=agent&password=$WARDEN_DEMO_AGENT_TOKEN"
+          """,
+          env.get("WARDEN_DEMO_MYSQL_PORT"));
+    }
     out.flush();
   }
 

@@ -32,20 +32,33 @@ public final class Demo implements AutoCloseable {
   /** Lifetime of the demo's agent and dba tokens. */
   public static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
 
-  /** Where and how to start. Port 0 picks a free port. */
-  public record Options(Path dataDir, Path envFile, int pgPort, int adminPort) {}
+  /** The MySQL connection of the demo's MariaDB (when the machine has MariaDB installed). */
+  public static final String MYSQL_CONNECTION = "shop_mysql";
+
+  /**
+   * Where and how to start. Port 0 picks a free port; {@code mysqlPort} -1: no MySQL door (and no
+   * MariaDB).
+   */
+  public record Options(Path dataDir, Path envFile, int pgPort, int adminPort, int mysqlPort) {
+    public Options(Path dataDir, Path envFile, int pgPort, int adminPort) {
+      this(dataDir, envFile, pgPort, adminPort, 0);
+    }
+  }
 
   private final EmbeddedPostgres postgres;
+  private final EmbeddedMariaDb mariadb;
   private final DemoIdentityProvider identityProvider;
   private final Gateway gateway;
   private final Map<String, String> environment;
 
   private Demo(
       EmbeddedPostgres postgres,
+      EmbeddedMariaDb mariadb,
       DemoIdentityProvider identityProvider,
       Gateway gateway,
       Map<String, String> environment) {
     this.postgres = postgres;
+    this.mariadb = mariadb;
     this.identityProvider = identityProvider;
     this.gateway = gateway;
     this.environment = environment;
@@ -59,6 +72,9 @@ public final class Demo implements AutoCloseable {
     // Ports first: a port in use is said before anything starts.
     requireFree("listen.postgres", options.pgPort());
     requireFree("listen.admin", options.adminPort());
+    if (options.mysqlPort() > 0) {
+      requireFree("listen.mysql", options.mysqlPort());
+    }
     LeftoverDatabase.clear(dataDir.resolve("postgres"));
     Path hba = dataDir.resolve("pg_hba.conf");
     Files.writeString(
@@ -79,8 +95,10 @@ public final class Demo implements AutoCloseable {
             .setServerConfig("password_encryption", "scram-sha-256")
             .start();
     DemoIdentityProvider idp = null;
+    EmbeddedMariaDb mariadb = null;
     try {
       seed(postgres, ownerPassword);
+      mariadb = options.mysqlPort() < 0 ? null : mariadb(dataDir, ownerPassword);
       idp = DemoIdentityProvider.start(dataDir);
       Path policy = dataDir.resolve("policy.json");
       Files.writeString(policy, PolicyParser.sampleText());
@@ -89,6 +107,7 @@ public final class Demo implements AutoCloseable {
           listen:
             postgres: {host: 127.0.0.1, port: %d}
             admin: {host: 127.0.0.1, port: %d}
+          %s
           dataDir: %s
           policy: {file: "%s"}
           connections:
@@ -98,22 +117,30 @@ public final class Demo implements AutoCloseable {
               database: shop
               user: %s
               password: "%s"
+          %s
           identities:
             oidc:
               issuers:
                 - {issuer: "%s", audiences: [%s]}
             roles:
-              - {role: agent, match: {groups: [code-assistant]}, connections: [shop]}
-              - {role: dba, match: {groups: [dba]}, connections: [shop], permissions: ["sessions:read", "audit:read", "policy:read", "grants:manage"]}
+              - {role: agent, match: {groups: [code-assistant]}, connections: [shop, shop_mysql]}
+              - {role: dba, match: {groups: [dba]}, connections: [shop, shop_mysql], permissions: ["sessions:read", "audit:read", "policy:read", "grants:manage"]}
           """
               .formatted(
                   options.pgPort(),
                   options.adminPort(),
+                  mariadb == null
+                      ? ""
+                      : "  mysql: {host: 127.0.0.1, port: " + options.mysqlPort() + "}",
                   dataDir.resolve("gateway"),
                   policy,
                   postgres.getPort(),
                   OWNER,
                   ownerPassword,
+                  mariadb == null
+                      ? ""
+                      : "  shop_mysql: {protocol: mysql, host: 127.0.0.1, port: %d, database: public, user: %s, password: \"%s\"}"
+                          .formatted(mariadb.port(), OWNER, ownerPassword),
                   idp.issuer(),
                   DemoIdentityProvider.AUDIENCE);
       WardenConfig config = new ConfigLoader(System::getenv).parse(yaml, true, dataDir);
@@ -135,14 +162,24 @@ public final class Demo implements AutoCloseable {
               + "@127.0.0.1:"
               + postgres.getPort()
               + "/shop");
+      if (mariadb != null) {
+        env.put("WARDEN_DEMO_MYSQL_PORT", Integer.toString(gateway.mysqlPort()));
+        env.put("WARDEN_DEMO_MYSQL_DATABASE", MYSQL_CONNECTION);
+        env.put(
+            "WARDEN_DEMO_MYSQL_DIRECT_URL",
+            "mysql://" + OWNER + ":" + ownerPassword + "@127.0.0.1:" + mariadb.port() + "/public");
+      }
       env.put("WARDEN_DEMO_CA_CERT", dataDir.resolve("gateway/tls/ca.crt").toString());
       env.put("WARDEN_DEMO_ISSUER", idp.issuer());
       env.put("WARDEN_DEMO_IDP_KEY", dataDir.resolve(DemoIdentityProvider.KEY_FILE).toString());
       writeEnvFile(options.envFile(), env);
-      return new Demo(postgres, idp, gateway, env);
+      return new Demo(postgres, mariadb, idp, gateway, env);
     } catch (IOException | SQLException | RuntimeException e) {
       if (idp != null) {
         idp.close();
+      }
+      if (mariadb != null) {
+        mariadb.close();
       }
       postgres.close();
       throw e;
@@ -174,6 +211,38 @@ public final class Demo implements AutoCloseable {
     }
   }
 
+  /**
+   * The demo's MariaDB with the same shop (databases public, billing, internal) and an owner whose
+   * password only the gateway holds; null, with a note, when the machine has no MariaDB installed.
+   */
+  private static EmbeddedMariaDb mariadb(Path dataDir, String ownerPassword)
+      throws IOException, SQLException {
+    var server = EmbeddedMariaDb.server();
+    if (server.isEmpty()) {
+      System.err.println(
+          "warden demo: no MariaDB server installed (mariadbd); the MySQL door is not started"
+              + " (apt-get install mariadb-server, or set WARDEN_MARIADBD)");
+      return null;
+    }
+    EmbeddedMariaDb db = EmbeddedMariaDb.start(server.get(), dataDir.resolve("mariadb"), 0);
+    try (Connection root =
+            DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + db.port() + "/", "root", "");
+        Statement s = root.createStatement()) {
+      ShopData.loadMysql(root);
+      for (String host : new String[] {"127.0.0.1", "localhost"}) {
+        s.execute(
+            "CREATE USER '" + OWNER + "'@'" + host + "' IDENTIFIED BY '" + ownerPassword + "'");
+        for (String database : new String[] {"public", "billing", "internal"}) {
+          s.execute("GRANT ALL ON `" + database + "`.* TO '" + OWNER + "'@'" + host + "'");
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
   private static void writeEnvFile(Path file, Map<String, String> env) throws IOException {
     StringBuilder text =
         new StringBuilder(
@@ -201,6 +270,9 @@ public final class Demo implements AutoCloseable {
       identityProvider.close();
     } finally {
       try {
+        if (mariadb != null) {
+          mariadb.close();
+        }
         postgres.close();
       } catch (IOException e) {
         System.err.println("warden demo: could not stop the embedded database: " + e.getMessage());

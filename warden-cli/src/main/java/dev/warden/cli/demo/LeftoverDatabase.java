@@ -23,10 +23,19 @@ final class LeftoverDatabase {
 
   /** Stops the postmaster of {@code dataDirectory}, if one runs, and removes the directory. */
   static void clear(Path dataDirectory) {
+    clear(dataDirectory, "postmaster.pid", "postgres");
+  }
+
+  /** The same for the demo's MariaDB server. */
+  static void clearMariaDb(Path dataDirectory) {
+    clear(dataDirectory, "mariadb.pid", "mysqld");
+  }
+
+  private static void clear(Path dataDirectory, String pidFile, String program) {
     if (!Files.exists(dataDirectory)) {
       return;
     }
-    Optional<ProcessHandle> postmaster = postmaster(dataDirectory.resolve("postmaster.pid"));
+    Optional<ProcessHandle> postmaster = postmaster(dataDirectory.resolve(pidFile), program);
     if (postmaster.isPresent()) {
       ProcessHandle process = postmaster.get();
       System.err.println(
@@ -65,7 +74,7 @@ final class LeftoverDatabase {
    * The process named in a postmaster.pid, when it is alive and a postgres process (a stale pid
    * file may name a process that has nothing to do with it).
    */
-  private static Optional<ProcessHandle> postmaster(Path pidFile) {
+  private static Optional<ProcessHandle> postmaster(Path pidFile, String program) {
     try {
       List<String> lines = Files.readAllLines(pidFile);
       if (lines.isEmpty()) {
@@ -74,7 +83,15 @@ final class LeftoverDatabase {
       long pid = Long.parseLong(lines.getFirst().strip());
       return ProcessHandle.of(pid)
           .filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false));
+          .filter(
+              p ->
+                  p.info()
+                      .command()
+                      .map(
+                          c ->
+                              c.contains(program)
+                                  || (program.equals("mysqld") && c.contains("mariadbd")))
+                      .orElse(false));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }

@@ -511,6 +511,11 @@ public final class Gateway implements AutoCloseable {
     return admin.port();
   }
 
+  /** The MySQL door's port (when listen.mysql is configured). */
+  public int mysqlPort() {
+    return server.port("listen.mysql");
+  }
+
   public GatewayMetrics metrics() {
     return context.metrics();
   }

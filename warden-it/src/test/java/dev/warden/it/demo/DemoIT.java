@@ -148,6 +148,58 @@ public class DemoIT {
     }
   }
 
+  /**
+   * The same shop in the demo's MariaDB, through the MySQL door, with the same token and the same
+   * sample policy: the mysql client as the guide prints it sees the same rows, masked the same way
+   * as through the PostgreSQL door, and a statement the policy denies is denied the same way.
+   */
+  @Test
+  void theMysqlDoorServesTheSameShopUnderTheSamePolicy() throws Exception {
+    assertThat(env).containsKey("WARDEN_DEMO_MYSQL_PORT");
+    String sql = "SELECT id, full_name, card_number, ssn FROM customers ORDER BY id LIMIT 3";
+    List<String> mysql =
+        List.of(
+            "mysql",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            env.get("WARDEN_DEMO_MYSQL_PORT"),
+            "-u",
+            "agent",
+            "--ssl",
+            "--password=" + env.get("WARDEN_DEMO_AGENT_TOKEN"),
+            env.get("WARDEN_DEMO_MYSQL_DATABASE"),
+            "-N",
+            "-B",
+            "-e");
+    List<String> read = new java.util.ArrayList<>(mysql);
+    read.add(sql);
+    var r = dev.warden.it.Processes.run(read, Map.of(), java.time.Duration.ofMinutes(1));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    List<String> throughPostgres = new java.util.ArrayList<>();
+    try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
+        Statement s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        throughPostgres.add(
+            rs.getString(1)
+                + "\t"
+                + rs.getString(2)
+                + "\t"
+                + rs.getString(3)
+                + "\t"
+                + rs.getString(4));
+      }
+    }
+    assertThat(r.stdout().lines().toList()).isEqualTo(throughPostgres);
+    assertThat(throughPostgres.getFirst()).contains("************");
+    List<String> denied = new java.util.ArrayList<>(mysql);
+    denied.add("SELECT * FROM internal.api_keys");
+    var d = dev.warden.it.Processes.run(denied, Map.of(), java.time.Duration.ofMinutes(1));
+    assertThat(d.exitCode()).isNotZero();
+    assertThat(d.stderr()).contains("deny.internal");
+  }
+
   @Test
   void psqlAsPrinted() throws Exception {
     String out =
