@@ -20,7 +20,7 @@ import dev.warden.protocol.mysql.message.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +34,7 @@ import java.util.List;
  * ErrorRedaction}. While a read's record is not yet durable, nothing of its result reaches the
  * client.
  */
-final class BackendResults extends ChannelInboundHandlerAdapter {
+final class BackendResults extends ByteToMessageDecoder {
   private enum State {
     FIRST,
     PARAMETERS,
@@ -57,7 +57,33 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
   private final List<AuditEvent.Result> results = new ArrayList<>();
   private final List<List<String>> captured = new ArrayList<>();
   private final List<String> messages = new ArrayList<>();
-  private final List<Packet> withheld = new ArrayList<>();
+
+  /** What may not reach the client yet (run slices and Warden's own packets), in order. */
+  private final List<Object> withheld = new ArrayList<>();
+
+  /**
+   * The packet being handled: a view into the input, neither retained nor released. Sending it
+   * unchanged extends the run of bytes forwarded as they came; anything else ends the run first.
+   */
+  private Packet current;
+
+  /** Where {@link #current}'s header starts in the input. */
+  private int currentStart;
+
+  /** Whether {@link #current} is a view into the input (else a joined split packet). */
+  private boolean currentIsView;
+
+  /** Whether a joined split packet was written on (and so released by the encoder). */
+  private boolean currentEmitted;
+
+  private ByteBuf input;
+  private int runStart = -1;
+  private int runEnd;
+
+  /** The parts of a 16 MiB split packet read so far (joined, then handled like any packet). */
+  private io.netty.buffer.CompositeByteBuf split;
+
+  private int splitSequenceId;
   private long started = System.nanoTime();
 
   BackendResults(MysqlSession session) {
@@ -66,12 +92,64 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     this.resultRows = session.door.server.config().audit().resultRows();
   }
 
+  /**
+   * Frames the database's stream in place: each whole packet is handled as a view into the input;
+   * the runs of packets that go on unchanged are written as slices of the input, so a result the
+   * policy leaves alone is forwarded as the bytes that came, one write per read.
+   */
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Packet packet = (Packet) msg;
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    input = in;
+    try {
+      while (in.readableBytes() >= 4 && session.client.isActive()) {
+        int start = in.readerIndex();
+        int length = in.getUnsignedMediumLE(start);
+        int sequenceId = in.getUnsignedByte(start + 3);
+        if (in.readableBytes() < 4 + length) {
+          if (4L + length > BackendLogin.MAX_BACKEND_PACKET) {
+            throw new io.netty.handler.codec.TooLongFrameException(
+                "a packet of " + length + " bytes from the database");
+          }
+          return;
+        }
+        if (length == Packet.MAX_PHYSICAL || split != null) {
+          splitPart(ctx, in, start, length, sequenceId);
+          continue;
+        }
+        Packet packet = new Packet(sequenceId, in.slice(start + 4, length));
+        currentStart = start;
+        handle(packet, true);
+        in.readerIndex(start + 4 + length);
+      }
+    } finally {
+      flushRun();
+      input = null;
+    }
+  }
+
+  /** A part of a packet of 16 MiB or more: joined with the others, then handled as a copy. */
+  private void splitPart(ChannelHandlerContext ctx, ByteBuf in, int start, int length, int id) {
+    flushRun();
+    if (split == null) {
+      split = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+      splitSequenceId = id;
+    }
+    split.addComponent(true, in.retainedSlice(start + 4, length));
+    in.readerIndex(start + 4 + length);
+    if (split.readableBytes() > BackendLogin.MAX_BACKEND_PACKET) {
+      throw new io.netty.handler.codec.TooLongFrameException("a split packet from the database");
+    }
+    if (length < Packet.MAX_PHYSICAL) {
+      Packet whole = new Packet(splitSequenceId, split);
+      split = null;
+      // Not a view of the input: written (and released) as a packet of its own when it goes on.
+      handle(whole, false);
+    }
+  }
+
+  private void handle(Packet packet, boolean view) {
     MysqlSession.InFlight command = session.inFlight.peek();
     if (command == null) {
-      packet.release();
       failSession(
           new WardenException(
               ErrorCode.PROTOCOL_VIOLATION,
@@ -79,6 +157,9 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
               null));
       return;
     }
+    current = packet;
+    currentIsView = view;
+    currentEmitted = false;
     try {
       if (command.kind() == MysqlSession.Kind.INTERNAL) {
         internal(command, packet);
@@ -86,16 +167,20 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
         respond(command, packet);
       }
     } catch (RuntimeException e) {
-      packet.release();
       failSession(
           new WardenException(
               ErrorCode.INTERNAL, "a response from the database could not be read: " + e, null));
+    } finally {
+      if (!view && !currentEmitted) {
+        packet.release();
+      }
+      current = null;
     }
   }
 
   /** Warden's own statement: its OK goes nowhere; its failure ends the session (fail closed). */
   private void internal(MysqlSession.InFlight command, Packet packet) {
-    try {
+    {
       if (!OkPacket.is(packet)) {
         String why =
             ErrPacket.is(packet)
@@ -110,9 +195,9 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
       }
       session.status = OkPacket.decode(packet.payload().duplicate()).status();
       session.inFlight.poll();
+      // Its bytes are not the client's: they end any run.
+      flushRun();
       command.then().accept(packet);
-    } finally {
-      packet.release();
     }
   }
 
@@ -196,7 +281,6 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     }
     if (packet.header() == 0xFB) {
       // LOCAL INFILE: never offered to the database, so never expected.
-      packet.release();
       failSession(
           new WardenException(
               ErrorCode.PROTOCOL_VIOLATION, "the database asked for a local file", null));
@@ -204,7 +288,6 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     }
     long count = Wire.readLengthEncoded(packet.payload().duplicate());
     if (count <= 0 || count > 4096) {
-      packet.release();
       failSession(
           new WardenException(
               ErrorCode.PROTOCOL_VIOLATION, "a result set of " + count + " columns", null));
@@ -271,15 +354,16 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     String rule = command.verdict().admission().decision().rule();
     int sequenceId = packet.sequenceId();
     done(command, null, false);
+    flushRun();
     if (ok.affectedRows() > command.guard()) {
-      packet.release();
       session.door.server.metrics().writeLimitExceeded();
       WardenException over =
           LimitMessages.overLimit(verb, ok.affectedRows(), command.guard(), rule);
       session.internal(
           command.began() ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT warden_guard",
           rolledBack -> {
-            session.client.writeAndFlush(new Packet(sequenceId, MysqlErrors.err(over).encode()));
+            emit(new Packet(sequenceId, MysqlErrors.err(over).encode()));
+            session.client.flush();
             session.commandDone();
           });
       return;
@@ -290,8 +374,8 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
           // The client's OK, with the session's state after Warden's commit.
           OkPacket after =
               new OkPacket(ok.affectedRows(), ok.lastInsertId(), session.status, ok.warnings(), "");
-          packet.release();
-          session.client.writeAndFlush(new Packet(sequenceId, after.encode()));
+          emit(new Packet(sequenceId, after.encode()));
+          session.client.flush();
           session.commandDone();
         });
   }
@@ -329,7 +413,8 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
         session.warnings.add(
             LimitMessages.truncated(limit, command.verdict().admission().decision().rule()));
       }
-      packet.release();
+      // Not forwarded: the run of bytes that go on ends before it.
+      flushRun();
       return;
     }
     rows++;
@@ -387,7 +472,7 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
       rows++;
     }
     session.warnings.clear();
-    return end.withSequenceId(sequenceId);
+    return Packet.of(sequenceId, io.netty.buffer.ByteBufUtil.getBytes(end.payload()));
   }
 
   /** The masks of the result whose columns were just described, or null when none applies. */
@@ -431,7 +516,6 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
     if (!text.equals(err.message())) {
       out =
           new Packet(packet.sequenceId(), new ErrPacket(err.code(), err.sqlState(), text).encode());
-      packet.release();
     }
     messages.add(sqlState + ": " + text);
     endResult();
@@ -439,11 +523,17 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
       // The guarded write failed: end Warden's own transaction (or savepoint) before the client
       // hears of it.
       done(command, sqlState, false);
-      Packet failed = out;
+      flushRun();
+      Packet failed =
+          out == packet
+              ? Packet.of(
+                  packet.sequenceId(), io.netty.buffer.ByteBufUtil.getBytes(packet.payload()))
+              : out;
       session.internal(
           command.began() ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT warden_guard",
           rolledBack -> {
-            session.client.writeAndFlush(failed);
+            emit(failed);
+            session.client.flush();
             session.commandDone();
           });
       return;
@@ -454,27 +544,70 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
 
   private void send(MysqlSession.InFlight command, Packet packet) {
     var durable = command.verdict() == null ? null : command.verdict().durable();
-    if (durable != null && !durable.isDone()) {
-      withheld.add(packet);
-      if (withheld.size() == 1) {
-        durable.whenComplete(
-            (ok, failure) -> session.client.eventLoop().execute(() -> release(failure)));
+    if (durable != null && !durable.isDone() && waitingFor.add(durable)) {
+      // From here on nothing reaches the client until this record (and any before it) is durable;
+      // what came before goes now.
+      flushRun();
+      durable.whenComplete(
+          (ok, failure) -> session.client.eventLoop().execute(() -> durable(durable, failure)));
+    }
+    if (packet == current && currentIsView) {
+      // Unchanged: its bytes (header and payload) join the run forwarded as they came.
+      int start = currentStart;
+      if (runStart >= 0 && runEnd != start) {
+        flushRun();
       }
+      if (runStart < 0) {
+        runStart = start;
+      }
+      runEnd = start + 4 + packet.length();
+      return;
+    }
+    flushRun();
+    if (packet == current) {
+      currentEmitted = true;
+    }
+    emit(packet);
+  }
+
+  /** The records whose durability the withheld output waits for. */
+  private final java.util.Set<java.util.concurrent.CompletableFuture<Void>> waitingFor =
+      new java.util.HashSet<>();
+
+  private void durable(java.util.concurrent.CompletableFuture<Void> record, Throwable failure) {
+    waitingFor.remove(record);
+    if (failure != null) {
+      release(failure);
+    } else if (waitingFor.isEmpty()) {
+      release(null);
+    }
+  }
+
+  /** Writes the run of unchanged packets as one slice of the input. */
+  private void flushRun() {
+    if (runStart < 0) {
+      return;
+    }
+    ByteBuf slice = input.retainedSlice(runStart, runEnd - runStart);
+    runStart = -1;
+    emit(slice);
+  }
+
+  /** To the client now, or once every record it waits for is durable. */
+  private void emit(Object message) {
+    if (!waitingFor.isEmpty() || !withheld.isEmpty()) {
+      withheld.add(message);
       if (withheld.size() > 4096) {
         session.database.config().setAutoRead(false);
       }
       return;
     }
-    if (!withheld.isEmpty()) {
-      withheld.add(packet);
-      return;
-    }
-    session.client.write(packet);
+    session.client.write(message);
   }
 
   private void release(Throwable failure) {
     if (failure != null) {
-      withheld.forEach(Packet::release);
+      withheld.forEach(io.netty.util.ReferenceCountUtil::release);
       withheld.clear();
       failSession(
           new WardenException(
@@ -529,10 +662,21 @@ final class BackendResults extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    super.channelReadComplete(ctx);
     if (withheld.isEmpty()) {
       session.client.flush();
     }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    if (split != null) {
+      split.release();
+      split = null;
+    }
+    withheld.forEach(io.netty.util.ReferenceCountUtil::release);
+    withheld.clear();
   }
 
   @Override

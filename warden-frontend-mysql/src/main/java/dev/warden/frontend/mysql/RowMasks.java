@@ -83,9 +83,8 @@ final class RowMasks {
         Wire.writeLengthEncoded(out, cell);
       }
     }
-    int sequenceId = row.sequenceId();
-    row.release();
-    return new Packet(sequenceId, out);
+    // The row itself is the caller's (a view into the input): not released here.
+    return new Packet(row.sequenceId(), out);
   }
 
   /** A binary row (0x00, NULL bitmap with offset 2, values by type), masked the same way. */
@@ -194,9 +193,8 @@ final class RowMasks {
     out.writeBytes(nulls);
     out.writeBytes(values);
     values.release();
-    int sequenceId = row.sequenceId();
-    row.release();
-    return new Packet(sequenceId, out);
+    // The row itself is the caller's (a view into the input): not released here.
+    return new Packet(row.sequenceId(), out);
   }
 
   private static int size(int type) {

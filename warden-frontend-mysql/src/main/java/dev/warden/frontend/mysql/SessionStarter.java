@@ -194,7 +194,8 @@ final class SessionStarter {
         .setMaxPacketBytes(door.server.config().limits().maxMessageBytes());
     session.commands = new ClientCommands(session);
     client.pipeline().replace(HandshakeHandler.class, "relay", session.commands);
-    database.pipeline().addLast("relay", new BackendResults(session));
+    // The relay frames the database's stream itself (to forward runs of packets as they came).
+    database.pipeline().replace("framer", "relay", new BackendResults(session));
     session.admissions.started(tls ? "TLS" : "none");
     client.writeAndFlush(
         new Packet(okSequenceId, new OkPacket(0, 0, backend.status(), 0, "").encode()));
