@@ -89,7 +89,11 @@ final class BackendResults extends ByteToMessageDecoder {
   BackendResults(MysqlSession session) {
     this.session = session;
     this.deprecateEof = Capabilities.has(session.capabilities, Capabilities.DEPRECATE_EOF);
-    this.resultRows = session.door.server.config().audit().resultRows();
+    // Results are kept for the audit trail only when it is a store (as the PostgreSQL door does).
+    this.resultRows =
+        session.door.server.pipeline().writeAhead()
+            ? session.door.server.config().audit().resultRows()
+            : 0;
   }
 
   /**

@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The client's commands, one at a time: a statement (COM_QUERY, COM_INIT_DB, COM_STMT_EXECUTE) is
@@ -226,13 +225,15 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
             MysqlSession.Kind.QUERY, run, next, prepared, 0, false, showWarnings, null));
   }
 
+  private static final java.util.regex.Pattern SHOW_WARNINGS =
+      java.util.regex.Pattern.compile(
+          "\\s*SHOW\\s+(WARNINGS|ERRORS)\\b.*",
+          java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.DOTALL);
+
   private static boolean showWarnings(Statement statement) {
     return statement.parts().size() == 1
-        && statement
-            .text()
-            .strip()
-            .toUpperCase(Locale.ROOT)
-            .matches("SHOW\\s+(WARNINGS|ERRORS)\\b.*");
+        && statement.parts().getFirst().verb().equals("SHOW")
+        && SHOW_WARNINGS.matcher(statement.text()).matches();
   }
 
   /** The schema a USE statement moves the session to, or null when it is not a USE. */
