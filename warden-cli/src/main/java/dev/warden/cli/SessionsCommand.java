@@ -200,6 +200,7 @@ public final class SessionsCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       Instant previous = null;
       String database = "";
+      boolean mysql = false;
       Map<Long, JsonNode> pending = new LinkedHashMap<>();
       for (JsonNode e : answer.path("events")) {
         Instant at = Instant.parse(e.path("at").asText());
@@ -207,6 +208,7 @@ public final class SessionsCommand implements Runnable {
         switch (e.path("kind").asText()) {
           case "session.start" -> {
             database = e.path("connection").asText();
+            mysql = ev.path("protocol").asText().equals("mysql");
             out.printf(
                 "-- session %s: %s on %s from %s, %s%n",
                 id, e.path("identity").asText(), database, ev.path("client").asText(), at);
@@ -215,8 +217,20 @@ public final class SessionsCommand implements Runnable {
             pace(previous, at);
             previous = at;
             String sql = ev.path("sql").asText().strip();
-            out.printf("%s=> %s%n", database, sql.endsWith(";") ? sql : sql + ";");
-            if (ev.path("decision").asText().equals("hold")) {
+            if (mysql) {
+              out.printf("mysql> %s%n", sql.endsWith(";") ? sql : sql + ";");
+              if (!ev.path("decision").asText().equals("allow")) {
+                out.printf(
+                    "ERROR 1142 (42000): warden: %s by rule %s: %s%n%n",
+                    ev.path("decision").asText().equals("hold")
+                        ? "statement requires approval"
+                        : "denied",
+                    ev.path("rule").asText(),
+                    ev.path("reason").asText());
+              } else {
+                pending.put(ev.path("statement").asLong(), ev);
+              }
+            } else if (ev.path("decision").asText().equals("hold")) {
               out.printf(
                   "ERROR:  warden: statement requires approval (rule %s): %s%n%n",
                   ev.path("rule").asText(), ev.path("reason").asText());
@@ -230,7 +244,9 @@ public final class SessionsCommand implements Runnable {
           }
           case "outcome" -> {
             JsonNode statement = pending.remove(ev.path("statement").asLong());
-            if (statement != null) {
+            if (statement != null && mysql) {
+              MysqlTranscript.outcome(out, statement, ev);
+            } else if (statement != null) {
               outcome(out, statement, ev);
             }
           }

@@ -49,6 +49,9 @@ public final class AuditCodec {
         if (e.tls() != null) {
           o.put("tls", e.tls());
         }
+        if (e.protocol() != null) {
+          o.put("protocol", e.protocol());
+        }
         o.put("issuer", e.session().identity().issuer());
         ArrayNode groups = o.putArray("groups");
         new TreeSet<>(e.session().identity().groups()).forEach(groups::add);

@@ -71,11 +71,18 @@ public final class SessionAdmission {
    * "none"): recorded and counted.
    */
   public void started(String tls) {
+    started(tls, null);
+  }
+
+  /** The same, through the front door of {@code protocol} (recorded; null for PostgreSQL's). */
+  public void started(String tls, String protocol) {
     control.metrics().sessionStarted();
     control
         .pipeline()
         .audit()
-        .append(new AuditEvent.SessionStarted(control.pipeline().clock().instant(), context, tls));
+        .append(
+            new AuditEvent.SessionStarted(
+                control.pipeline().clock().instant(), context, tls, protocol));
   }
 
   /** The session ended: recorded, with how many statements it had decided. */

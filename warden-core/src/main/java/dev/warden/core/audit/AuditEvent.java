@@ -18,9 +18,19 @@ public sealed interface AuditEvent {
    * A session began. {@code tls}: the client connection's protocol and cipher suite, or {@code
    * none} (plaintext on loopback).
    */
-  record SessionStarted(Instant at, SessionContext session, String tls) implements AuditEvent {
+  /**
+   * A session started, over a client connection with this TLS protocol and cipher suite (or
+   * "none"), through the front door of {@code protocol} ({@code mysql}; null: PostgreSQL's, the
+   * first door, whose records carry no protocol).
+   */
+  record SessionStarted(Instant at, SessionContext session, String tls, String protocol)
+      implements AuditEvent {
+    public SessionStarted(Instant at, SessionContext session, String tls) {
+      this(at, session, tls, null);
+    }
+
     public SessionStarted(Instant at, SessionContext session) {
-      this(at, session, null);
+      this(at, session, null, null);
     }
   }
 

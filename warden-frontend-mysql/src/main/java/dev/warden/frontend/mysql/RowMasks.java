@@ -53,38 +53,117 @@ final class RowMasks {
     return text;
   }
 
-  /** The cells of a text row as the client sees them (for the audit). */
+  /**
+   * A text row with its masked cells rewritten; {@code seen} (may be null) gets the cells as the
+   * client sees them (for the audit). A cell the classifiers cannot match (too few digits, no '@')
+   * is never decoded; unchanged cells are copied as they came.
+   */
   Packet text(Packet row, List<String> seen) {
-    ByteBuf in = row.payload().duplicate();
+    ByteBuf in = row.payload();
     int n = columns.size();
-    String[] cells = new String[n];
-    boolean changed = false;
+    int[] start = new int[n];
+    int[] length = new int[n];
+    String[] replaced = null;
+    int at = in.readerIndex();
+    int end = in.writerIndex();
     for (int i = 0; i < n; i++) {
-      byte[] value = Wire.readLengthEncodedBytes(in);
-      String original = value == null ? null : new String(value, StandardCharsets.UTF_8);
-      String masked = cell(i, original);
-      changed |= masked != original && (masked == null || !masked.equals(original));
-      cells[i] = masked;
+      if (at >= end) {
+        throw new ProtocolViolation("a text row has fewer values than its result has columns");
+      }
+      int first = in.getUnsignedByte(at);
+      if (first == Wire.NULL_VALUE) {
+        start[i] = at + 1;
+        length[i] = -1;
+        at++;
+        if (seen != null) {
+          seen.add(null);
+        }
+        continue;
+      }
+      ByteBuf view = in.duplicate().readerIndex(at);
+      long size = Wire.readLengthEncoded(view);
+      if (size > view.readableBytes()) {
+        throw new ProtocolViolation("a value runs past the end of its row");
+      }
+      start[i] = view.readerIndex();
+      length[i] = (int) size;
+      at = start[i] + length[i];
+      String value = cellValue(i, in, start[i], length[i]);
+      if (value != null) {
+        if (replaced == null) {
+          replaced = new String[n];
+        }
+        replaced[i] = value;
+      }
+      if (seen != null) {
+        seen.add(
+            replaced != null && replaced[i] != null
+                ? (replaced[i] == NULL_CELL ? null : replaced[i])
+                : in.toString(start[i], length[i], StandardCharsets.UTF_8));
+      }
     }
-    if (in.isReadable()) {
+    if (at != end) {
       throw new ProtocolViolation("a text row has more values than its result has columns");
     }
-    if (seen != null) {
-      seen.addAll(java.util.Arrays.asList(cells));
-    }
-    if (!changed) {
+    if (replaced == null) {
       return row;
     }
     ByteBuf out = Unpooled.buffer(row.length() + 16);
-    for (String cell : cells) {
-      if (cell == null) {
+    for (int i = 0; i < n; i++) {
+      if (length[i] < 0 || replaced[i] == NULL_CELL) {
         out.writeByte(Wire.NULL_VALUE);
+      } else if (replaced[i] != null) {
+        Wire.writeLengthEncoded(out, replaced[i]);
       } else {
-        Wire.writeLengthEncoded(out, cell);
+        Wire.writeLengthEncoded(out, length[i]);
+        out.writeBytes(in, start[i], length[i]);
       }
     }
-    // The row itself is the caller's (a view into the input): not released here.
     return new Packet(row.sequenceId(), out);
+  }
+
+  /** Stands for "this cell becomes NULL" among replaced cells. */
+  private static final String NULL_CELL = new String("NULL");
+
+  /**
+   * What a non-NULL text cell becomes: null when it goes on unchanged, {@link #NULL_CELL} when it
+   * becomes NULL, else its new text.
+   */
+  private String cellValue(int i, ByteBuf in, int start, int length) {
+    Masking.ColumnMask mask = masks.get(i);
+    if (mask == null) {
+      if (classifiers == null || !mayMatch(in, start, length)) {
+        return null;
+      }
+      String text = in.toString(start, length, StandardCharsets.UTF_8);
+      String scrubbed = classifiers.scrub(text);
+      if (scrubbed.equals(text)) {
+        return null;
+      }
+      return columns.get(i).textual() ? scrubbed : NULL_CELL;
+    }
+    String masked = mask.strategy().mask(in.toString(start, length, StandardCharsets.UTF_8));
+    return masked == null || (mask.strategy().producesText() && !columns.get(i).textual())
+        ? NULL_CELL
+        : masked;
+  }
+
+  /** Whether the classifiers could find anything in these bytes (counted, not decoded). */
+  private boolean mayMatch(ByteBuf in, int start, int length) {
+    int digits = 0;
+    boolean at = false;
+    boolean nonAscii = false;
+    for (int k = start; k < start + length; k++) {
+      byte b = in.getByte(k);
+      if (b >= '0' && b <= '9') {
+        digits++;
+      } else if (b == '@') {
+        at = true;
+      } else if (b < 0) {
+        nonAscii = true;
+      }
+    }
+    return classifiers.mayMatch(digits, at, nonAscii, length);
   }
 
   /** A binary row (0x00, NULL bitmap with offset 2, values by type), masked the same way. */

@@ -123,6 +123,17 @@ final class SessionStarter {
             });
   }
 
+  /** The client connection's TLS protocol and cipher suite, or "none". */
+  private String tlsDescription(Channel client) {
+    io.netty.handler.ssl.SslHandler ssl =
+        client.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    if (!tls || ssl == null) {
+      return "none";
+    }
+    javax.net.ssl.SSLSession s = ssl.engine().getSession();
+    return s.getProtocol() + " " + s.getCipherSuite();
+  }
+
   /** The session's mode is readable (or it is not: the session ends); then the catalog. */
   private void afterMode(BackendLogin.Backend backend, String version, Throwable unreadable) {
     if (unreadable != null) {
@@ -196,7 +207,7 @@ final class SessionStarter {
     client.pipeline().replace(HandshakeHandler.class, "relay", session.commands);
     // The relay frames the database's stream itself (to forward runs of packets as they came).
     database.pipeline().replace("framer", "relay", new BackendResults(session));
-    session.admissions.started(tls ? "TLS" : "none");
+    session.admissions.started(tlsDescription(client), "mysql");
     client.writeAndFlush(
         new Packet(okSequenceId, new OkPacket(0, 0, backend.status(), 0, "").encode()));
     client.config().setAutoRead(true);

@@ -198,6 +198,38 @@ public class DemoIT {
     var d = dev.warden.it.Processes.run(denied, Map.of(), java.time.Duration.ofMinutes(1));
     assertThat(d.exitCode()).isNotZero();
     assertThat(d.stderr()).contains("deny.internal");
+    // The session is recorded, and replays as the mysql client showed it.
+    String[] admin = {
+      "--admin-url", env.get("WARDEN_DEMO_ADMIN_URL"), "--token", env.get("WARDEN_DEMO_DBA_TOKEN")
+    };
+    String[] list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
+    String replayed = null;
+    for (String line : list[1].lines().toList()) {
+      String id = line.split("\\s+")[0];
+      if (!line.contains("shop_mysql") || id.isBlank()) {
+        continue;
+      }
+      String[] replay =
+          MaskingCorpusIT.warden(
+              concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin));
+      if (replay[1].contains(sql)) {
+        replayed = replay[1];
+      }
+    }
+    assertThat(replayed).as(list[1]).isNotNull();
+    assertThat(replayed)
+        .contains("mysql> " + sql + ";")
+        .contains("| id | full_name")
+        .contains("3 rows in set")
+        .contains("************");
+    assertThat(replayed.lines().filter(l -> l.startsWith("|")).toList())
+        .anySatisfy(l -> assertThat(l).contains(throughPostgres.getFirst().split("\t")[2]));
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
