@@ -30,6 +30,7 @@ import dev.warden.gateway.Transport;
 import dev.warden.gateway.WebhookNotifier;
 import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.tls.TlsContexts;
+import dev.warden.sql.mysql.CachingMysqlAnalyzer;
 import dev.warden.sql.mysql.MysqlAnalyzer;
 import dev.warden.sql.mysql.MysqlFunctions;
 import dev.warden.sql.postgres.CachingAnalyzer;
@@ -332,7 +333,7 @@ public final class Gateway implements AutoCloseable {
           new Server.Listen(
               new MysqlDoor(
                   context,
-                  MysqlAnalyzer::new,
+                  version -> new CachingMysqlAnalyzer(new MysqlAnalyzer(version), 10_000),
                   () -> MysqlFunctions.withBuiltins(new FunctionCatalog.Builder()),
                   MysqlAnalyzer.PARSER_MODES),
               config.mysql().host(),

@@ -150,11 +150,21 @@ final class RowMasks {
 
   /** Whether the classifiers could find anything in these bytes (counted, not decoded). */
   private boolean mayMatch(ByteBuf in, int start, int length) {
-    int digits = 0;
-    boolean at = false;
-    boolean nonAscii = false;
-    for (int k = start; k < start + length; k++) {
-      byte b = in.getByte(k);
+    counter.digits = 0;
+    counter.at = false;
+    counter.nonAscii = false;
+    in.forEachByte(start, length, counter);
+    return classifiers.mayMatch(counter.digits, counter.at, counter.nonAscii, length);
+  }
+
+  /** Counts what the classifiers' quick check needs, in one pass over a cell's bytes. */
+  private static final class Counter implements io.netty.util.ByteProcessor {
+    int digits;
+    boolean at;
+    boolean nonAscii;
+
+    @Override
+    public boolean process(byte b) {
       if (b >= '0' && b <= '9') {
         digits++;
       } else if (b == '@') {
@@ -162,9 +172,11 @@ final class RowMasks {
       } else if (b < 0) {
         nonAscii = true;
       }
+      return true;
     }
-    return classifiers.mayMatch(digits, at, nonAscii, length);
   }
+
+  private final Counter counter = new Counter();
 
   /** A binary row (0x00, NULL bitmap with offset 2, values by type), masked the same way. */
   Packet binary(Packet row, List<String> seen) {
