@@ -230,7 +230,10 @@ public final class SessionsCommand implements Runnable {
               } else {
                 pending.put(ev.path("statement").asLong(), ev);
               }
-            } else if (ev.path("decision").asText().equals("hold")) {
+              continue;
+            }
+            out.printf("%s=> %s%n", database, sql.endsWith(";") ? sql : sql + ";");
+            if (ev.path("decision").asText().equals("hold")) {
               out.printf(
                   "ERROR:  warden: statement requires approval (rule %s): %s%n%n",
                   ev.path("rule").asText(), ev.path("reason").asText());

@@ -29,7 +29,8 @@ class MysqlTrapsIT {
       {"version": 1, "grants": [{"id": "g", "roles": ["agent"], "connections": ["test"],
         "allow": [{"id": "rw", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"],
                    "objects": ["test.trap_*"]},
-                  {"id": "session", "classes": ["SESSION", "TRANSACTION"]}],
+                  {"id": "session", "classes": ["SESSION", "TRANSACTION"]},
+                  {"id": "kill", "classes": ["UTILITY"], "verbs": ["KILL*"]}],
         "deny": [{"id": "no-ddl", "classes": ["DDL"]}],
         "masks": [{"id": "secret", "columns": ["test.trap_accounts.secret"], "strategy": "redact"}]}]}
       """;
@@ -223,6 +224,31 @@ class MysqlTrapsIT {
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM trap_accounts")) {
         rs.next();
         assertThat(rs.getInt(1)).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void killNeverReachesTheDatabaseEvenWhenAllowed() throws Exception {
+    // The gateway's database user is shared by every session: a KILL could reach another one.
+    long other;
+    try (Connection victim = agent(false);
+        ResultSet rs = victim.createStatement().executeQuery("SELECT CONNECTION_ID()")) {
+      rs.next();
+      other = rs.getLong(1);
+      try (Connection c = agent(false);
+          Statement s = c.createStatement()) {
+        for (String sql : new String[] {"KILL QUERY " + other, "KILL " + other}) {
+          assertThatThrownBy(() -> s.execute(sql))
+              .as(sql)
+              .hasMessageContaining("KILL is not carried through Warden");
+        }
+        assertThatThrownBy(() -> c.prepareStatement("KILL ?").execute())
+            .isInstanceOf(SQLException.class);
+      }
+      // The other session is alive.
+      try (ResultSet again = victim.createStatement().executeQuery("SELECT 1")) {
+        assertThat(again.next()).isTrue();
       }
     }
   }
