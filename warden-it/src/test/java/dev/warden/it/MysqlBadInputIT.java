@@ -110,6 +110,27 @@ class MysqlBadInputIT {
     }
   }
 
+  @Test
+  void aPacketOverTheLimitAfterLoginIsAnsweredWithAnErrorAndAClose() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", warden.port)) {
+      socket.setSoTimeout(5000);
+      InputStream in = socket.getInputStream();
+      OutputStream out = socket.getOutputStream();
+      readPacket(in);
+      out.write(handshake(warden.agentKey));
+      assertThat(readPacket(in)[0]).isEqualTo((byte) 0x00);
+      // A header claiming 2 MiB, over limits.maxMessageBytes (1 MiB): refused from the header.
+      out.write(new byte[] {0, 0, 0x20, 0, 3});
+      out.flush();
+      byte[] err = readPacket(in);
+      assertThat(err[0]).isEqualTo((byte) 0xFF);
+      assertThat(new String(err, 9, err.length - 9, StandardCharsets.UTF_8))
+          .contains("exceeds the limit")
+          .contains("limits.maxMessageBytes");
+      assertThat(in.read()).isEqualTo(-1);
+    }
+  }
+
   /** A command that is garbage in one of several ways, as a whole packet with its header. */
   private static byte[] badCommand(int kind, Random random) {
     return switch (kind) {

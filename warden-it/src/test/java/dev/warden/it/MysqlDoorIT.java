@@ -2,19 +2,11 @@ package dev.warden.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.cli.wiring.Gateway;
-import dev.warden.cli.wiring.Identities;
 import dev.warden.core.audit.Slf4jAuditLog;
-import dev.warden.core.identity.ServiceKey;
-import dev.warden.gateway.config.ConfigLoader;
-import dev.warden.gateway.config.WardenConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +32,7 @@ class MysqlDoorIT {
       """
           .formatted(SCHEMA, SCHEMA, SCHEMA);
 
-  private static Gateway gateway;
+  private static MysqlFixture fixture;
   private static String key;
   private static int port;
 
@@ -61,44 +53,17 @@ class MysqlDoorIT {
             + SCHEMA
             + ".customers VALUES (1, 'Ada', '4111111111111111'),"
             + " (2, 'Bob', '5500000000000004'), (3, NULL, NULL);");
-    SecureRandom random = new SecureRandom();
-    key = ServiceKey.generate(random);
-    Path dataDir = Files.createTempDirectory("warden-it-mysql");
-    Path policy = dataDir.resolve("policy.json");
+    Path policy = Files.createTempFile("warden-mysql-door", ".json");
     Files.writeString(policy, POLICY);
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    String yaml =
-        """
-        dataDir: %s
-        listen:
-          postgres: {host: 127.0.0.1, port: 0}
-          mysql: {host: 127.0.0.1, port: %d}
-          admin: {host: 127.0.0.1, port: 0}
-        connections:
-          %s: {protocol: mysql, host: 127.0.0.1, port: 3306, database: %s, user: root}
-        policy: {file: %s}
-        identities:
-          roles:
-            - {role: agent, match: {subject: agent}}
-          serviceKeys:
-            - {subject: agent, keyHash: "%s", connections: ["*"]}
-        """
-            .formatted(dataDir, port, SCHEMA, SCHEMA, policy, ServiceKey.hash(key, random));
-    WardenConfig config = new ConfigLoader(System::getenv).parse(yaml, true, dataDir);
-    gateway =
-        Gateway.start(
-            config,
-            Identities.of(config, Clock.systemUTC()),
-            Gateway.pipeline(config, new Slf4jAuditLog()),
-            random);
+    fixture = MysqlFixture.start(SCHEMA, SCHEMA, policy, new Slf4jAuditLog(), "");
+    key = fixture.agentKey;
+    port = fixture.port;
   }
 
   @AfterAll
   static void stop() {
-    if (gateway != null) {
-      gateway.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 

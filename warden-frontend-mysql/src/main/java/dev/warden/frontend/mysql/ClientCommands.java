@@ -381,10 +381,6 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // A broken connection (reset by the peer, TLS failure) ends the session, both sides.
-    org.slf4j.LoggerFactory.getLogger(getClass())
-        .debug("session {} ended by {}", session.context.sessionId(), cause.toString());
-    session.client.close();
-    session.database.close();
+    session.broken(cause, true);
   }
 }

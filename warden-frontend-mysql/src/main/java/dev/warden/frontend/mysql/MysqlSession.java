@@ -158,6 +158,29 @@ final class MysqlSession implements SessionLink {
     client.eventLoop().execute(this::next);
   }
 
+  /**
+   * A connection broke (reset, TLS failure, a packet over the limit): the session ends, both sides;
+   * a client that broke the protocol is told why first.
+   */
+  void broken(Throwable cause, boolean byClient) {
+    org.slf4j.LoggerFactory.getLogger(MysqlSession.class)
+        .debug("session {} ended by {}", context.sessionId(), cause.toString());
+    if (byClient && cause instanceof io.netty.handler.codec.DecoderException) {
+      MysqlErrors.failAndClose(
+          client,
+          1,
+          new dev.warden.core.error.WardenException(
+              dev.warden.core.error.ErrorCode.PROTOCOL_VIOLATION,
+              cause.getCause() != null && cause.getMessage() == null
+                  ? cause.getCause().getMessage()
+                  : cause.getMessage(),
+              "packets are limited to limits.maxMessageBytes"));
+    } else {
+      client.close();
+    }
+    database.close();
+  }
+
   /** The session ended: what still waits is dropped. */
   void closed() {
     waiting.forEach(Packet::release);
