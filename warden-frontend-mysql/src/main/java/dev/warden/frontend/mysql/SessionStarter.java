@@ -4,6 +4,7 @@ import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.session.SessionContext;
+import dev.warden.gateway.CredentialExpiry;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.codec.PacketFramer;
 import dev.warden.protocol.mysql.message.HandshakeResponse41;
@@ -199,6 +200,14 @@ final class SessionStarter {
                     .writeAndFlush(Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE));
     door.server.sessions().add(context, authenticated, door.server.pipeline().clock().instant());
+    // The session ends when its token does, with an error between commands' packets: MySQL has
+    // no asynchronous message, so the client reads it as the answer to what it sends next.
+    CredentialExpiry.schedule(
+        client,
+        authenticated,
+        door.server.config().sessionExpiryGrace(),
+        door.server.pipeline().clock(),
+        e -> MysqlErrors.failAndClose(client, 1, e));
     client
         .pipeline()
         .get(PacketFramer.class)

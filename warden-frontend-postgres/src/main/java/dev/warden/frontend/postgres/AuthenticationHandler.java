@@ -5,6 +5,7 @@ import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Credential;
 import dev.warden.core.session.SessionContext;
+import dev.warden.gateway.CredentialExpiry;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.codec.MessageFramer;
 import dev.warden.protocol.postgres.message.AuthenticationOk;
@@ -24,11 +25,9 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -211,7 +210,12 @@ final class AuthenticationHandler extends ClientPhaseHandler {
 
     ClientChannelInitializer.startupComplete(client);
     context.sessions().add(sessionContext, authenticated, context.pipeline().clock().instant());
-    endWhenCredentialExpires(client, authenticated);
+    CredentialExpiry.schedule(
+        client,
+        authenticated,
+        context.config().sessionExpiryGrace(),
+        context.pipeline().clock(),
+        e -> PostgresErrors.failAndClose(client, e));
     client
         .pipeline()
         .get(MessageFramer.class)
@@ -247,35 +251,6 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     }
     SSLSession s = ssl.engine().getSession();
     return s.getProtocol() + " " + s.getCipherSuite();
-  }
-
-  /**
-   * A session does not outlive its token: when it expires (plus the configured grace), the session
-   * ends with an error saying so, whatever it is doing.
-   */
-  private void endWhenCredentialExpires(Channel client, Authenticated authenticated) {
-    if (authenticated.expiresAt() == null) {
-      return;
-    }
-    Instant end = authenticated.expiresAt().plus(context.config().sessionExpiryGrace());
-    long delayMillis =
-        Math.max(0, Duration.between(context.pipeline().clock().instant(), end).toMillis());
-    ScheduledFuture<?> expiry =
-        client
-            .eventLoop()
-            .schedule(
-                () ->
-                    PostgresErrors.failAndClose(
-                        client,
-                        new WardenException(
-                            ErrorCode.CREDENTIAL_EXPIRED,
-                            "the token of this session expired at "
-                                + authenticated.expiresAt()
-                                + "; the session has ended",
-                            "reconnect with a fresh token")),
-                delayMillis,
-                TimeUnit.MILLISECONDS);
-    client.closeFuture().addListener(f -> expiry.cancel(false));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.warden.it.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warden.cli.demo.Demo;
 import dev.warden.cli.demo.ShopData;
@@ -224,6 +225,45 @@ public class DemoIT {
         .contains("************");
     assertThat(replayed.lines().filter(l -> l.startsWith("|")).toList())
         .anySatisfy(l -> assertThat(l).contains(throughPostgres.getFirst().split("\t")[2]));
+  }
+
+  /** A MySQL session, like a PostgreSQL one, ends when its token expires. */
+  @Test
+  void aMysqlSessionEndsWhenItsTokenExpires() throws Exception {
+    String[] minted =
+        MaskingCorpusIT.warden(
+            "demo",
+            "token",
+            "--sub",
+            "agent",
+            "--groups",
+            "code-assistant",
+            "--ttl",
+            "PT3S",
+            "--env-file",
+            dir.resolve("warden-demo.env").toString());
+    assertThat(minted[0]).as(minted[2]).isEqualTo("0");
+    String token = minted[1].strip();
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("user", "agent");
+    props.setProperty("password", token);
+    props.setProperty("sslMode", "trust");
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:mariadb://127.0.0.1:"
+                    + env.get("WARDEN_DEMO_MYSQL_PORT")
+                    + "/"
+                    + env.get("WARDEN_DEMO_MYSQL_DATABASE"),
+                props);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM customers")) {
+        assertThat(rs.next()).isTrue();
+      }
+      Thread.sleep(4500);
+      assertThatThrownBy(() -> s.executeQuery("SELECT count(*) FROM customers"))
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessageContaining("expired");
+    }
   }
 
   private static String[] concat(String[] a, String[] b) {
