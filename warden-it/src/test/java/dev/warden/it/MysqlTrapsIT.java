@@ -43,6 +43,11 @@ class MysqlTrapsIT {
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE IF EXISTS trap_accounts");
       s.execute("CREATE TABLE trap_accounts (id INT PRIMARY KEY, name TEXT, secret TEXT)");
+      // Views over the masked column, read into the catalog when the first session starts.
+      s.execute("CREATE OR REPLACE VIEW trap_view AS SELECT id, name, secret FROM trap_accounts");
+      s.execute(
+          "CREATE OR REPLACE VIEW trap_derived AS SELECT id, CONCAT('s:', secret) AS s"
+              + " FROM trap_accounts");
     }
     Path policy = Files.createTempFile("warden-traps", ".json");
     Files.writeString(policy, POLICY);
@@ -107,6 +112,23 @@ class MysqlTrapsIT {
       rs.next();
       assertThat(rs.getString(1)).isEqualTo("[REDACTED]");
       assertThat(rs.getString(2)).isEqualTo("ann");
+    }
+  }
+
+  @Test
+  void aViewOverAMaskedColumnIsMaskedAsItsColumnIs() throws Exception {
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT name, secret FROM trap_view WHERE id = 1")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("ann");
+        assertThat(rs.getString(2)).isEqualTo("[REDACTED]");
+      }
+      // Computed from the masked column inside the view: masked whole.
+      try (ResultSet rs = s.executeQuery("SELECT s FROM trap_derived WHERE id = 1")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("[REDACTED]");
+      }
     }
   }
 
