@@ -57,6 +57,13 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
   public static final String PARSER_SETTINGS_RULE = "parser-settings";
 
   /**
+   * MySQL's KILL names a database thread, and every session behind Warden logs in as the gateway's
+   * one database user: a KILL could end another identity's session or statement, so no policy can
+   * allow it (Warden does not yet map it to the caller's own statement).
+   */
+  public static final String KILL_SESSION_RULE = "kill-session";
+
+  /**
    * Settings that change how the server reads statement text: with standard_conforming_strings off
    * a backslash escapes a quote, and some client encodings hide quote or backslash bytes inside
    * multi-byte characters. Changing either would let a string Warden parsed as a constant run as
@@ -121,6 +128,15 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     }
     if (statement.statementClass() == StatementClass.UNANALYZED) {
       return new Decision.Deny(DEFAULT_DENY, "the statement was not analysed", null);
+    }
+    for (StatementPart part : statement.parts()) {
+      if (part.verb().startsWith("KILL")) {
+        return new Decision.Deny(
+            KILL_SESSION_RULE,
+            "KILL is not carried through Warden: connection ids here are Warden's, and the"
+                + " gateway's database user is shared, so a KILL could reach another session",
+            "cancel your own statement by closing its connection");
+      }
     }
     Applicable applicable = applicable(roles, connection);
     List<Grant> grants = applicable.grants();

@@ -49,24 +49,7 @@ public final class FunctionCatalog {
    * ('i', 's' or 'v'); {@code #} starts a comment line.
    */
   public static FunctionCatalog read(InputStream resource) {
-    Builder builder = new Builder();
-    try (InputStream in = resource;
-        BufferedReader reader =
-            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        if (line.isEmpty() || line.startsWith("#")) {
-          continue;
-        }
-        String[] f = line.split("\t", 3);
-        builder.add(f[0], f[1], f[2].charAt(0));
-      }
-    } catch (IOException | NullPointerException e) {
-      throw new UncheckedIOException(
-          "a built-in function catalog is missing from the jar",
-          e instanceof IOException io ? io : new IOException(e));
-    }
-    return builder.build(Instant.EPOCH);
+    return new Builder().load(resource).build(Instant.EPOCH);
   }
 
   /** The volatility of a function as the statement names it (bare or qualified). */
@@ -100,6 +83,27 @@ public final class FunctionCatalog {
           };
       functions.merge(schema + "." + name, v, Builder::worse);
       functions.merge(name, v, Builder::worse);
+      return this;
+    }
+
+    /** Adds a shipped catalog's functions (see {@link #read}); closes {@code resource}. */
+    public Builder load(InputStream resource) {
+      try (InputStream in = resource;
+          BufferedReader reader =
+              new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          if (line.isEmpty() || line.startsWith("#")) {
+            continue;
+          }
+          String[] f = line.split("\t", 3);
+          add(f[0], f[1], f[2].charAt(0));
+        }
+      } catch (IOException | NullPointerException e) {
+        throw new UncheckedIOException(
+            "a built-in function catalog is missing from the jar",
+            e instanceof IOException io ? io : new IOException(e));
+      }
       return this;
     }
 

@@ -152,31 +152,7 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
 
   /** COM_QUERY or COM_INIT_DB: admitted by the kernel, then forwarded or refused. */
   private void statement(Packet packet, Statement statement, String schema, Prepared prepared) {
-    if (kills(statement)) {
-      refuse(
-          packet,
-          new WardenException(
-              ErrorCode.FEATURE_NOT_SUPPORTED,
-              "KILL is not carried through Warden: connection ids here are Warden's, and the"
-                  + " gateway's database user is shared, so a KILL could reach another session",
-              "cancel your own statement by closing its connection"));
-      return;
-    }
     admit(packet, statement, BoundParameters.NONE, schema, prepared);
-  }
-
-  /**
-   * Whether a statement kills a connection or query. The database's thread ids belong to the
-   * gateway's shared user, so even a policy that allows KILL must not let one through: Warden
-   * cannot yet map it to the caller's own statement (fail closed).
-   */
-  private static boolean kills(Statement statement) {
-    for (var part : statement.parts()) {
-      if (part.verb().startsWith("KILL")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void admit(
@@ -280,10 +256,6 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
    */
   private void prepare(Packet packet, String sql) {
     Statement statement = session.analyze(sql);
-    if (kills(statement)) {
-      statement(packet, statement, null, null);
-      return;
-    }
     Decision.Deny deny =
         statement.statementClass() == StatementClass.INVALID
             ? null

@@ -11,25 +11,15 @@ public final class MysqlFunctions {
   private MysqlFunctions() {}
 
   public static FunctionCatalog builtin() {
-    return FunctionCatalog.read(MysqlFunctions.class.getResourceAsStream("mysql-functions.tsv"));
+    return FunctionCatalog.read(resource());
   }
 
-  /** The built-ins plus a catalog's stored functions, into {@code builder}. */
+  /** The built-ins added to {@code builder} (to which a catalog's stored functions are added). */
   public static FunctionCatalog.Builder withBuiltins(FunctionCatalog.Builder builder) {
-    try (var in = MysqlFunctions.class.getResourceAsStream("mysql-functions.tsv");
-        var reader =
-            new java.io.BufferedReader(
-                new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        if (!line.isEmpty() && !line.startsWith("#")) {
-          String[] f = line.split("\t", 3);
-          builder.add(f[0], f[1], f[2].charAt(0));
-        }
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return builder;
+    return builder.load(resource());
+  }
+
+  private static java.io.InputStream resource() {
+    return MysqlFunctions.class.getResourceAsStream("mysql-functions.tsv");
   }
 }

@@ -33,11 +33,6 @@ public record Packet(int sequenceId, ByteBuf payload) implements ReferenceCounte
     return payload.readableBytes();
   }
 
-  /** The same payload with another sequence id. */
-  public Packet withSequenceId(int id) {
-    return new Packet(id & 0xFF, payload);
-  }
-
   @Override
   public int refCnt() {
     return payload.refCnt();
