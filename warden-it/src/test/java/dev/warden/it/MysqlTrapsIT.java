@@ -26,13 +26,15 @@ import org.junit.jupiter.api.Test;
 class MysqlTrapsIT {
   private static final String POLICY =
       """
-      {"version": 1, "grants": [{"id": "g", "roles": ["agent"], "connections": ["test"],
+      {"version": 1, "volatileFunctions": ["sleep"], "grants": [{"id": "g", "roles": ["agent"], "connections": ["test"],
         "allow": [{"id": "rw", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"],
                    "objects": ["test.trap_*"]},
                   {"id": "session", "classes": ["SESSION", "TRANSACTION"]},
                   {"id": "kill", "classes": ["UTILITY"], "verbs": ["KILL*"]}],
         "deny": [{"id": "no-ddl", "classes": ["DDL"]}],
-        "masks": [{"id": "secret", "columns": ["test.trap_accounts.secret"], "strategy": "redact"}]}]}
+        "masks": [{"id": "secret", "columns": ["test.trap_accounts.secret"], "strategy": "redact"}]},
+       {"id": "d", "roles": ["dba"], "connections": ["test"],
+        "allow": [{"id": "dba-session", "classes": ["SESSION", "TRANSACTION"]}]}]}
       """;
 
   private static MysqlFixture warden;
@@ -251,27 +253,148 @@ class MysqlTrapsIT {
   }
 
   @Test
-  void killNeverReachesTheDatabaseEvenWhenAllowed() throws Exception {
-    // The gateway's database user is shared by every session: a KILL could reach another one.
-    long other;
+  void killStopsTheCallersOwnStatementAndNothingElse() throws Exception {
+    // The gateway's database user is shared by every session: a KILL forwarded as written could
+    // reach any of them. Warden resolves the connection ids it gave its clients instead.
     try (Connection victim = agent(false);
-        ResultSet rs = victim.createStatement().executeQuery("SELECT CONNECTION_ID()")) {
-      rs.next();
-      other = rs.getLong(1);
-      try (Connection c = agent(false);
+        Statement sleeping = victim.createStatement()) {
+      long wardenId = ((org.mariadb.jdbc.Connection) victim).getThreadId();
+      long databaseId;
+      try (ResultSet rs = sleeping.executeQuery("SELECT CONNECTION_ID()")) {
+        rs.next();
+        databaseId = rs.getLong(1);
+      }
+      assertThat(databaseId).isNotEqualTo(wardenId);
+      // Another identity cannot stop the agent's statement; nor can anyone name the database's
+      // thread id, or KILL in any other form.
+      try (Connection other = warden.connect(warden.approverKey, new Properties());
+          Statement s = other.createStatement()) {
+        assertThatThrownBy(() -> s.execute("KILL QUERY " + wardenId))
+            .hasMessageContaining("kill-session")
+            .hasMessageContaining("no session of yours");
+        assertThatThrownBy(() -> s.execute("KILL " + wardenId))
+            .hasMessageContaining("kill-session");
+      }
+      try (Connection c = agent(true);
           Statement s = c.createStatement()) {
-        for (String sql : new String[] {"KILL QUERY " + other, "KILL " + other}) {
-          assertThatThrownBy(() -> s.execute(sql))
-              .as(sql)
-              .hasMessageContaining("KILL is not carried through Warden");
+        for (String sql :
+            new String[] {
+              "KILL QUERY " + databaseId,
+              "KILL CONNECTION " + databaseId,
+              "KILL /* x */ " + wardenId,
+              "SELECT 1; KILL " + wardenId
+            }) {
+          assertThatThrownBy(() -> s.execute(sql)).as(sql).hasMessageContaining("kill-session");
         }
+        // MariaDB's other forms do not parse with the grammar Warden reads: refused all the same.
+        assertThatThrownBy(() -> s.execute("KILL USER root")).hasMessageContaining("warden:");
         assertThatThrownBy(() -> c.prepareStatement("KILL ?").execute())
             .isInstanceOf(SQLException.class);
       }
-      // The other session is alive.
-      try (ResultSet again = victim.createStatement().executeQuery("SELECT 1")) {
+      try (ResultSet again = sleeping.executeQuery("SELECT 1")) {
         assertThat(again.next()).isTrue();
       }
+      // The driver's own cancel (a second connection sending KILL QUERY with the id it got when
+      // it connected) stops the agent's statement: SLEEP returns 1 when interrupted.
+      var running =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try (ResultSet rs = sleeping.executeQuery("SELECT SLEEP(60)")) {
+                  rs.next();
+                  return rs.getString(1);
+                } catch (SQLException e) {
+                  return e.getMessage();
+                }
+              });
+      awaitRunning("SELECT SLEEP(60)", running);
+      sleeping.cancel();
+      assertThat(running.get(30, java.util.concurrent.TimeUnit.SECONDS))
+          .satisfiesAnyOf(
+              r -> assertThat(r).isEqualTo("1"),
+              r -> assertThat(r).containsIgnoringCase("interrupt"));
+      try (ResultSet again = sleeping.executeQuery("SELECT 2")) {
+        assertThat(again.next()).isTrue();
+      }
+      // KILL CONNECTION on one's own session ends it.
+      try (Connection c = agent(false)) {
+        c.createStatement().execute("KILL CONNECTION " + wardenId);
+      }
+      assertThatThrownBy(() -> sleeping.executeQuery("SELECT 3")).isInstanceOf(SQLException.class);
+    }
+  }
+
+  /** Waits (bounded) until MariaDB runs a statement starting with {@code text}. */
+  private static void awaitRunning(String text, java.util.concurrent.Future<String> running)
+      throws Exception {
+    try (Connection c = MysqlFixture.direct();
+        var ps =
+            c.prepareStatement(
+                "SELECT count(*) FROM information_schema.processlist WHERE info LIKE ?")) {
+      ps.setString(1, text + "%");
+      for (int i = 0; i < 200; i++) {
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getInt(1) > 0) {
+            return;
+          }
+        }
+        if (running.isDone()) {
+          throw new AssertionError(text + " ended at once: " + running.get());
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new AssertionError(text + " never ran");
+  }
+
+  /**
+   * COM_RESET_CONNECTION (a pool's reset between borrowers) keeps the session's schema and brings
+   * back the server's global sql_mode: Warden keeps resolving names where the database does, and
+   * takes the text-changing modes out again.
+   */
+  @Test
+  void aResetKeepsTheSchemaAndTheReadableMode() throws Exception {
+    try (Connection c = MysqlFixture.direct();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE IF NOT EXISTS trap_other");
+      s.execute("CREATE OR REPLACE TABLE trap_other.trap_accounts (id INT, name TEXT)");
+      s.execute("INSERT INTO trap_other.trap_accounts VALUES (1, 'other')");
+    }
+    String global;
+    try (Connection c = MysqlFixture.direct();
+        ResultSet rs = c.createStatement().executeQuery("SELECT @@global.sql_mode")) {
+      rs.next();
+      global = rs.getString(1);
+    }
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      s.execute("USE trap_other");
+      try (Connection d = MysqlFixture.direct()) {
+        d.createStatement()
+            .execute("SET GLOBAL sql_mode = CONCAT(@@global.sql_mode, ',ANSI_QUOTES')");
+      }
+      ((org.mariadb.jdbc.Connection) c).reset();
+      // Still in trap_other for the database, so for Warden too: the policy allows test.trap_*
+      // only, and this update is refused.
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE trap_accounts SET name = 'x'"))
+          .hasMessageContaining("warden:");
+      try (ResultSet rs = s.executeQuery("SELECT @@session.sql_mode, \"x\"")) {
+        rs.next();
+        assertThat(rs.getString(1)).doesNotContain("ANSI_QUOTES");
+        assertThat(rs.getString(2)).isEqualTo("x");
+      }
+    } finally {
+      try (Connection c = MysqlFixture.direct();
+          var ps = c.prepareStatement("SET GLOBAL sql_mode = ?")) {
+        ps.setString(1, global);
+        ps.execute();
+      }
+    }
+    try (Connection c = MysqlFixture.direct();
+        ResultSet rs =
+            c.createStatement().executeQuery("SELECT name FROM trap_other.trap_accounts")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("other");
     }
   }
 

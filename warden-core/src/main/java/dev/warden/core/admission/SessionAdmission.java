@@ -162,6 +162,48 @@ public final class SessionAdmission {
   }
 
   /**
+   * A statement that acts on another session of this gateway — MySQL's {@code KILL QUERY n} or
+   * {@code KILL CONNECTION n}, whose {@code n} the door has resolved to {@code target} (null when
+   * no live session has that id). Allowed, under rule {@value #OWN_SESSION_RULE}, only when the
+   * target is a session of the same identity (issuer and subject) on the same connection: a caller
+   * may stop its own statements, never another's. Otherwise refused under the built-in {@code
+   * kill-session} rule, with the same words whether the target does not exist or is someone else's
+   * (the refusal does not reveal other sessions). Decided, recorded and audited like any statement;
+   * the door then carries it out against the target's database session.
+   */
+  public CompletableFuture<Verdict> admitOnSession(Statement statement, SessionContext target) {
+    control.metrics().statement();
+    FunctionCatalog functions = control.catalogs().functions(context.connection());
+    Admission decided = control.pipeline().decide(context, ++statementCount, statement, functions);
+    boolean own =
+        target != null
+            && target.identity().issuer().equals(context.identity().issuer())
+            && target.identity().subject().equals(context.identity().subject())
+            && target.connection().equals(context.connection());
+    if (!own) {
+      return CompletableFuture.completedFuture(
+          refuse(
+              decided,
+              new Decision.Deny(
+                  DeclarativePolicyEngine.KILL_SESSION_RULE,
+                  "no session of yours on connection "
+                      + context.connection()
+                      + " has that connection id",
+                  "KILL takes the id your client got when it connected (the mysql client's"
+                      + " connection id, not CONNECTION_ID()); only your own sessions can be"
+                      + " stopped"),
+              BoundParameters.NONE));
+    }
+    return guardAndRecord(
+        new Admission(
+            decided.statementId(), statement, new Decision.Allow(OWN_SESSION_RULE, Limits.NONE)),
+        BoundParameters.NONE);
+  }
+
+  /** The rule under which a caller stops a statement or session of its own. */
+  public static final String OWN_SESSION_RULE = "own-session";
+
+  /**
    * The refusal a statement would get from the policy (when no grant lifts it), decided but neither
    * recorded nor counted; null when it would not be refused outright. A door asks at a driver's
    * prepare, so a refusal comes at once; each execution is then admitted and recorded as usual.

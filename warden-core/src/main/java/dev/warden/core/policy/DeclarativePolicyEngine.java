@@ -58,8 +58,10 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   /**
    * MySQL's KILL names a database thread, and every session behind Warden logs in as the gateway's
-   * one database user: a KILL could end another identity's session or statement, so no policy can
-   * allow it (Warden does not yet map it to the caller's own statement).
+   * one database user: a KILL forwarded as text could end another identity's session or statement,
+   * so no policy can allow it. The MySQL door instead resolves {@code KILL [QUERY|CONNECTION] n}
+   * itself, against the connection ids Warden hands its clients, and the kernel allows it only on
+   * the caller's own sessions ({@code SessionAdmission.admitOnSession}).
    */
   public static final String KILL_SESSION_RULE = "kill-session";
 
@@ -133,9 +135,10 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
       if (part.verb().startsWith("KILL")) {
         return new Decision.Deny(
             KILL_SESSION_RULE,
-            "KILL is not carried through Warden: connection ids here are Warden's, and the"
-                + " gateway's database user is shared, so a KILL could reach another session",
-            "cancel your own statement by closing its connection");
+            "KILL is not carried through Warden as text: connection ids here are Warden's, and"
+                + " the gateway's database user is shared, so a KILL could reach another session",
+            "send KILL QUERY <id> or KILL CONNECTION <id> alone, with the id your client got"
+                + " when it connected: Warden stops your own sessions' statements");
       }
     }
     Applicable applicable = applicable(roles, connection);

@@ -193,8 +193,10 @@ final class BackendResults extends ByteToMessageDecoder {
         failSession(
             new WardenException(
                 ErrorCode.INTERNAL,
-                "Warden's own statement around a guarded write failed: " + why,
-                "nothing was committed; reconnect and retry"));
+                "Warden's own statement (around a guarded write, or restoring the session's"
+                    + " sql_mode after a reset) failed: "
+                    + why,
+                "nothing Warden began was committed; reconnect and retry"));
         return;
       }
       session.status = OkPacket.decode(packet.payload().duplicate()).status();
@@ -268,6 +270,14 @@ final class BackendResults extends ByteToMessageDecoder {
   private void first(MysqlSession.InFlight command, Packet packet) {
     if (ErrPacket.is(packet)) {
       error(command, packet);
+      return;
+    }
+    if (command.kind() == MysqlSession.Kind.FIELD_LIST) {
+      // Column definitions (they start with the catalog "def", never 0xFE) until the EOF.
+      send(command, packet);
+      if (packet.header() == 0xFE) {
+        done(command, null);
+      }
       return;
     }
     if (command.kind() == MysqlSession.Kind.STATISTICS) {

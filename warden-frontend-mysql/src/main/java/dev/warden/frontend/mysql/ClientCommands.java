@@ -10,6 +10,7 @@ import dev.warden.core.sql.StatementClass;
 import dev.warden.protocol.mysql.message.BinaryValues;
 import dev.warden.protocol.mysql.message.ComStmtExecute;
 import dev.warden.protocol.mysql.message.Command;
+import dev.warden.protocol.mysql.message.OkPacket;
 import dev.warden.protocol.mysql.message.Packet;
 import dev.warden.protocol.mysql.message.ProtocolViolation;
 import dev.warden.protocol.mysql.message.ServerStatus;
@@ -19,6 +20,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The client's commands, one at a time: a statement (COM_QUERY, COM_INIT_DB, COM_STMT_EXECUTE) is
@@ -81,7 +86,13 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
         packet.release();
         session.client.close();
       }
-      case Command.ComQuery q -> statement(packet, session.analyze(q.sql()), null, null);
+      case Command.ComQuery q -> {
+        Statement statement = session.analyze(q.sql());
+        if (!kill(packet, statement)) {
+          statement(packet, statement, null, null);
+        }
+      }
+      case Command.ComFieldList f -> fieldList(packet, f.table());
       case Command.ComInitDb db ->
           statement(
               packet,
@@ -89,12 +100,7 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
               db.schema(),
               null);
       case Command.ComPing p -> forward(packet, MysqlSession.InFlight.simple());
-      case Command.ComResetConnection r -> {
-        session.schema = session.connection.database();
-        session.prepared.clear();
-        session.lastPrepared = null;
-        forward(packet, MysqlSession.InFlight.simple());
-      }
+      case Command.ComResetConnection r -> reset(packet);
       case Command.ComSetOption o -> forward(packet, MysqlSession.InFlight.simple());
       case Command.ComStatistics s ->
           forward(packet, MysqlSession.InFlight.of(MysqlSession.Kind.STATISTICS));
@@ -146,6 +152,88 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * COM_RESET_CONNECTION: the database resets the session (variables, transaction, temporary
+   * tables, prepared statements) but keeps its default schema, so Warden does too; the reset brings
+   * back the server's global sql_mode, so Warden removes the modes that change how text is read
+   * again before the client hears the OK (as at the session's start).
+   */
+  private void reset(Packet packet) {
+    int sequenceId = packet.lastSequenceId() + 1;
+    packet.release();
+    session.internalCommand(
+        new byte[] {(byte) Command.COM_RESET_CONNECTION},
+        reset -> {
+          session.prepared.clear();
+          session.lastPrepared = null;
+          session.warnings.clear();
+          session.internal(
+              session.door.readableModeStatement(),
+              readable -> {
+                session.client.writeAndFlush(
+                    new Packet(sequenceId, new OkPacket(0, 0, session.status, 0, "").encode()));
+                session.commandDone();
+              });
+        });
+  }
+
+  /**
+   * COM_FIELD_LIST (the mysql client's column-name completion): decided as the statement that says
+   * the same, {@code SHOW COLUMNS FROM table} in the session's schema (its wildcard only narrows
+   * the list), then forwarded as sent.
+   */
+  private void fieldList(Packet packet, String table) {
+    Statement statement = session.analyze("SHOW COLUMNS FROM `" + table.replace("`", "``") + "`");
+    decided(
+        packet,
+        session.admissions.admit(statement, BoundParameters.NONE, true),
+        run ->
+            forward(
+                packet,
+                new MysqlSession.InFlight(
+                    MysqlSession.Kind.FIELD_LIST, run, null, null, 0, false, false, null)));
+  }
+
+  private static final Pattern KILL =
+      Pattern.compile(
+          "\\s*KILL\\s+(?:(QUERY|CONNECTION)\\s+)?(\\d{1,10})\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * {@code KILL [QUERY|CONNECTION] n} alone, where {@code n} is a connection id Warden gave a
+   * client (what drivers send to cancel a statement, from a second connection): the kernel allows
+   * it on the caller's own sessions only, and Warden then sends it with the database's thread id of
+   * the target. Any other KILL is decided as a statement (the built-in guard refuses it). Returns
+   * whether the statement was such a KILL.
+   */
+  private boolean kill(Packet packet, Statement statement) {
+    if (statement.parts().size() != 1 || !statement.parts().getFirst().verb().startsWith("KILL")) {
+      return false;
+    }
+    Matcher m = KILL.matcher(statement.text());
+    if (!m.matches()) {
+      return false;
+    }
+    boolean query = "QUERY".equalsIgnoreCase(m.group(1));
+    MysqlSession target = session.door.sessionsById.get(Long.parseLong(m.group(2)));
+    decided(
+        packet,
+        session.admissions.admitOnSession(statement, target == null ? null : target.context),
+        run -> {
+          packet.release();
+          byte[] text =
+              ("KILL " + (query ? "QUERY " : "CONNECTION ") + target.backendThreadId)
+                  .getBytes(StandardCharsets.US_ASCII);
+          byte[] payload = new byte[text.length + 1];
+          payload[0] = (byte) Command.COM_QUERY;
+          System.arraycopy(text, 0, payload, 1, text.length);
+          forward(
+              Packet.of(0, payload),
+              new MysqlSession.InFlight(
+                  MysqlSession.Kind.QUERY, run, null, null, 0, false, false, null));
+        });
+    return true;
+  }
+
   private Prepared prepared(long id) {
     return id == MysqlSession.LAST_PREPARED ? session.lastPrepared : session.prepared.get(id);
   }
@@ -165,32 +253,41 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
     if (!showWarnings) {
       session.warnings.clear();
     }
-    session
-        .admissions
-        .admit(statement, parameters, true)
-        .whenComplete(
-            (verdict, failure) -> {
-              if (!session.client.isActive()) {
-                packet.release();
-                return;
-              }
-              if (failure != null) {
-                packet.release();
-                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                MysqlErrors.failAndClose(
-                    session.client,
-                    1,
-                    cause instanceof WardenException w
-                        ? w
-                        : new WardenException(ErrorCode.INTERNAL, "admission failed", null, cause));
-                return;
-              }
-              switch (verdict) {
-                case Verdict.Run run -> run(packet, run, schema, prepared, showWarnings);
-                // The kernel recorded the refusal with its rule.
-                case Verdict.Refuse refuse -> refuse(packet, MysqlErrors.denial(refuse.deny()));
-              }
-            });
+    decided(
+        packet,
+        session.admissions.admit(statement, parameters, true),
+        run -> run(packet, run, schema, prepared, showWarnings));
+  }
+
+  /**
+   * The kernel's verdict on a command's statement: {@code run} carries out one it allows; a refusal
+   * (already recorded by the kernel with its rule) answers the client with an ERR.
+   */
+  private void decided(
+      Packet packet, CompletableFuture<Verdict> decision, Consumer<Verdict.Run> onRun) {
+    decision.whenComplete(
+        (verdict, failure) -> {
+          if (!session.client.isActive()) {
+            packet.release();
+            return;
+          }
+          if (failure != null) {
+            packet.release();
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            MysqlErrors.failAndClose(
+                session.client,
+                1,
+                cause instanceof WardenException w
+                    ? w
+                    : new WardenException(ErrorCode.INTERNAL, "admission failed", null, cause));
+            return;
+          }
+          switch (verdict) {
+            case Verdict.Run run -> onRun.accept(run);
+            // The kernel recorded the refusal with its rule.
+            case Verdict.Refuse refuse -> refuse(packet, MysqlErrors.denial(refuse.deny()));
+          }
+        });
   }
 
   private void run(

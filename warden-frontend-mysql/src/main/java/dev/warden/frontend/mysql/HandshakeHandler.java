@@ -77,6 +77,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private boolean tls;
   private String serverVersion;
   private HandshakeResponse41 response;
+  private long connectionId;
 
   HandshakeHandler(MysqlDoor door) {
     this.door = door;
@@ -127,7 +128,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     serverVersion = version;
     phase = Phase.RESPONSE;
-    long connectionId = door.server.random().nextInt() & 0x7FFFFFFFL;
+    connectionId = door.newConnectionId();
     HandshakeV10 hello =
         new HandshakeV10(
             version, connectionId, scramble, OFFERED, 45, 2, greetingPlugin(version), 0);
@@ -303,7 +304,16 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ctx.channel().closeFuture().addListener(f -> door.server.metrics().clientClosed());
     phase = Phase.DONE;
     ConnectionGate.established(ctx.channel());
-    new SessionStarter(door, ctx, session, authenticated, connection, response, sequenceId + 1, tls)
+    new SessionStarter(
+            door,
+            ctx,
+            session,
+            authenticated,
+            connection,
+            response,
+            sequenceId + 1,
+            tls,
+            connectionId)
         .start(serverVersion);
   }
 

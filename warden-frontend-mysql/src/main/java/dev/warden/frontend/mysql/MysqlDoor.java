@@ -28,6 +28,12 @@ public final class MysqlDoor implements FrontDoor {
   /** Each MySQL connection's server version, from its greeting. */
   final ConcurrentMap<String, String> serverVersions = new ConcurrentHashMap<>();
 
+  /**
+   * The live sessions by the connection id Warden gave their clients (what {@code KILL QUERY n}
+   * names; the database's own thread ids never reach a client through the greeting).
+   */
+  final ConcurrentMap<Long, MysqlSession> sessionsById = new ConcurrentHashMap<>();
+
   private final Function<String, SqlAnalyzer> analyzers;
   private final ConcurrentMap<String, SqlAnalyzer> analyzerByVersion = new ConcurrentHashMap<>();
   private final Supplier<FunctionCatalog.Builder> functions;
@@ -70,6 +76,29 @@ public final class MysqlDoor implements FrontDoor {
       return server.pipeline()::analyze;
     }
     return analyzerByVersion.computeIfAbsent(serverVersion, analyzers);
+  }
+
+  /**
+   * The statement that takes the parser-affecting flags out of a session's sql_mode, whatever it
+   * is, in one round trip (used after COM_RESET_CONNECTION brings back the global mode). It reads
+   * the same under any sql_mode: single quotes, no backslashes, no {@code ||}.
+   */
+  String readableModeStatement() {
+    String mode = "CONCAT(',', @@session.sql_mode, ',')";
+    for (String flag : parserModes.stream().sorted().toList()) {
+      mode = "REPLACE(" + mode + ", '," + flag + ",', ',')";
+    }
+    return "SET SESSION sql_mode = TRIM(BOTH ',' FROM " + mode + ")";
+  }
+
+  /** A connection id for a new client, not held by a live session. */
+  long newConnectionId() {
+    while (true) {
+      long id = server.random().nextInt(1, Integer.MAX_VALUE);
+      if (!sessionsById.containsKey(id)) {
+        return id;
+      }
+    }
   }
 
   FunctionCatalog.Builder functions() {

@@ -41,6 +41,12 @@ final class MysqlSession implements SessionLink {
   final SqlAnalyzer analyzer;
   final SessionAdmission admissions;
 
+  /** The connection id Warden gave the client in its greeting (what its KILL QUERY names). */
+  final long connectionId;
+
+  /** The database's own thread id for this session's connection (what Warden's KILL names). */
+  final long backendThreadId;
+
   /** The session's default schema (USE, COM_INIT_DB); null when none is selected. */
   String schema;
 
@@ -76,7 +82,9 @@ final class MysqlSession implements SessionLink {
       Connection connection,
       int capabilities,
       int status,
-      SqlAnalyzer analyzer) {
+      SqlAnalyzer analyzer,
+      long connectionId,
+      long backendThreadId) {
     this.door = door;
     this.context = context;
     this.client = client;
@@ -85,6 +93,8 @@ final class MysqlSession implements SessionLink {
     this.capabilities = capabilities;
     this.status = status;
     this.analyzer = analyzer;
+    this.connectionId = connectionId;
+    this.backendThreadId = backendThreadId;
     this.schema = connection.database();
     this.admissions = door.server.admissions().open(context, this);
   }
@@ -104,6 +114,8 @@ final class MysqlSession implements SessionLink {
     STATISTICS,
     /** COM_STMT_PREPARE: its OK, then parameter and column definitions. */
     PREPARE,
+    /** COM_FIELD_LIST: column definitions, then an EOF (or an ERR). */
+    FIELD_LIST,
     /** Warden's own statement (around a guarded write): its response is not the client's. */
     INTERNAL
   }
@@ -193,6 +205,11 @@ final class MysqlSession implements SessionLink {
     byte[] payload = new byte[text.length + 1];
     payload[0] = (byte) Command.COM_QUERY;
     System.arraycopy(text, 0, payload, 1, text.length);
+    internalCommand(payload, then);
+  }
+
+  /** Sends Warden's own command (answered by an OK); as {@link #internal}. */
+  void internalCommand(byte[] payload, Consumer<Packet> then) {
     inFlight.add(new InFlight(Kind.INTERNAL, null, null, null, 0, false, false, then));
     database.writeAndFlush(Packet.of(0, payload));
   }

@@ -32,6 +32,7 @@ final class SessionStarter {
   private final HandshakeResponse41 response;
   private final int okSequenceId;
   private final boolean tls;
+  private final long connectionId;
 
   SessionStarter(
       MysqlDoor door,
@@ -41,7 +42,8 @@ final class SessionStarter {
       Connection connection,
       HandshakeResponse41 response,
       int okSequenceId,
-      boolean tls) {
+      boolean tls,
+      long connectionId) {
     this.door = door;
     this.ctx = ctx;
     this.context = context;
@@ -50,6 +52,7 @@ final class SessionStarter {
     this.response = response;
     this.okSequenceId = okSequenceId;
     this.tls = tls;
+    this.connectionId = connectionId;
   }
 
   void start(String greetedVersion) {
@@ -181,12 +184,15 @@ final class SessionStarter {
             connection,
             backend.capabilities(),
             backend.status(),
-            door.analyzer(backend.greeting().serverVersion()));
+            door.analyzer(backend.greeting().serverVersion()),
+            connectionId,
+            backend.greeting().connectionId());
     client
         .closeFuture()
         .addListener(
             f -> {
               door.server.sessions().remove(context.sessionId());
+              door.sessionsById.remove(connectionId, session);
               database.close();
               session.admissions.closed();
               session.closed();
@@ -200,6 +206,7 @@ final class SessionStarter {
                     .writeAndFlush(Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE));
     door.server.sessions().add(context, authenticated, door.server.pipeline().clock().instant());
+    door.sessionsById.putIfAbsent(connectionId, session);
     // The session ends when its token does, with an error between commands' packets: MySQL has
     // no asynchronous message, so the client reads it as the answer to what it sends next.
     CredentialExpiry.schedule(
