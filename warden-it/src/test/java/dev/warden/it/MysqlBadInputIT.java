@@ -3,10 +3,6 @@ package dev.warden.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.core.audit.Slf4jAuditLog;
-import dev.warden.protocol.mysql.message.Capabilities;
-import dev.warden.protocol.mysql.message.HandshakeResponse41;
-import io.netty.buffer.ByteBuf;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -70,7 +65,7 @@ class MysqlBadInputIT {
           socket.setSoTimeout(3000);
           InputStream in = socket.getInputStream();
           OutputStream out = socket.getOutputStream();
-          readPacket(in); // the greeting
+          MysqlWire.readPacket(in); // the greeting
           switch (kind) {
             case 0 -> { // random bytes instead of a handshake response
               byte[] junk = new byte[1 + random.nextInt(300)];
@@ -81,15 +76,15 @@ class MysqlBadInputIT {
               out.write(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 1, 2, 3});
             }
             case 2 -> { // a mutated handshake response
-              byte[] response = handshake(warden.agentKey);
+              byte[] response = MysqlWire.handshake(warden.agentKey, "test");
               for (int m = 0; m < 1 + random.nextInt(4); m++) {
                 response[4 + random.nextInt(response.length - 4)] = (byte) random.nextInt(256);
               }
               out.write(response);
             }
             default -> { // logged in, then bad commands
-              out.write(handshake(warden.agentKey));
-              byte[] ok = readPacket(in);
+              out.write(MysqlWire.handshake(warden.agentKey, "test"));
+              byte[] ok = MysqlWire.readPacket(in);
               assertThat(ok[0]).as("login answer").isEqualTo((byte) 0x00);
               out.write(badCommand(kind, random));
             }
@@ -116,13 +111,13 @@ class MysqlBadInputIT {
       socket.setSoTimeout(5000);
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
-      readPacket(in);
-      out.write(handshake(warden.agentKey));
-      assertThat(readPacket(in)[0]).isEqualTo((byte) 0x00);
+      MysqlWire.readPacket(in);
+      out.write(MysqlWire.handshake(warden.agentKey, "test"));
+      assertThat(MysqlWire.readPacket(in)[0]).isEqualTo((byte) 0x00);
       // A header claiming 2 MiB, over limits.maxMessageBytes (1 MiB): refused from the header.
       out.write(new byte[] {0, 0, 0x20, 0, 3});
       out.flush();
-      byte[] err = readPacket(in);
+      byte[] err = MysqlWire.readPacket(in);
       assertThat(err[0]).isEqualTo((byte) 0xFF);
       assertThat(new String(err, 9, err.length - 9, StandardCharsets.UTF_8))
           .contains("exceeds the limit")
@@ -134,48 +129,12 @@ class MysqlBadInputIT {
   /** A command that is garbage in one of several ways, as a whole packet with its header. */
   private static byte[] badCommand(int kind, Random random) {
     return switch (kind) {
-      case 3 -> packet(0, new byte[] {(byte) (0x60 + random.nextInt(0x20))}); // unknown command
-      case 4 -> packet(0, new byte[] {0x17, 1, 0}); // a truncated COM_STMT_EXECUTE
-      default -> packet(5, "SELECT 1".getBytes(StandardCharsets.UTF_8)); // wrong sequence id
+      case 3 ->
+          MysqlWire.packet(0, new byte[] {(byte) (0x60 + random.nextInt(0x20))}); // unknown command
+      case 4 -> MysqlWire.packet(0, new byte[] {0x17, 1, 0}); // a truncated COM_STMT_EXECUTE
+      default ->
+          MysqlWire.packet(5, "SELECT 1".getBytes(StandardCharsets.UTF_8)); // wrong sequence id
     };
-  }
-
-  private static byte[] handshake(String key) {
-    int caps =
-        Capabilities.PROTOCOL_41
-            | Capabilities.SECURE_CONNECTION
-            | Capabilities.PLUGIN_AUTH
-            | Capabilities.PLUGIN_AUTH_LENENC_CLIENT_DATA
-            | Capabilities.CONNECT_WITH_DB
-            | Capabilities.DEPRECATE_EOF;
-    byte[] password = (key + "\0").getBytes(StandardCharsets.UTF_8);
-    ByteBuf payload =
-        new HandshakeResponse41(
-                caps, 1 << 24, 45, "agent", password, "test", "mysql_clear_password", Map.of())
-            .encode();
-    byte[] bytes = new byte[payload.readableBytes()];
-    payload.readBytes(bytes);
-    return packet(1, bytes);
-  }
-
-  private static byte[] packet(int sequenceId, byte[] payload) {
-    byte[] out = new byte[payload.length + 4];
-    out[0] = (byte) payload.length;
-    out[1] = (byte) (payload.length >> 8);
-    out[2] = (byte) (payload.length >> 16);
-    out[3] = (byte) sequenceId;
-    System.arraycopy(payload, 0, out, 4, payload.length);
-    return out;
-  }
-
-  private static byte[] readPacket(InputStream in) throws IOException {
-    DataInputStream data = new DataInputStream(in);
-    byte[] header = new byte[4];
-    data.readFully(header);
-    int length = (header[0] & 0xFF) | (header[1] & 0xFF) << 8 | (header[2] & 0xFF) << 16;
-    byte[] payload = new byte[length];
-    data.readFully(payload);
-    return payload;
   }
 
   /**
@@ -187,7 +146,7 @@ class MysqlBadInputIT {
     long deadline = System.nanoTime() + 12_000_000_000L;
     while (System.nanoTime() < deadline) {
       try {
-        byte[] packet = readPacket(in);
+        byte[] packet = MysqlWire.readPacket(in);
         int header = packet.length == 0 ? -1 : packet[0] & 0xFF;
         if (header == 0xFF || header == 0x00) {
           return true;

@@ -18,6 +18,10 @@ import com.alibaba.druid.sql.ast.statement.SQLReplaceStatement;
 import com.alibaba.druid.sql.ast.statement.SQLSelectQueryBlock;
 import com.alibaba.druid.sql.ast.statement.SQLSelectStatement;
 import com.alibaba.druid.sql.ast.statement.SQLSetStatement;
+import com.alibaba.druid.sql.ast.statement.SQLShowColumnsStatement;
+import com.alibaba.druid.sql.ast.statement.SQLShowCreateTableStatement;
+import com.alibaba.druid.sql.ast.statement.SQLShowCreateViewStatement;
+import com.alibaba.druid.sql.ast.statement.SQLShowIndexesStatement;
 import com.alibaba.druid.sql.ast.statement.SQLTableSource;
 import com.alibaba.druid.sql.ast.statement.SQLUpdateSetItem;
 import com.alibaba.druid.sql.ast.statement.SQLUpdateStatement;
@@ -259,6 +263,10 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
     Set<TableRef> writes = new LinkedHashSet<>();
     Set<String> functions = new LinkedHashSet<>();
     tables(statement, reads, writes, functions);
+    TableRef shown = shown(statement);
+    if (shown != null) {
+      reads.add(shown);
+    }
     if (cls == StatementClass.DDL) {
       writes.addAll(ddlTargets(statement));
     }
@@ -507,6 +515,28 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
 
   private static TableRef table(SQLTableSource source) {
     return source instanceof SQLExprTableSource t ? table(t) : null;
+  }
+
+  /**
+   * The table a SHOW about one table names (its columns, indexes or definition, and COM_FIELD_LIST
+   * decided as SHOW COLUMNS): read, so a policy's objects decide it as they decide reading it.
+   */
+  private static TableRef shown(SQLStatement statement) {
+    return switch (statement) {
+      case SQLShowColumnsStatement s -> inSchema(s.getDatabase(), s.getTable());
+      case SQLShowIndexesStatement s ->
+          inSchema(s.getDatabase(), s.getTable() == null ? null : s.getTable().getExpr());
+      case SQLShowCreateTableStatement s -> inSchema(null, s.getName());
+      case SQLShowCreateViewStatement s -> inSchema(null, s.getName());
+      default -> null;
+    };
+  }
+
+  private static TableRef inSchema(SQLExpr schema, SQLExpr table) {
+    if (table == null) {
+      return null;
+    }
+    return tableRef(schema == null ? table.toString() : schema + "." + table);
   }
 
   private static TableRef tableRef(String name) {

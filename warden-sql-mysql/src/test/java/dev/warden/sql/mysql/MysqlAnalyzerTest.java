@@ -102,6 +102,23 @@ class MysqlAnalyzerTest {
         .isEqualTo(StatementClass.INVALID);
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "SHOW COLUMNS FROM t | | t",
+        "SHOW FULL FIELDS FROM t FROM shop | shop | t",
+        "SHOW COLUMNS FROM shop.t | shop | t",
+        "SHOW INDEX FROM t | | t",
+        "SHOW CREATE TABLE shop.t | shop | t",
+        "SHOW CREATE VIEW v | | v",
+      })
+  void aShowAboutOneTableReadsIt(String sql, String schema, String table) {
+    StatementPart part = only(sql);
+    assertThat(part.verb()).isEqualTo("SHOW");
+    assertThat(part.reads()).containsExactly(new TableRef(schema, table));
+  }
+
   @Test
   void tablesReadAndWritten() {
     StatementPart part = only("INSERT INTO shop.a (x) SELECT y FROM b JOIN shop.c ON b.id = c.id");
