@@ -22,16 +22,18 @@ public final class CredentialExpiry {
   /**
    * Schedules the end of the session on {@code client} for when {@code authenticated}'s credential
    * expires plus {@code grace} (nothing for a credential that does not expire); {@code end} gets
-   * the error to send, on the channel's loop. Cancelled when the channel closes.
+   * the error to send, on the channel's loop. Cancelled when the channel closes; the returned
+   * handle (null when nothing is scheduled) cancels it sooner, when the session becomes another
+   * identity.
    */
-  public static void schedule(
+  public static ScheduledFuture<?> schedule(
       Channel client,
       Authenticated authenticated,
       Duration grace,
       Clock clock,
       Consumer<WardenException> end) {
     if (authenticated.expiresAt() == null) {
-      return;
+      return null;
     }
     Instant at = authenticated.expiresAt().plus(grace);
     long delayMillis = Math.max(0, Duration.between(clock.instant(), at).toMillis());
@@ -50,5 +52,6 @@ public final class CredentialExpiry {
                 delayMillis,
                 TimeUnit.MILLISECONDS);
     client.closeFuture().addListener(f -> expiry.cancel(false));
+    return expiry;
   }
 }

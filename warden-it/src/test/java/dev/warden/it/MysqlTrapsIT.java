@@ -328,6 +328,47 @@ class MysqlTrapsIT {
     }
   }
 
+  /**
+   * COM_CHANGE_USER (MySQL Connector/J's changeUser) re-authenticates on the same connection: the
+   * new token decides who the session is from then on, the database session starts over, and a
+   * wrong token ends the connection.
+   */
+  @Test
+  void aChangeOfUserMakesTheSessionTheNewIdentitysAndStartsItOver() throws Exception {
+    try (Connection c = warden.connect("mysql", warden.agentKey, new Properties());
+        Statement s = c.createStatement()) {
+      s.execute("SET @left_behind = 1");
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM trap_accounts")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(2);
+      }
+      ((com.mysql.cj.jdbc.JdbcConnection) c).changeUser("approver", warden.approverKey);
+      try (Statement t = c.createStatement()) {
+        // The approver's roles (dba) grant no reads here: the same text is now refused.
+        assertThatThrownBy(() -> t.executeQuery("SELECT count(*) FROM trap_accounts"))
+            .hasMessageContaining("warden: denied");
+      }
+      // Back to the agent: its grants again, in a database session that started over.
+      ((com.mysql.cj.jdbc.JdbcConnection) c).changeUser("agent", warden.agentKey);
+      try (ResultSet rs =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT count(*), @left_behind IS NULL, DATABASE() FROM trap_accounts")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(2);
+        assertThat(rs.getBoolean(2)).as("the database session was reset").isTrue();
+        assertThat(rs.getString(3)).isEqualTo(MysqlFixture.DATABASE);
+      }
+      // A wrong key: refused, and the connection ends.
+      assertThatThrownBy(
+              () -> ((com.mysql.cj.jdbc.JdbcConnection) c).changeUser("agent", "wk_not_a_key"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageNotContaining("wk_not_a_key");
+      assertThatThrownBy(() -> c.createStatement().executeQuery("SELECT 1"))
+          .isInstanceOf(SQLException.class);
+    }
+  }
+
   /** Waits (bounded) until MariaDB runs a statement starting with {@code text}. */
   private static void awaitRunning(String text, java.util.concurrent.Future<String> running)
       throws Exception {

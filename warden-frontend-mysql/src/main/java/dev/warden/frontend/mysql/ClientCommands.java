@@ -50,6 +50,10 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
    */
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (session.userChange != null && session.userChange.awaitingPassword()) {
+      session.userChange.password((Packet) msg);
+      return;
+    }
     session.waiting.add((Packet) msg);
     if (session.waiting.size() > MysqlSession.MAX_WAITING) {
       ctx.channel().config().setAutoRead(false);
@@ -101,6 +105,10 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
               null);
       case Command.ComPing p -> forward(packet, MysqlSession.InFlight.simple());
       case Command.ComResetConnection r -> reset(packet);
+      case Command.ComChangeUser c -> {
+        session.userChange = new UserChange(session);
+        session.userChange.begin(packet);
+      }
       case Command.ComSetOption o -> forward(packet, MysqlSession.InFlight.simple());
       case Command.ComStatistics s ->
           forward(packet, MysqlSession.InFlight.of(MysqlSession.Kind.STATISTICS));

@@ -196,7 +196,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     response = HandshakeResponse41.decode(packet.payload());
-    if (!tls && !plaintextAllowed(ctx)) {
+    if (!tls && !plaintextAllowed(door, ctx.channel())) {
       MysqlErrors.failAndClose(
           ctx.channel(),
           sequenceId + 1,
@@ -223,9 +223,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private boolean plaintextAllowed(ChannelHandlerContext ctx) {
+  /** Whether a password may come in clear without TLS: configured so, and on loopback only. */
+  static boolean plaintextAllowed(MysqlDoor door, io.netty.channel.Channel channel) {
     return door.server.config().tls().allowPlaintextOnLoopback()
-        && ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        && channel.remoteAddress() instanceof InetSocketAddress a
         && a.getAddress().isLoopbackAddress();
   }
 

@@ -5,9 +5,11 @@ import dev.warden.core.admission.SessionAdmission;
 import dev.warden.core.admission.SessionLink;
 import dev.warden.core.admission.Verdict;
 import dev.warden.core.approval.Estimate;
+import dev.warden.core.identity.Authenticated;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
+import dev.warden.gateway.CredentialExpiry;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.message.Command;
 import dev.warden.protocol.mysql.message.Packet;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
@@ -33,13 +36,31 @@ final class MysqlSession implements SessionLink {
   static final long LAST_PREPARED = 0xFFFFFFFFL;
 
   final MysqlDoor door;
-  final SessionContext context;
   final Channel client;
   final Channel database;
   final Connection connection;
   final int capabilities;
   final SqlAnalyzer analyzer;
-  final SessionAdmission admissions;
+
+  /** Who the session is: changed only by COM_CHANGE_USER ({@link #become}). */
+  SessionContext context;
+
+  Authenticated authenticated;
+
+  /** The kernel for the current identity. */
+  SessionAdmission admissions;
+
+  /** The client's capabilities from its login (how its COM_CHANGE_USER is laid out). */
+  final int clientCapabilities;
+
+  /** The client connection's TLS protocol and cipher suite, or "none". */
+  final String tls;
+
+  /** The current identity's token expiry, or null. */
+  private ScheduledFuture<?> expiry;
+
+  /** A COM_CHANGE_USER under way, or null. */
+  UserChange userChange;
 
   /** The connection id Warden gave the client in its greeting (what its KILL QUERY names). */
   final long connectionId;
@@ -77,6 +98,9 @@ final class MysqlSession implements SessionLink {
   MysqlSession(
       MysqlDoor door,
       SessionContext context,
+      Authenticated authenticated,
+      int clientCapabilities,
+      String tls,
       Channel client,
       Channel database,
       Connection connection,
@@ -87,6 +111,9 @@ final class MysqlSession implements SessionLink {
       long backendThreadId) {
     this.door = door;
     this.context = context;
+    this.authenticated = authenticated;
+    this.clientCapabilities = clientCapabilities;
+    this.tls = tls;
     this.client = client;
     this.database = database;
     this.connection = connection;
@@ -97,6 +124,50 @@ final class MysqlSession implements SessionLink {
     this.backendThreadId = backendThreadId;
     this.schema = connection.database();
     this.admissions = door.server.admissions().open(context, this);
+  }
+
+  /**
+   * The identity's session begins in the kernel: listed among the live sessions, ended when its
+   * token expires, recorded.
+   */
+  void begin() {
+    door.server.sessions().add(context, authenticated, door.server.pipeline().clock().instant());
+    // MySQL has no asynchronous message: the client reads the error as the answer to what it
+    // sends next.
+    expiry =
+        CredentialExpiry.schedule(
+            client,
+            authenticated,
+            door.server.config().sessionExpiryGrace(),
+            door.server.pipeline().clock(),
+            e -> MysqlErrors.failAndClose(client, 1, e));
+    admissions.started(tls, "mysql");
+  }
+
+  /** The identity's session ends in the kernel: the client left, or became another identity. */
+  void end() {
+    door.server.sessions().remove(context.sessionId());
+    if (expiry != null) {
+      expiry.cancel(false);
+    }
+    admissions.closed();
+    admissions.ended();
+  }
+
+  /**
+   * COM_CHANGE_USER succeeded (the database session already reset): the old identity's session ends
+   * and the new one's begins, on the same connections, in the connection's own schema.
+   */
+  void become(SessionContext next, Authenticated nextCaller) {
+    end();
+    context = next;
+    authenticated = nextCaller;
+    admissions = door.server.admissions().open(next, this);
+    schema = connection.database();
+    prepared.clear();
+    lastPrepared = null;
+    warnings.clear();
+    begin();
   }
 
   /** A statement's text as the kernel sees it: analysed, names resolved in the session's schema. */

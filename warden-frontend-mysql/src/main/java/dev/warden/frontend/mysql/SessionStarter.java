@@ -4,7 +4,6 @@ import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.session.SessionContext;
-import dev.warden.gateway.CredentialExpiry;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.mysql.codec.PacketFramer;
 import dev.warden.protocol.mysql.message.HandshakeResponse41;
@@ -179,6 +178,9 @@ final class SessionStarter {
         new MysqlSession(
             door,
             context,
+            authenticated,
+            response.capabilities(),
+            tlsDescription(client),
             client,
             database,
             connection,
@@ -191,12 +193,10 @@ final class SessionStarter {
         .closeFuture()
         .addListener(
             f -> {
-              door.server.sessions().remove(context.sessionId());
               door.sessionsById.remove(connectionId, session);
               database.close();
-              session.admissions.closed();
               session.closed();
-              session.admissions.ended();
+              session.end();
             });
     database
         .closeFuture()
@@ -205,16 +205,7 @@ final class SessionStarter {
                 client
                     .writeAndFlush(Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE));
-    door.server.sessions().add(context, authenticated, door.server.pipeline().clock().instant());
     door.sessionsById.putIfAbsent(connectionId, session);
-    // The session ends when its token does, with an error between commands' packets: MySQL has
-    // no asynchronous message, so the client reads it as the answer to what it sends next.
-    CredentialExpiry.schedule(
-        client,
-        authenticated,
-        door.server.config().sessionExpiryGrace(),
-        door.server.pipeline().clock(),
-        e -> MysqlErrors.failAndClose(client, 1, e));
     client
         .pipeline()
         .get(PacketFramer.class)
@@ -223,7 +214,7 @@ final class SessionStarter {
     client.pipeline().replace(HandshakeHandler.class, "relay", session.commands);
     // The relay frames the database's stream itself (to forward runs of packets as they came).
     database.pipeline().replace("framer", "relay", new BackendResults(session));
-    session.admissions.started(tlsDescription(client), "mysql");
+    session.begin();
     client.writeAndFlush(
         new Packet(okSequenceId, new OkPacket(0, 0, backend.status(), 0, "").encode()));
     client.config().setAutoRead(true);

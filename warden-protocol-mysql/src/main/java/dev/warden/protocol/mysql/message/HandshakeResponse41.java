@@ -63,6 +63,16 @@ public record HandshakeResponse41(
     }
     Map<String, String> attributes = new LinkedHashMap<>();
     if (Capabilities.has(capabilities, Capabilities.CONNECT_ATTRS) && in.isReadable()) {
+      attributes = readAttributes(in);
+    }
+    return new HandshakeResponse41(
+        capabilities, maxPacket, characterSet, user, auth, database, plugin, attributes);
+  }
+
+  /** Connection attributes: their length-encoded total, then length-encoded keys and values. */
+  static Map<String, String> readAttributes(ByteBuf in) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    {
       long length = Wire.readLengthEncoded(in);
       if (length < 0 || length > in.readableBytes()) {
         throw new ProtocolViolation("connection attributes run past the end of the packet");
@@ -76,8 +86,20 @@ public record HandshakeResponse41(
         }
       }
     }
-    return new HandshakeResponse41(
-        capabilities, maxPacket, characterSet, user, auth, database, plugin, attributes);
+    return attributes;
+  }
+
+  /** Connection attributes as {@link #readAttributes} reads them. */
+  static void writeAttributes(ByteBuf out, Map<String, String> attributes) {
+    ByteBuf attrs = Unpooled.buffer();
+    attributes.forEach(
+        (k, v) -> {
+          Wire.writeLengthEncoded(attrs, k);
+          Wire.writeLengthEncoded(attrs, v);
+        });
+    Wire.writeLengthEncoded(out, attrs.readableBytes());
+    out.writeBytes(attrs);
+    attrs.release();
   }
 
   public ByteBuf encode() {
@@ -96,15 +118,7 @@ public record HandshakeResponse41(
       Wire.writeNulTerminated(out, authPluginName == null ? "" : authPluginName);
     }
     if (Capabilities.has(capabilities, Capabilities.CONNECT_ATTRS)) {
-      ByteBuf attrs = Unpooled.buffer();
-      attributes.forEach(
-          (k, v) -> {
-            Wire.writeLengthEncoded(attrs, k);
-            Wire.writeLengthEncoded(attrs, v);
-          });
-      Wire.writeLengthEncoded(out, attrs.readableBytes());
-      out.writeBytes(attrs);
-      attrs.release();
+      writeAttributes(out, attributes);
     }
     return out;
   }

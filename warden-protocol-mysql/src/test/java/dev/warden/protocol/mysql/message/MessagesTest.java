@@ -54,6 +54,34 @@ class MessagesTest {
   }
 
   @Test
+  void aChangeUserRoundTripsAndNeverShowsItsAuthResponse() {
+    int caps =
+        Capabilities.PROTOCOL_41
+            | Capabilities.SECURE_CONNECTION
+            | Capabilities.PLUGIN_AUTH
+            | Capabilities.CONNECT_ATTRS;
+    ChangeUser c =
+        new ChangeUser(
+            "approver",
+            "wk_secret".getBytes(StandardCharsets.US_ASCII),
+            "shop",
+            45,
+            "mysql_native_password",
+            Map.of("_client_name", "libmariadb"));
+    ByteBuf bytes = c.encode(caps);
+    assertThat(ChangeUser.decode(bytes, caps)).isEqualTo(c);
+    assertThat(bytes.isReadable()).isFalse();
+    assertThat(c.toString()).doesNotContain("wk_secret");
+    // An old client's: nothing after the schema.
+    ByteBuf old = Unpooled.buffer();
+    old.writeByte(Command.COM_CHANGE_USER).writeBytes("u\0".getBytes(StandardCharsets.US_ASCII));
+    old.writeByte(2).writeBytes("pw".getBytes(StandardCharsets.US_ASCII)).writeByte(0);
+    ChangeUser plain = ChangeUser.decode(old, caps);
+    assertThat(plain.schema()).isEmpty();
+    assertThat(plain.authPluginName()).isNull();
+  }
+
+  @Test
   void anSslRequestIsTheFirst32BytesWithTheSslFlag() {
     SslRequest request = new SslRequest(Capabilities.SSL | Capabilities.PROTOCOL_41, 1 << 24, 45);
     ByteBuf bytes = request.encode();

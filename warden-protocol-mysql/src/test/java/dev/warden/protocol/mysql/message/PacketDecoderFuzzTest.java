@@ -31,6 +31,7 @@ class PacketDecoderFuzzTest {
           ComStmtPrepareOk::decode,
           AuthSwitchRequest::decode,
           in -> ComStmtExecute.decode(in, 3, null, null),
+          in -> ChangeUser.decode(in, -1),
           in -> {
             while (in.isReadable()) {
               Wire.skipLengthEncoded(in);
