@@ -12,6 +12,8 @@
 #   AUDIT=sqlite bench/sysbench-compare.sh        # the write-ahead audit trail (sync full)
 #   PS_MODE=disable bench/sysbench-compare.sh     # statements as text (default: auto, that is
 #                                                 # server-side prepared statements)
+#   RELAY=1 bench/sysbench-compare.sh             # also through socat, a byte relay that decides
+#                                                 # nothing: what any proxy costs on this machine
 #
 # Needs: MariaDB or MySQL on $MYSQL_HOST:$MYSQL_PORT as $MYSQL_USER without a password, sysbench
 # (apt-get install sysbench; installed when missing and running as root), the mysql client, a built
@@ -32,6 +34,7 @@ DB=${BENCH_DB:-warden_sb}
 WARDEN_PORT=${WARDEN_PORT:-15434}
 WARDEN_MYSQL_PORT=${WARDEN_MYSQL_PORT:-13309}
 WARDEN_ADMIN_PORT=${WARDEN_ADMIN_PORT:-18082}
+RELAY_PORT=${RELAY_PORT:-13310}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/warden-sysbench.XXXXXX)"
@@ -96,6 +99,9 @@ run() { # target seconds -> "tps proxy-cpu-us-per-transaction"
     pid="$warden_pid"
     args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$WARDEN_MYSQL_PORT" --mysql-user=bench
       --mysql-password="$key" --mysql-db="$DB" --mysql-ssl=off --tables="$TABLES" --table-size="$TABLE_SIZE")
+  elif [ "$1" = relay ]; then
+    args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$RELAY_PORT" --mysql-user="$MYSQL_USER"
+      --mysql-db="$DB" --mysql-ssl=off --tables="$TABLES" --table-size="$TABLE_SIZE")
   else
     args=("${common[@]}")
   fi
@@ -109,12 +115,20 @@ run() { # target seconds -> "tps proxy-cpu-us-per-transaction"
     'BEGIN { printf "%s %.1f\n", t, (n > 0 ? (a - b) / hz * 1e6 / n : 0) }'
 }
 
+targets=(direct warden)
+if [ "${RELAY:-0}" = 1 ]; then
+  command -v socat >/dev/null 2>&1 || { echo "RELAY=1 needs socat (apt-get install socat)" >&2; exit 1; }
+  socat "TCP4-LISTEN:$RELAY_PORT,bind=127.0.0.1,reuseaddr,fork,nodelay" "TCP4:$MYSQL_HOST:$MYSQL_PORT,nodelay" &
+  pids+=($!)
+  targets+=(relay)
+fi
+
 echo "warming up Warden's JIT..." >&2
 run warden 10 >/dev/null
 results="$work/results.tsv"
 printf 'round\ttarget\ttps\tproxy_cpu_us\n' >"$results"
 for round in $(seq 1 "$ROUNDS"); do
-  for target in direct warden; do
+  for target in "${targets[@]}"; do
     read -r tps cpu <<<"$(run "$target" "$DURATION")"
     printf '%s\t%s\t%s\t%s\n' "$round" "$target" "$tps" "$cpu" | tee -a "$results" >&2
   done
@@ -154,6 +168,11 @@ print(f"\nsysbench oltp_read_only, {threads} threads, {tables} x {size} rows, db
       + f", audit {os.environ.get('AUDIT', 'log')}")
 print(f"direct {med['direct']:.0f}  warden {med['warden']:.0f}  warden/direct {med['warden']/med['direct']:.2f}"
       f"  (Warden CPU {cpu:.0f} us per transaction of 16 statements)")
+relay = [float(r["tps"]) for r in rows if r["target"] == "relay"]
+if relay:
+    m = statistics.median(relay)
+    print(f"relay (socat, decides nothing) {m:.0f}  relay/direct {m/med['direct']:.2f}"
+          f"  warden/relay {med['warden']/m:.2f}")
 large = list(csv.DictReader(open(large_path), delimiter="\t"))
 print(f"\nlarge result: SELECT * FROM big ({large_rows} rows) through the mysql client (median)")
 for t in ("direct", "warden"):
