@@ -131,7 +131,12 @@ public final class AdmissionControl {
 
   /** Admission for one session, whose client the door reaches through {@code link}. */
   public SessionAdmission open(SessionContext session, SessionLink link) {
-    return new SessionAdmission(this, session, link);
+    return open(session, link, SessionOptions.NONE);
+  }
+
+  /** The same, with what the door asks beyond the policy ({@link SessionOptions}). */
+  public SessionAdmission open(SessionContext session, SessionLink link, SessionOptions options) {
+    return new SessionAdmission(this, session, link, options);
   }
 
   public StatementPipeline pipeline() {

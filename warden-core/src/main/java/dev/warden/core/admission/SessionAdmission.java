@@ -36,13 +36,21 @@ public final class SessionAdmission {
   private final SessionContext context;
   private final SessionLink link;
   private final ApprovalWait approvals;
+  private final SessionOptions options;
   private long statementCount;
 
-  SessionAdmission(AdmissionControl control, SessionContext context, SessionLink link) {
+  SessionAdmission(
+      AdmissionControl control, SessionContext context, SessionLink link, SessionOptions options) {
     this.control = control;
     this.context = context;
     this.link = link;
+    this.options = options;
     this.approvals = new ApprovalWait(control, context, link);
+  }
+
+  /** What the door asked of this session beyond the policy. */
+  public SessionOptions options() {
+    return options;
   }
 
   public SessionContext context() {
@@ -148,7 +156,18 @@ public final class SessionAdmission {
   public CompletableFuture<Verdict> admit(
       Statement statement, BoundParameters parameters, boolean mayHold) {
     Admission decided = decide(statement);
-    if (decided.decision() instanceof Decision.Hold hold) {
+    if (decided.decision() instanceof Decision.Hold held) {
+      Decision.Hold hold =
+          options.askForApprovals() && !held.ask()
+              ? new Decision.Hold(
+                  held.rule(),
+                  held.reason(),
+                  held.approvers(),
+                  held.timeout(),
+                  held.limits(),
+                  true,
+                  held.quorum())
+              : held;
       if (mayHold) {
         return held(decided, hold, parameters);
       }
@@ -230,6 +249,24 @@ public final class SessionAdmission {
     FunctionCatalog functions = control.catalogs().functions(context.connection());
     Admission admission =
         control.pipeline().decide(context, ++statementCount, statement, functions);
+    if (options.readOnly() && !(admission.decision() instanceof Decision.Deny)) {
+      for (var part : statement.parts()) {
+        if (part.statementClass() != dev.warden.core.sql.StatementClass.READ) {
+          // Only narrows: no grant lifts it.
+          return new Admission(
+              admission.statementId(),
+              statement,
+              new Decision.Deny(
+                  DeclarativePolicyEngine.READ_ONLY_SESSION,
+                  "this session only reads, and "
+                      + part.verb()
+                      + " is "
+                      + part.statementClass().name().toLowerCase(java.util.Locale.ROOT)
+                      + ", not a read",
+                  "run writes and changes where they are allowed (the MCP execute tool)"));
+        }
+      }
+    }
     boolean grantable =
         admission.decision() instanceof Decision.Hold
             || (admission.decision() instanceof Decision.Deny deny

@@ -74,6 +74,7 @@ class SessionAdmissionTest {
           new ApprovalStore.InMemory(), log, Clock.systemUTC(), timer, Duration.ofMinutes(15));
   final Grants grants;
   final SessionAdmission session;
+  final AdmissionControl control;
   final Authenticated dba =
       new Authenticated(
           new Identity("dana", "iss", Set.of("dba"), Map.of()),
@@ -92,7 +93,7 @@ class SessionAdmissionTest {
             new DeclarativePolicyEngine(new PolicyParser().parse(POLICY)),
             log,
             Clock.systemUTC());
-    AdmissionControl control =
+    control =
         new AdmissionControl(
             pipeline,
             grants,
@@ -216,6 +217,45 @@ class SessionAdmissionTest {
             });
     assertThat(log.decided()).hasSize(1);
     assertThat(session.statementCount()).isEqualTo(1);
+  }
+
+  /** A session opened with {@code options}, as the MCP door opens its sessions. */
+  private SessionAdmission withOptions(SessionOptions options) {
+    return control.open(session.context(), link, options);
+  }
+
+  @Test
+  void aReadOnlySessionRefusesEveryPartThatIsNotARead() throws Exception {
+    SessionAdmission reader = withOptions(new SessionOptions(true, false));
+    assertThat(reader.admit(select("public.customers"), BoundParameters.NONE, true).join())
+        .isInstanceOf(Verdict.Run.class);
+    // The policy allows this UPDATE; the read-only session does not, and no grant lifts it.
+    assertThat(reader.admit(updateCustomers(), BoundParameters.NONE, true).join())
+        .isInstanceOfSatisfying(
+            Verdict.Refuse.class,
+            r -> {
+              assertThat(r.deny().rule()).isEqualTo(DeclarativePolicyEngine.READ_ONLY_SESSION);
+              assertThat(r.deny().reason()).contains("UPDATE is write, not a read");
+            });
+    // A denial of the policy's own stays the policy's.
+    assertThat(reader.admit(select("internal.api_keys"), BoundParameters.NONE, true).join())
+        .isInstanceOfSatisfying(
+            Verdict.Refuse.class, r -> assertThat(r.deny().rule()).isEqualTo("deny.internal"));
+  }
+
+  @Test
+  void aSessionThatAsksForApprovalsGetsTheRequestAtOnceInsteadOfWaiting() throws Exception {
+    SessionAdmission asking = withOptions(new SessionOptions(false, true));
+    // agent.hold-delete is a wait-mode hold: this session is answered at once all the same.
+    Verdict verdict = asking.admit(deleteCustomers(), BoundParameters.NONE, true).join();
+    assertThat(verdict)
+        .isInstanceOfSatisfying(
+            Verdict.Refuse.class,
+            r -> {
+              assertThat(r.deny().rule()).isEqualTo("agent.hold-delete");
+              assertThat(r.deny().reason()).contains("request ").contains("was opened");
+            });
+    assertThat(approvals.list(true, 10)).hasSize(1);
   }
 
   @Test
