@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
  * @param blockingExecutor where work that may block (authentication, stores) runs, off the loops
  * @param catalogs each connection's functions and columns
  * @param admissions the enforcement kernel every door hands its statements to
+ * @param handoffs tickets for sessions one door opens through another on a client's behalf
  */
 public record ServerContext(
     WardenConfig config,
@@ -35,7 +36,8 @@ public record ServerContext(
     DatabaseCatalogs catalogs,
     Approvals approvals,
     Grants grants,
-    AdmissionControl admissions) {
+    AdmissionControl admissions,
+    Handoffs handoffs) {
 
   public ServerContext {
     backendTls = Map.copyOf(backendTls);

@@ -80,6 +80,10 @@ final class GatewayFixture implements AutoCloseable {
     StringBuilder yaml = new StringBuilder();
     yaml.append(
         "listen:\n  postgres: {host: 127.0.0.1, port: 0}\n  admin: {host: 127.0.0.1, port: 0}\n");
+    if (extraYaml.startsWith("mcp:") || extraYaml.contains("\nmcp:")) {
+      // MCP settings in the extra YAML: the MCP door listens too.
+      yaml.append("  mcp: {host: 127.0.0.1, port: 0}\n");
+    }
     yaml.append("dataDir: ").append(dataDir).append("\n");
     yaml.append(
         extraYaml.contains("limits:") ? extraYaml : "limits:\n  startupTimeout: 3s\n" + extraYaml);
@@ -121,6 +125,11 @@ final class GatewayFixture implements AutoCloseable {
 
   int adminPort() {
     return gateway.adminPort();
+  }
+
+  /** The MCP door's port (when the extra YAML has an {@code mcp:} block). */
+  int mcpPort() {
+    return gateway.mcpPort();
   }
 
   Path caCertificate() {

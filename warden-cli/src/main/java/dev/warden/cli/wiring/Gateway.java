@@ -17,10 +17,12 @@ import dev.warden.core.policy.PolicyVersions;
 import dev.warden.core.session.StatementPipeline;
 import dev.warden.core.sql.FunctionCatalog;
 import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
+import dev.warden.frontend.mcp.McpDoor;
 import dev.warden.frontend.mysql.MysqlDoor;
 import dev.warden.frontend.postgres.PostgresDoor;
 import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.GatewayMetrics;
+import dev.warden.gateway.Handoffs;
 import dev.warden.gateway.PolicyReloader;
 import dev.warden.gateway.PortInUseException;
 import dev.warden.gateway.Server;
@@ -392,9 +394,11 @@ public final class Gateway implements AutoCloseable {
             catalogs,
             approvals,
             grants,
-            admissions);
+            admissions,
+            new Handoffs(random, Clock.systemUTC()));
     Server server = null;
     AdminServer admin = null;
+    McpDoor mcp = null;
     try {
       server = Server.start(context, doors(config, context));
       PolicyVersions versions = pipeline.policy() instanceof PolicyVersions v ? v : null;
@@ -437,7 +441,18 @@ public final class Gateway implements AutoCloseable {
                     versions.current().source(),
                     null));
       }
+      if (config.mcp() != null) {
+        Server wire = server;
+        mcp =
+            McpDoor.start(
+                context,
+                config.mcp(),
+                TlsContexts.jdkForClients(config, random),
+                () -> wire.port("listen.postgres"),
+                String.valueOf(Gateway.class.getPackage().getImplementationVersion()));
+      }
       Gateway gateway = new Gateway(context, server, admin, identities, reloader);
+      gateway.mcp = mcp;
       gateway.timer = timer;
       gateway.retention = retention(config, pipeline.audit());
       LOG.info(
@@ -449,6 +464,9 @@ public final class Gateway implements AutoCloseable {
           admin.port());
       return gateway;
     } catch (RuntimeException | IOException e) {
+      if (mcp != null) {
+        mcp.close();
+      }
       if (admin != null) {
         admin.close();
       }
@@ -475,6 +493,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private ScheduledExecutorService retention;
+
+  /** The MCP door, when listen.mcp is configured. */
+  private McpDoor mcp;
 
   private ScheduledExecutorService timer;
 
@@ -512,6 +533,11 @@ public final class Gateway implements AutoCloseable {
     return admin.port();
   }
 
+  /** The MCP door's port (when listen.mcp is configured). */
+  public int mcpPort() {
+    return mcp.port();
+  }
+
   /** The MySQL door's port (when listen.mysql is configured). */
   public int mysqlPort() {
     return server.port("listen.mysql");
@@ -533,6 +559,9 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   public void close() {
+    if (mcp != null) {
+      mcp.close();
+    }
     server.close();
     if (reloader != null) {
       reloader.close();

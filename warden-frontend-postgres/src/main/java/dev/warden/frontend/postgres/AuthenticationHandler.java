@@ -1,5 +1,6 @@
 package dev.warden.frontend.postgres;
 
+import dev.warden.core.admission.SessionOptions;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
@@ -43,6 +44,10 @@ final class AuthenticationHandler extends ClientPhaseHandler {
 
   private final PostgresContext context;
   private final StartupParameters parameters;
+
+  /** The handoff this session was opened with (by another of Warden's doors), or null. */
+  private dev.warden.gateway.Handoffs.Handoff handoff;
+
   private final boolean tls;
   private boolean received;
   private Channel backend;
@@ -85,6 +90,23 @@ final class AuthenticationHandler extends ClientPhaseHandler {
       return;
     }
     String client = String.valueOf(ctx.channel().remoteAddress());
+    String application = parameters.applicationName();
+    if (parameters.handoff() != null) {
+      // A session another door opens on its client's behalf: that client's address and
+      // application, and what that door asks of the session. Only with a ticket it issued.
+      handoff = context.handoffs().redeem(parameters.handoff());
+      if (handoff == null) {
+        PostgresErrors.failAndClose(
+            ctx.channel(),
+            new WardenException(
+                ErrorCode.ACCESS_DENIED,
+                "unknown or spent handoff ticket",
+                "only Warden's own doors open sessions with a ticket"));
+        return;
+      }
+      client = handoff.clientAddress();
+      application = handoff.application();
+    }
     if (failure != null) {
       PostgresErrors.failAndClose(
           ctx.channel(),
@@ -113,7 +135,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
                   connection == null ? parameters.database() : connection.name(),
                   connection != null,
                   client,
-                  parameters.applicationName());
+                  application);
     } catch (WardenException e) {
       PostgresErrors.failAndClose(ctx.channel(), e);
       return;
@@ -183,7 +205,8 @@ final class AuthenticationHandler extends ClientPhaseHandler {
             backend,
             backendConnection.status(),
             backendConnection.searchPath(),
-            context);
+            context,
+            handoff == null ? SessionOptions.NONE : handoff.options());
     client
         .closeFuture()
         .addListener(
@@ -232,7 +255,7 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     // it takes the framer's place; the startup handler's place goes to the writer to the client.
     backend.pipeline().replace("framer", "relay", new BackendRelayHandler(context, session));
     backend.pipeline().replace("startup", "to-client", new ClientWriter(session));
-    session.admissions.started(tlsDescription(client));
+    session.admissions.started(tlsDescription(client), handoff == null ? null : handoff.protocol());
     LOG.debug(
         "session {} started for {} on {} (tls={})",
         sessionContext.sessionId(),
@@ -263,7 +286,11 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     Map<String, String> parameters = new LinkedHashMap<>(this.parameters.forwarded());
     // The server must read string constants as libpg_query does, whatever the database's default.
     parameters.put("standard_conforming_strings", "on");
-    if (context.pipeline().readOnly(authenticated.roles(), connection.name())) {
+    if (handoff != null) {
+      parameters.put("application_name", handoff.application());
+    }
+    if (context.pipeline().readOnly(authenticated.roles(), connection.name())
+        || (handoff != null && handoff.options().readOnly())) {
       parameters.put("default_transaction_read_only", "on");
     }
     Duration timeout =

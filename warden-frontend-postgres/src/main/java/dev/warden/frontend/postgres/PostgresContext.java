@@ -97,6 +97,10 @@ public record PostgresContext(
     return server.grants();
   }
 
+  dev.warden.gateway.Handoffs handoffs() {
+    return server.handoffs();
+  }
+
   AdmissionControl admissions() {
     return server.admissions();
   }

@@ -84,9 +84,10 @@ final class Session {
       Channel backend,
       TransactionStatus status,
       List<String> searchPath,
-      PostgresContext door) {
+      PostgresContext door,
+      dev.warden.core.admission.SessionOptions options) {
     this.context = context;
-    this.admissions = door.admissions().open(context, new ClientLink(this, door));
+    this.admissions = door.admissions().open(context, new ClientLink(this, door), options);
     this.client = client;
     this.backend = backend;
     this.transactionStatus = status;

@@ -17,7 +17,15 @@ import java.util.Set;
  * name. Client encodings whose multi-byte characters can contain ASCII quote or backslash bytes are
  * refused too: the gateway and the server must read the same statement text.
  */
-public record StartupParameters(String user, String database, Map<String, String> forwarded) {
+public record StartupParameters(
+    String user, String database, Map<String, String> forwarded, String handoff) {
+
+  /**
+   * What starts an application name that carries a handoff ticket (a session Warden's MCP door
+   * opens for an agent, see {@code Handoffs}: drivers send no startup parameter of their own
+   * choosing, but all send application_name); such a name is never forwarded.
+   */
+  public static final String HANDOFF_PREFIX = dev.warden.gateway.Handoffs.APPLICATION_PREFIX;
 
   static final Set<String> FORWARDED =
       Set.of(
@@ -80,9 +88,14 @@ public record StartupParameters(String user, String database, Map<String, String
       database = user;
     }
     Map<String, String> forwarded = new LinkedHashMap<>();
+    String handoff = null;
     for (Map.Entry<String, String> p : parameters.entrySet()) {
       String name = p.getKey();
       if (name.equals("user") || name.equals("database") || name.startsWith("_pq_.")) {
+        continue;
+      }
+      if (name.equals("application_name") && p.getValue().startsWith(HANDOFF_PREFIX)) {
+        handoff = p.getValue().substring(HANDOFF_PREFIX.length());
         continue;
       }
       String key = name.toLowerCase(Locale.ROOT);
@@ -115,7 +128,7 @@ public record StartupParameters(String user, String database, Map<String, String
               ? CredentialShapes.redactName(p.getValue())
               : p.getValue());
     }
-    return new StartupParameters(user, database, forwarded);
+    return new StartupParameters(user, database, forwarded, handoff);
   }
 
   /** The protocol options ({@code _pq_.*}) the client asked for; Warden supports none. */

@@ -126,7 +126,8 @@ final class RelayHarness implements AutoCloseable {
             catalogs,
             approvals,
             grants,
-            admissions);
+            admissions,
+            new dev.warden.gateway.Handoffs(new SecureRandom(), java.time.Clock.systemUTC()));
     PostgresContext context = PostgresContext.of(server);
     session =
         new Session(
@@ -141,7 +142,8 @@ final class RelayHarness implements AutoCloseable {
             backend,
             TransactionStatus.IDLE,
             List.of("public"),
-            context);
+            context,
+            dev.warden.core.admission.SessionOptions.NONE);
     MessageEncoder encoder = new MessageEncoder();
     client
         .pipeline()

@@ -11,6 +11,7 @@ import dev.warden.gateway.config.WardenConfig.BackendTlsMode;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.gateway.config.WardenConfig.Limits;
 import dev.warden.gateway.config.WardenConfig.Listener;
+import dev.warden.gateway.config.WardenConfig.Mcp;
 import dev.warden.gateway.config.WardenConfig.PolicySource;
 import dev.warden.gateway.config.WardenConfig.ServiceKeyIdentity;
 import dev.warden.gateway.config.WardenConfig.Tls;
@@ -31,6 +32,7 @@ public final class ConfigLoader {
   public static final int DEFAULT_POSTGRES_PORT = 15432;
   public static final int DEFAULT_ADMIN_PORT = 8080;
   public static final int DEFAULT_MYSQL_PORT = 3307;
+  public static final int DEFAULT_MCP_PORT = 8443;
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 1000;
@@ -83,7 +85,8 @@ public final class ConfigLoader {
             "identities",
             "policy",
             "audit",
-            "approvals"));
+            "approvals",
+            "mcp"));
     ConfigNode policyNode =
         root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
     Path policyFile = policyNode.child("file").pathValue(base);
@@ -98,7 +101,7 @@ public final class ConfigLoader {
             positive(policyNode.child("reloadInterval"), PolicySource.NONE.reloadInterval()));
 
     ConfigNode listen =
-        root.child("listen").onlyKeys(Set.of("postgres", "mysql", "admin", "workerThreads"));
+        root.child("listen").onlyKeys(Set.of("postgres", "mysql", "mcp", "admin", "workerThreads"));
     int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
     Listener postgres = listener(listen.child("postgres"), DEFAULT_POSTGRES_PORT);
     Listener admin = listener(listen.child("admin"), DEFAULT_ADMIN_PORT);
@@ -106,6 +109,18 @@ public final class ConfigLoader {
     Listener mysql =
         !listen.child("mysql").isMissing()
             ? listener(listen.child("mysql"), DEFAULT_MYSQL_PORT)
+            : null;
+
+    // The MCP door too: listen.mcp, and its settings under mcp.
+    ConfigNode mcpNode =
+        root.child("mcp").onlyKeys(Set.of("allowedOrigins", "maxRows", "maxResultBytes"));
+    Mcp mcp =
+        !listen.child("mcp").isMissing()
+            ? new Mcp(
+                listener(listen.child("mcp"), DEFAULT_MCP_PORT),
+                mcpNode.child("allowedOrigins").stringList(List.of()),
+                mcpNode.child("maxRows").integer(1000, 1, 100_000),
+                mcpNode.child("maxResultBytes").bytes(1 << 20, 1024, 64 << 20))
             : null;
 
     Path dataDir = root.child("dataDir").pathValue(base);
@@ -254,6 +269,7 @@ public final class ConfigLoader {
     return new WardenConfig(
         postgres,
         mysql,
+        mcp,
         admin,
         workerThreads,
         dataDir,

@@ -10,6 +10,7 @@ import java.util.Map;
 public record WardenConfig(
     Listener postgres,
     Listener mysql,
+    Mcp mcp,
     Listener admin,
     int workerThreads,
     Path dataDir,
@@ -95,6 +96,18 @@ public record WardenConfig(
       int maxPending) {
     public static final Approvals DEFAULT =
         new Approvals(Duration.ofMinutes(15), null, null, 5, Duration.ofSeconds(30), 20);
+  }
+
+  /**
+   * The MCP door (null when {@code listen.mcp} is not configured): where it listens (HTTPS), the
+   * browser origins it accepts besides none (a request with another {@code Origin} is refused), and
+   * the caps on each tool result.
+   */
+  public record Mcp(
+      Listener listener, List<String> allowedOrigins, int maxRows, int maxResultBytes) {
+    public Mcp {
+      allowedOrigins = List.copyOf(allowedOrigins);
+    }
   }
 
   /** A listening address; port 0 picks a free port. ({@code mysql}: null when not configured.) */
