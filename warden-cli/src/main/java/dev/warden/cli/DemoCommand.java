@@ -46,6 +46,14 @@ public final class DemoCommand implements Callable<Integer> {
   int mysqlPort;
 
   @Option(
+      names = "--mcp-port",
+      defaultValue = "18443",
+      description =
+          "Gateway MCP port, for AI agents over the Model Context Protocol (default:"
+              + " ${DEFAULT-VALUE}; 0 picks a free one; -1: no MCP door).")
+  int mcpPort;
+
+  @Option(
       names = "--admin-port",
       defaultValue = "8080",
       description = "Gateway admin HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -57,18 +65,20 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Demo demo;
     try {
-      demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort, mysqlPort));
+      demo = Demo.start(new Demo.Options(dataDir, envFile, pgPort, adminPort, mysqlPort, mcpPort));
     } catch (PortInUseException e) {
       String what =
           switch (e.setting()) {
             case "listen.admin" -> "admin API";
             case "listen.mysql" -> "MySQL listener";
+            case "listen.mcp" -> "MCP listener";
             default -> "PostgreSQL listener";
           };
       String option =
           switch (e.setting()) {
             case "listen.admin" -> "--admin-port";
             case "listen.mysql" -> "--mysql-port";
+            case "listen.mcp" -> "--mcp-port";
             default -> "--pg-port";
           };
       throw new CliError(
@@ -134,6 +144,21 @@ public final class DemoCommand implements Callable<Integer> {
             echo "jdbc:mariadb://127.0.0.1:$WARDEN_DEMO_MYSQL_PORT/shop_mysql?sslMode=trust&user=agent&password=$WARDEN_DEMO_AGENT_TOKEN"
           """,
           env.get("WARDEN_DEMO_MYSQL_PORT"));
+    }
+    if (env.containsKey("WARDEN_DEMO_MCP_URL")) {
+      out.printf(
+          """
+
+          AI agents over MCP, the same token and policy, at %s
+          (Streamable HTTP; the client must trust the demo CA, e.g. NODE_EXTRA_CA_CERTS=$WARDEN_DEMO_CA_CERT):
+            claude mcp add --transport http warden "$WARDEN_DEMO_MCP_URL" --header "Authorization: Bearer $WARDEN_DEMO_AGENT_TOKEN"
+          or in an MCP client's JSON configuration (clients that expand ${VAR}, after . the env file):
+            {"mcpServers": {"warden": {"type": "http", "url": "%s",
+              "headers": {"Authorization": "Bearer ${WARDEN_DEMO_AGENT_TOKEN}"}}}}
+          Tools: list_connections, query (reads only), explain, execute (holds come back as an
+          approval request), approval_status, wait_for_approval, run_approved.
+          """,
+          env.get("WARDEN_DEMO_MCP_URL"), env.get("WARDEN_DEMO_MCP_URL"));
     }
     out.flush();
   }

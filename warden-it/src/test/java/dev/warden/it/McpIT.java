@@ -236,6 +236,8 @@ class McpIT {
       assertThat(tools)
           .containsKeys(
               "list_connections",
+              "list_tables",
+              "describe_table",
               "query",
               "explain",
               "execute",
@@ -250,6 +252,38 @@ class McpIT {
       assertThat(tools.get("query").outputSchema()).isNotNull();
       Map<String, Object> connections = structured(call(client, "list_connections", Map.of()));
       assertThat(connections.get("connections").toString()).contains("name=test");
+    }
+  }
+
+  @Test
+  void tablesAreListedAndDescribedAsTheCallerMayReadThem() throws Exception {
+    try (Connection c = GatewayFixture.direct();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS mcp_hidden_notes (id int)");
+      s.execute("CREATE TABLE IF NOT EXISTS zz_mcp_not_granted (id int)");
+    }
+    try (McpSyncClient client = client(agentToken())) {
+      String tables =
+          String.valueOf(
+              structured(call(client, "list_tables", Map.of("connection", "test"))).get("tables"));
+      // The policy grants reads of public.mcp_* only: other tables are not listed.
+      assertThat(tables).contains("name=mcp_customers").doesNotContain("zz_mcp_not_granted");
+      Map<String, Object> described =
+          structured(
+              call(
+                  client,
+                  "describe_table",
+                  Map.of("connection", "test", "table", "public.mcp_customers")));
+      assertThat(described.get("columns").toString())
+          .contains("name=card, type=varchar, masked=true, maskRule=card")
+          .contains("name=name, type=varchar, masked=false");
+      CallToolResult refused =
+          call(
+              client,
+              "describe_table",
+              Map.of("connection", "test", "table", "zz_mcp_not_granted"));
+      assertThat(refused.isError()).isTrue();
+      assertThat(structured(refused).get("rule")).isEqualTo("default-deny");
     }
   }
 

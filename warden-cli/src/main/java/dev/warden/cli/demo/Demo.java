@@ -37,11 +37,12 @@ public final class Demo implements AutoCloseable {
 
   /**
    * Where and how to start. Port 0 picks a free port; {@code mysqlPort} -1: no MySQL door (and no
-   * MariaDB).
+   * MariaDB); {@code mcpPort} -1: no MCP door.
    */
-  public record Options(Path dataDir, Path envFile, int pgPort, int adminPort, int mysqlPort) {
+  public record Options(
+      Path dataDir, Path envFile, int pgPort, int adminPort, int mysqlPort, int mcpPort) {
     public Options(Path dataDir, Path envFile, int pgPort, int adminPort) {
-      this(dataDir, envFile, pgPort, adminPort, 0);
+      this(dataDir, envFile, pgPort, adminPort, 0, 0);
     }
   }
 
@@ -72,6 +73,9 @@ public final class Demo implements AutoCloseable {
     // Ports first: a port in use is said before anything starts.
     requireFree("listen.postgres", options.pgPort());
     requireFree("listen.admin", options.adminPort());
+    if (options.mcpPort() > 0) {
+      requireFree("listen.mcp", options.mcpPort());
+    }
     if (options.mysqlPort() > 0) {
       requireFree("listen.mysql", options.mysqlPort());
     }
@@ -129,9 +133,12 @@ public final class Demo implements AutoCloseable {
               .formatted(
                   options.pgPort(),
                   options.adminPort(),
-                  mariadb == null
-                      ? ""
-                      : "  mysql: {host: 127.0.0.1, port: " + options.mysqlPort() + "}",
+                  (mariadb == null
+                          ? ""
+                          : "  mysql: {host: 127.0.0.1, port: " + options.mysqlPort() + "}\n")
+                      + (options.mcpPort() < 0
+                          ? ""
+                          : "  mcp: {host: 127.0.0.1, port: " + options.mcpPort() + "}"),
                   dataDir.resolve("gateway"),
                   policy,
                   postgres.getPort(),
@@ -168,6 +175,10 @@ public final class Demo implements AutoCloseable {
         env.put(
             "WARDEN_DEMO_MYSQL_DIRECT_URL",
             "mysql://" + OWNER + ":" + ownerPassword + "@127.0.0.1:" + mariadb.port() + "/public");
+      }
+      if (options.mcpPort() >= 0) {
+        // localhost: the name the development certificate carries, as MCP clients check it.
+        env.put("WARDEN_DEMO_MCP_URL", "https://localhost:" + gateway.mcpPort() + "/mcp");
       }
       env.put("WARDEN_DEMO_CA_CERT", dataDir.resolve("gateway/tls/ca.crt").toString());
       env.put("WARDEN_DEMO_ISSUER", idp.issuer());

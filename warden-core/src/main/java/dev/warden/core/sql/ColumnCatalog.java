@@ -58,6 +58,11 @@ public final class ColumnCatalog {
     this.byName = names;
   }
 
+  /** The tables and views with known columns, as "schema.name", sorted. */
+  public List<String> tables() {
+    return byTable.keySet().stream().sorted().toList();
+  }
+
   /**
    * The columns of a table in attribute order, or an empty list when it is not known. A null schema
    * (a name not resolved through the search path) means the tables of that name in every schema.

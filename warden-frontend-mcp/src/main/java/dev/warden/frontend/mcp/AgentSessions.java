@@ -74,6 +74,11 @@ final class AgentSessions implements AutoCloseable {
     return CredentialShapes.redactName("mcp: " + name);
   }
 
+  /** A scheduler of the door's own (the kernel sessions that only preview need one). */
+  ScheduledExecutorService scheduler() {
+    return sweeper;
+  }
+
   void rememberAsked(String requestId, Asked statement) {
     asked.put(requestId, statement);
   }

@@ -44,6 +44,7 @@ final class Tools {
   private final WardenConfig.Mcp settings;
   private final AgentSessions sessions;
   private final McpJsonMapper mapper;
+  private final Catalog catalog;
 
   Tools(
       ServerContext server,
@@ -54,6 +55,7 @@ final class Tools {
     this.settings = settings;
     this.sessions = sessions;
     this.mapper = mapper;
+    this.catalog = new Catalog(server, sessions.scheduler());
   }
 
   private static final String STATEMENT_INPUT =
@@ -95,6 +97,28 @@ final class Tools {
             true,
             false,
             this::listConnections),
+        tool(
+            "list_tables",
+            "The tables and views of a connection you may read (optionally of one schema), from"
+                + " Warden's catalog of the database.",
+            "{\"type\": \"object\", \"properties\": {\"connection\": {\"type\": \"string\"},"
+                + " \"schema\": {\"type\": \"string\"}}, \"required\": [\"connection\"],"
+                + " \"additionalProperties\": false}",
+            null,
+            true,
+            false,
+            this::listTables),
+        tool(
+            "describe_table",
+            "A table's columns and their types, as a read of it shows them; the columns Warden"
+                + " masks for you are marked, with the rule. A table you may not read is refused.",
+            "{\"type\": \"object\", \"properties\": {\"connection\": {\"type\": \"string\"},"
+                + " \"table\": {\"type\": \"string\", \"description\": \"schema.table, or table\"}},"
+                + " \"required\": [\"connection\", \"table\"], \"additionalProperties\": false}",
+            null,
+            true,
+            false,
+            this::describeTable),
         tool(
             "query",
             "Runs one read-only SQL statement (SELECT, SHOW, ...) and returns its rows. Anything"
@@ -223,6 +247,68 @@ final class Tools {
     return ok(Map.of("connections", connections));
   }
 
+  private CallToolResult listTables(
+      Caller caller, AgentSessions.AgentSession session, Map<String, Object> args)
+      throws ToolRefusal {
+    Connection connection = connection(caller, args);
+    try {
+      // The wire session's start reads the connection's catalog when it is due.
+      session.connection(connection, true, caller);
+    } catch (java.sql.SQLException e) {
+      return error(failure(e));
+    }
+    return ok(Map.of("tables", catalog.readable(caller, connection, stringArg(args, "schema"))));
+  }
+
+  private CallToolResult describeTable(
+      Caller caller, AgentSessions.AgentSession session, Map<String, Object> args)
+      throws ToolRefusal {
+    Connection connection = connection(caller, args);
+    String name = stringArg(args, "table");
+    if (name == null || name.isBlank()) {
+      throw new ToolRefusal("no table", "give the table as schema.table in 'table'");
+    }
+    int dot = name.indexOf('.');
+    String table = dot < 0 ? name : name.substring(dot + 1);
+    String schema = dot < 0 ? catalog.schemaOf(connection, table) : name.substring(0, dot);
+    // A read of no rows: the kernel decides whether the caller may read the table at all (and
+    // records it); the database describes its columns.
+    Map<String, Object> read =
+        run(
+            caller,
+            session,
+            connection,
+            true,
+            "SELECT * FROM " + Catalog.quote(schema) + "." + Catalog.quote(table) + " LIMIT 0",
+            List.of(),
+            1);
+    if (read.containsKey("error")) {
+      return error(read);
+    }
+    var masks = catalog.masks(caller, connection, schema, table);
+    List<Map<String, Object>> columns = new ArrayList<>();
+    for (Object c : (List<?>) read.get("columns")) {
+      Map<String, Object> column =
+          new LinkedHashMap<>((Map<?, ?>) c instanceof Map<?, ?> m ? castMap(m) : Map.of());
+      var mask = masks.get(String.valueOf(column.get("name")));
+      column.put("masked", mask != null);
+      if (mask != null) {
+        column.put("maskRule", mask.rule());
+      }
+      columns.add(column);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("schema", schema);
+    out.put("table", table);
+    out.put("columns", columns);
+    return ok(out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Map<?, ?> m) {
+    return (Map<String, Object>) m;
+  }
+
   private Connection connection(Caller caller, Map<String, Object> args) throws ToolRefusal {
     String name = stringArg(args, "connection");
     Connection connection = name == null ? null : server.config().connections().get(name);
@@ -311,7 +397,10 @@ final class Tools {
       } catch (SQLException | IllegalArgumentException e) {
         type = "other";
       }
-      columns.add(Map.of("name", md.getColumnLabel(i), "type", type));
+      Map<String, Object> column = new LinkedHashMap<>();
+      column.put("name", md.getColumnLabel(i));
+      column.put("type", type);
+      columns.add(column);
     }
     List<List<String>> rows = new ArrayList<>();
     long bytes = 0;

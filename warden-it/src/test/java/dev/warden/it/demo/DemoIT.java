@@ -150,6 +150,72 @@ public class DemoIT {
   }
 
   /**
+   * The demo's MCP endpoint with the MCP TypeScript SDK's own client (npm), added as the guide
+   * says: the agent's token, the same masked rows as through psql, the read-only query refusing a
+   * stacked write, and the session in the trail as an MCP session.
+   */
+  @Test
+  void anAgentOverMcpGetsWhatPsqlGets() throws Exception {
+    assertThat(env).containsKey("WARDEN_DEMO_MCP_URL");
+    String sql = "SELECT id, full_name, card_number, ssn FROM customers ORDER BY id LIMIT 3";
+    var r =
+        dev.warden.it.Processes.run(
+            List.of("node", "mcp_client.js"),
+            Map.of(
+                "WARDEN_MCP_URL", env.get("WARDEN_DEMO_MCP_URL"),
+                "WARDEN_MCP_TOKEN", env.get("WARDEN_DEMO_AGENT_TOKEN"),
+                "WARDEN_MCP_CONNECTION", "shop",
+                "WARDEN_MCP_SQL", sql,
+                "NODE_EXTRA_CA_CERTS", env.get("WARDEN_DEMO_CA_CERT")),
+            new java.io.File("src/test/node"),
+            java.time.Duration.ofMinutes(2),
+            null);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    var out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+    assertThat(out.path("tools").toString()).contains("query").contains("execute");
+    List<String> throughMcp = new ArrayList<>();
+    for (var row : out.path("read").path("rows")) {
+      List<String> cells = new ArrayList<>();
+      row.forEach(c -> cells.add(c.isNull() ? null : c.asText()));
+      throughMcp.add(String.join("\t", cells));
+    }
+    List<String> throughPostgres = new ArrayList<>();
+    try (Connection c = connect("WARDEN_DEMO_AGENT_TOKEN");
+        Statement s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        throughPostgres.add(
+            String.join("\t", rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+      }
+    }
+    assertThat(throughMcp).isEqualTo(throughPostgres);
+    assertThat(throughMcp.getFirst()).contains("************");
+    assertThat(out.path("write").path("isError").asBoolean()).isTrue();
+    assertThat(out.path("write").path("rule").asText()).isEqualTo("read-only-session");
+    // The session is recorded as an MCP session of the agent.
+    String[] admin = {
+      "--admin-url", env.get("WARDEN_DEMO_ADMIN_URL"), "--token", env.get("WARDEN_DEMO_DBA_TOKEN")
+    };
+    String[] list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
+    String replayed = null;
+    for (String line : list[1].lines().toList()) {
+      String id = line.split("\\s+")[0];
+      if (id.isBlank() || id.equals("session")) {
+        continue;
+      }
+      String[] show = MaskingCorpusIT.warden(concat(new String[] {"sessions", "show", id}, admin));
+      if (show[1].contains("(mcp: warden-it-node 1.0.0)")) {
+        replayed =
+            MaskingCorpusIT.warden(
+                concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin))[1];
+        break;
+      }
+    }
+    assertThat(replayed).as("an MCP session in the trail").isNotNull();
+    assertThat(replayed).contains("full_name").contains("************");
+  }
+
+  /**
    * The same shop in the demo's MariaDB, through the MySQL door, with the same token and the same
    * sample policy: the mysql client as the guide prints it sees the same rows, masked the same way
    * as through the PostgreSQL door, and a statement the policy denies is denied the same way.
