@@ -36,6 +36,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The MCP door with the MCP Java SDK's own client, over Streamable HTTP and TLS, in front of the
@@ -66,6 +68,27 @@ class McpIT {
   @BeforeAll
   static void start() throws Exception {
     idp = IdentityProvider.start(IdentityProvider.ISSUER_ID);
+    fixture = gateway("  maxRows: 50\n");
+    trustDevCa = trusting(fixture);
+  }
+
+  /** A TLS context that trusts a gateway's development CA. */
+  static SSLContext trusting(GatewayFixture gateway) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = new FileInputStream(gateway.caCertificate().toFile())) {
+      trust.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  /** A gateway with the MCP door, the policy above and the issuer; {@code mcp}: its settings. */
+  static GatewayFixture gateway(String mcp) throws Exception {
     Path policy = Files.createTempFile("warden-mcp", ".json");
     Files.writeString(policy, POLICY);
     String identities =
@@ -74,23 +97,11 @@ class McpIT {
             + "  roles:\n"
             + "    - {role: assistant, match: {groups: [code-assistant]}, connections: [test]}\n"
             + "    - {role: dba, match: {groups: [dba]}, connections: [test]}\n";
-    fixture =
+    GatewayFixture started =
         GatewayFixture.start(
-            Map.of(),
-            "policy: {file: \"" + policy + "\"}\nmcp:\n  maxRows: 50\n",
-            identities,
-            audit);
-    BadInputIT.waitFor(() -> fixture.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    try (var in = new FileInputStream(fixture.caCertificate().toFile())) {
-      trust.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    trustDevCa = SSLContext.getInstance("TLS");
-    trustDevCa.init(null, tmf.getTrustManagers(), null);
+            Map.of(), "policy: {file: \"" + policy + "\"}\nmcp:\n" + mcp, identities, audit);
+    BadInputIT.waitFor(() -> started.gateway.identities().oidc().cachedKeys(idp.issuer()) > 0);
+    return started;
   }
 
   @AfterAll
@@ -122,10 +133,14 @@ class McpIT {
 
   /** The SDK's client, initialised, with {@code token} as its bearer token. */
   private static McpSyncClient client(String token) {
+    return client(fixture, trustDevCa, token);
+  }
+
+  private static McpSyncClient client(GatewayFixture gateway, SSLContext trust, String token) {
     HttpClientStreamableHttpTransport transport =
-        HttpClientStreamableHttpTransport.builder(base())
+        HttpClientStreamableHttpTransport.builder("https://localhost:" + gateway.mcpPort())
             .endpoint("/mcp")
-            .clientBuilder(HttpClient.newBuilder().sslContext(trustDevCa))
+            .clientBuilder(HttpClient.newBuilder().sslContext(trust))
             .customizeRequest(b -> b.header("Authorization", "Bearer " + token))
             .build();
     McpSyncClient client =
@@ -236,6 +251,7 @@ class McpIT {
       assertThat(tools)
           .containsKeys(
               "list_connections",
+              "list_schemas",
               "list_tables",
               "describe_table",
               "query",
@@ -353,57 +369,60 @@ class McpIT {
   }
 
   /** A corpus of statements: the same decision and the same cells through MCP and through psql. */
-  @Test
-  void theSameStatementGetsTheSameDecisionAndMasksThroughMcpAndPsql() throws Exception {
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SELECT id, name, card FROM mcp_customers ORDER BY id",
+        "SELECT upper(card) AS c FROM mcp_customers ORDER BY id",
+        "SELECT card || '!' FROM mcp_customers ORDER BY id",
+        "SELECT * FROM (SELECT card AS x FROM mcp_customers) s ORDER BY x",
+        "WITH c AS (SELECT name, card FROM mcp_customers) SELECT * FROM c ORDER BY name",
+        "SELECT name FROM mcp_customers UNION ALL SELECT card FROM mcp_customers ORDER BY 1",
+        "SELECT count(*) FROM mcp_customers WHERE card LIKE '4%'",
+        "SELECT name FROM mcp_customers ORDER BY card",
+        "SELECT row_to_json(c) FROM mcp_customers c ORDER BY id",
+        "SELECT * FROM pg_authid",
+        "SELECT usename FROM pg_user",
+        "SELECT 1 + 1",
+        "DROP TABLE mcp_customers",
+        "SELECT * FROM mcp_customers WHERE id = 2 -- ; DROP TABLE mcp_customers",
+      })
+  void theSameStatementGetsTheSameDecisionAndMasksThroughMcpAndPsql(String sql) throws Exception {
     String token = agentToken();
-    String[] corpus = {
-      "SELECT id, name, card FROM mcp_customers ORDER BY id",
-      "SELECT upper(card) AS c FROM mcp_customers ORDER BY id",
-      "SELECT card || '!' FROM mcp_customers ORDER BY id",
-      "SELECT * FROM (SELECT card AS x FROM mcp_customers) s ORDER BY x",
-      "SELECT count(*) FROM mcp_customers WHERE card LIKE '4%'",
-      "SELECT name FROM mcp_customers ORDER BY card",
-      "SELECT * FROM pg_authid",
-      "SELECT usename FROM pg_user",
-      "SELECT 1 + 1",
-      "DROP TABLE mcp_customers",
-    };
     try (McpSyncClient client = client(token)) {
-      for (String sql : corpus) {
-        CallToolResult r = call(client, "query", Map.of("connection", "test", "sql", sql));
-        Processes.Result psql =
-            Processes.run(
-                List.of(
-                    "psql",
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-F",
-                    "|",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    fixture.libpqConnInfo("test"),
-                    "-c",
-                    sql),
-                Map.of("PGPASSWORD", token),
-                Duration.ofMinutes(1));
-        if (psql.exitCode() != 0) {
-          assertThat(r.isError()).as("refused through psql, so through MCP: " + sql).isTrue();
-          String rule = String.valueOf(structured(r).get("rule"));
-          assertThat(psql.stderr()).as(sql).contains("rule " + rule);
-        } else {
-          assertThat(r.isError()).as(sql + ": " + structured(r)).isFalse();
-          List<String> lines = new ArrayList<>();
-          for (Object row : (List<?>) structured(r).get("rows")) {
-            List<String> cells = new ArrayList<>();
-            for (Object cell : (List<?>) row) {
-              cells.add(cell == null ? "" : cell.toString());
-            }
-            lines.add(String.join("|", cells));
+      CallToolResult r = call(client, "query", Map.of("connection", "test", "sql", sql));
+      Processes.Result psql =
+          Processes.run(
+              List.of(
+                  "psql",
+                  "-X",
+                  "-q",
+                  "-A",
+                  "-t",
+                  "-F",
+                  "|",
+                  "-v",
+                  "ON_ERROR_STOP=1",
+                  fixture.libpqConnInfo("test"),
+                  "-c",
+                  sql),
+              Map.of("PGPASSWORD", token),
+              Duration.ofMinutes(1));
+      if (psql.exitCode() != 0) {
+        assertThat(r.isError()).as("refused through psql, so through MCP").isTrue();
+        String rule = String.valueOf(structured(r).get("rule"));
+        assertThat(psql.stderr()).contains("rule " + rule);
+      } else {
+        assertThat(r.isError()).as(String.valueOf(structured(r))).isFalse();
+        List<String> lines = new ArrayList<>();
+        for (Object row : (List<?>) structured(r).get("rows")) {
+          List<String> cells = new ArrayList<>();
+          for (Object cell : (List<?>) row) {
+            cells.add(cell == null ? "" : cell.toString());
           }
-          assertThat(lines).as(sql).isEqualTo(psql.stdout().lines().toList());
+          lines.add(String.join("|", cells));
         }
+        assertThat(lines).isEqualTo(psql.stdout().lines().toList());
       }
     }
   }
@@ -424,7 +443,7 @@ class McpIT {
       // Not approved yet: run_approved refuses.
       CallToolResult early = call(client, "run_approved", Map.of("request_id", id));
       assertThat(early.isError()).isTrue();
-      assertThat(decide(id, "approve")).isEqualTo(200);
+      assertThat(decide(id, "approve")).isZero();
       Map<String, Object> state =
           structured(
               call(client, "wait_for_approval", Map.of("request_id", id, "timeout_seconds", 10)));
@@ -444,13 +463,47 @@ class McpIT {
               "execute",
               Map.of("connection", "test", "sql", "DELETE FROM mcp_customers WHERE id = 1"));
       String denied = String.valueOf(structured(other).get("approvalRequest"));
-      assertThat(decide(denied, "deny")).isEqualTo(200);
+      assertThat(decide(denied, "deny")).isZero();
       assertThat(
               structured(call(client, "approval_status", Map.of("request_id", denied)))
                   .get("state"))
           .isEqualTo("denied");
       assertThat(call(client, "run_approved", Map.of("request_id", denied)).isError()).isTrue();
       assertThat(customers()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anIdentityMeetsItsCallLimitsWithAClearRefusal() throws Exception {
+    try (GatewayFixture limited = gateway("  maxConcurrentCalls: 1\n  callsPerMinute: 3\n");
+        McpSyncClient waiting = client(limited, trusting(limited), agentToken());
+        McpSyncClient other = client(limited, trusting(limited), agentToken())) {
+      CallToolResult held =
+          call(
+              waiting,
+              "execute",
+              Map.of("connection", "test", "sql", "DELETE FROM mcp_customers WHERE id = 3"));
+      String id = String.valueOf(structured(held).get("approvalRequest"));
+      var wait =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  call(
+                      waiting,
+                      "wait_for_approval",
+                      Map.of("request_id", id, "timeout_seconds", 4)));
+      Thread.sleep(1000);
+      // The same identity in another MCP session, while its first call is under way.
+      CallToolResult busy = call(other, "list_connections", Map.of());
+      assertThat(busy.isError()).isTrue();
+      assertThat(String.valueOf(structured(busy).get("error"))).contains("mcp.maxConcurrentCalls");
+      assertThat(structured(wait.get(30, java.util.concurrent.TimeUnit.SECONDS)).get("state"))
+          .isEqualTo("pending");
+      // Two calls this minute so far, one more allowed, then the rate says when to retry.
+      assertThat(call(other, "list_connections", Map.of()).isError()).isFalse();
+      CallToolResult tooMany = call(other, "list_connections", Map.of());
+      assertThat(tooMany.isError()).isTrue();
+      assertThat(String.valueOf(structured(tooMany).get("error"))).contains("mcp.callsPerMinute");
+      assertThat(String.valueOf(structured(tooMany).get("hint"))).startsWith("retry in ");
     }
   }
 
@@ -478,21 +531,21 @@ class McpIT {
         .isTrue();
   }
 
-  private static int decide(String id, String verdict) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest request =
-        HttpRequest.newBuilder(
-                URI.create(
-                    "http://127.0.0.1:"
-                        + fixture.adminPort()
-                        + "/api/approvals/"
-                        + id
-                        + "/"
-                        + verdict))
-            .header("Authorization", "Bearer " + idp.token("dana", List.of("dba")))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{}"))
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+  /** {@code warden approvals approve|deny ID} as the dba: the CLI's exit code. */
+  private static int decide(String id, String verdict) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(out));
+    return cli.execute(
+        "approvals",
+        verdict,
+        id,
+        "-m",
+        "checked by McpIT",
+        "--admin-url",
+        "http://127.0.0.1:" + fixture.adminPort(),
+        "--token",
+        idp.token("dana", List.of("dba")));
   }
 }

@@ -45,6 +45,7 @@ final class Tools {
   private final AgentSessions sessions;
   private final McpJsonMapper mapper;
   private final Catalog catalog;
+  private final CallLimits limits;
 
   Tools(
       ServerContext server,
@@ -56,6 +57,8 @@ final class Tools {
     this.sessions = sessions;
     this.mapper = mapper;
     this.catalog = new Catalog(server, sessions.scheduler());
+    this.limits =
+        new CallLimits(settings.maxConcurrentCalls(), settings.callsPerMinute(), System::nanoTime);
   }
 
   private static final String STATEMENT_INPUT =
@@ -97,6 +100,15 @@ final class Tools {
             true,
             false,
             this::listConnections),
+        tool(
+            "list_schemas",
+            "The schemas of a connection that hold tables you may read.",
+            "{\"type\": \"object\", \"properties\": {\"connection\": {\"type\": \"string\"}},"
+                + " \"required\": [\"connection\"], \"additionalProperties\": false}",
+            null,
+            true,
+            false,
+            this::listSchemas),
         tool(
             "list_tables",
             "The tables and views of a connection you may read (optionally of one schema), from"
@@ -219,6 +231,11 @@ final class Tools {
     }
     McpSchema.Implementation client = exchange.getClientInfo();
     try {
+      limits.acquire(caller);
+    } catch (ToolRefusal r) {
+      return refusal(r.getMessage(), r.hint);
+    }
+    try {
       AgentSessions.AgentSession session =
           sessions.session(
               exchange.sessionId(),
@@ -228,6 +245,8 @@ final class Tools {
       return handler.handle(caller, session, args);
     } catch (ToolRefusal r) {
       return refusal(r.getMessage(), r.hint);
+    } finally {
+      limits.release(caller);
     }
   }
 
@@ -258,6 +277,24 @@ final class Tools {
       return error(failure(e));
     }
     return ok(Map.of("tables", catalog.readable(caller, connection, stringArg(args, "schema"))));
+  }
+
+  private CallToolResult listSchemas(
+      Caller caller, AgentSessions.AgentSession session, Map<String, Object> args)
+      throws ToolRefusal {
+    CallToolResult tables =
+        listTables(caller, session, Map.of("connection", connection(caller, args).name()));
+    if (Boolean.TRUE.equals(tables.isError())) {
+      return tables;
+    }
+    List<Object> schemas =
+        ((List<?>) ((Map<?, ?>) tables.structuredContent()).get("tables"))
+            .stream()
+                .map(t -> ((Map<?, ?>) t).get("schema"))
+                .distinct()
+                .map(o -> (Object) o)
+                .toList();
+    return ok(Map.of("schemas", schemas));
   }
 
   private CallToolResult describeTable(

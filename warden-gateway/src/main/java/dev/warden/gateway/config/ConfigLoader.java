@@ -113,14 +113,23 @@ public final class ConfigLoader {
 
     // The MCP door too: listen.mcp, and its settings under mcp.
     ConfigNode mcpNode =
-        root.child("mcp").onlyKeys(Set.of("allowedOrigins", "maxRows", "maxResultBytes"));
+        root.child("mcp")
+            .onlyKeys(
+                Set.of(
+                    "allowedOrigins",
+                    "maxRows",
+                    "maxResultBytes",
+                    "maxConcurrentCalls",
+                    "callsPerMinute"));
     Mcp mcp =
         !listen.child("mcp").isMissing()
             ? new Mcp(
                 listener(listen.child("mcp"), DEFAULT_MCP_PORT),
                 mcpNode.child("allowedOrigins").stringList(List.of()),
                 mcpNode.child("maxRows").integer(1000, 1, 100_000),
-                mcpNode.child("maxResultBytes").bytes(1 << 20, 1024, 64 << 20))
+                mcpNode.child("maxResultBytes").bytes(1 << 20, 1024, 64 << 20),
+                mcpNode.child("maxConcurrentCalls").integer(4, 1, 1000),
+                mcpNode.child("callsPerMinute").integer(120, 1, 1_000_000))
             : null;
 
     Path dataDir = root.child("dataDir").pathValue(base);

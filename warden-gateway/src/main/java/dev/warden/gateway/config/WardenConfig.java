@@ -100,11 +100,17 @@ public record WardenConfig(
 
   /**
    * The MCP door (null when {@code listen.mcp} is not configured): where it listens (HTTPS), the
-   * browser origins it accepts besides none (a request with another {@code Origin} is refused), and
-   * the caps on each tool result.
+   * browser origins it accepts besides none (a request with another {@code Origin} is refused), the
+   * caps on each tool result, and how many tool calls one identity may have under way at once and
+   * make in a minute.
    */
   public record Mcp(
-      Listener listener, List<String> allowedOrigins, int maxRows, int maxResultBytes) {
+      Listener listener,
+      List<String> allowedOrigins,
+      int maxRows,
+      int maxResultBytes,
+      int maxConcurrentCalls,
+      int callsPerMinute) {
     public Mcp {
       allowedOrigins = List.copyOf(allowedOrigins);
     }
