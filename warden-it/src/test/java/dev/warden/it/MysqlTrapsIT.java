@@ -102,10 +102,30 @@ class MysqlTrapsIT {
             "SELECT 1; /*!50000 DROP TABLE trap_accounts */",
             "SELECT 1 /*!50000 ; DROP TABLE trap_accounts */",
             "/*M!100000 DROP TABLE trap_accounts */",
-            "/*!DROP TABLE trap_accounts*/"
+            "/*!DROP TABLE trap_accounts*/",
+            // MariaDB's statement-scoped settings carry any statement (Connector/J's setMaxRows).
+            "SET STATEMENT max_statement_time=10 FOR DROP TABLE trap_accounts"
           }) {
         assertThatThrownBy(() -> s.execute(sql)).as(sql).hasMessageContaining("no-ddl");
       }
+    }
+    assertThat(accounts()).isEqualTo(2);
+  }
+
+  @Test
+  void aStatementUnderSetStatementForIsDecidedAndMaskedAsItself() throws Exception {
+    try (Connection c = agent(false);
+        Statement s = c.createStatement()) {
+      // Connector/J's own row cap wraps the read in SET STATEMENT ... FOR: still masked.
+      s.setMaxRows(1);
+      try (ResultSet rs = s.executeQuery("SELECT secret FROM trap_accounts ORDER BY id")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("[REDACTED]");
+      }
+      // The policy allows no DELETE: hidden behind statement-scoped settings, still refused.
+      assertThatThrownBy(
+              () -> s.execute("SET STATEMENT max_statement_time=10 FOR DELETE FROM trap_accounts"))
+          .hasMessageContaining("warden:");
     }
     assertThat(accounts()).isEqualTo(2);
   }

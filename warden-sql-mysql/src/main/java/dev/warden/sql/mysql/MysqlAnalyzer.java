@@ -109,7 +109,17 @@ public final class MysqlAnalyzer implements SqlAnalyzer {
     List<StatementPart> parts = new ArrayList<>(statements.size());
     for (SQLStatement statement : statements) {
       try {
-        parts.add(part(statement));
+        // MariaDB's SET STATEMENT x = v FOR <statement> (nested as deep as a client likes): the
+        // settings for one statement, and the statement itself — each decided (the statement is
+        // what runs; the settings are guarded as any SET's).
+        SQLStatement next = statement;
+        while (next instanceof SQLSetStatement set && set.getMaridbSetForStatement() != null) {
+          SQLStatement inner = set.getMaridbSetForStatement();
+          set.setMaridbSetForStatement(null);
+          parts.add(part(set));
+          next = inner;
+        }
+        parts.add(part(next));
       } catch (RuntimeException | StackOverflowError e) {
         return Statement.invalid(sql, "Warden could not analyse this statement: " + e);
       }

@@ -120,6 +120,29 @@ class MysqlAnalyzerTest {
   }
 
   @Test
+  void aStatementUnderMariaDbsSetStatementForIsAnalysedItself() {
+    // What MariaDB Connector/J sends for setMaxRows: the inner statement must be seen.
+    Statement s = analyzer.analyze("SET STATEMENT SQL_SELECT_LIMIT=11 FOR DELETE FROM shop.t");
+    assertThat(s.parts()).extracting(StatementPart::verb).containsExactly("SET", "DELETE");
+    assertThat(s.statementClass()).isEqualTo(StatementClass.WRITE);
+    assertThat(s.parts().get(1).writes()).containsExactly(new TableRef("shop", "t"));
+    assertThat(
+            analyzer
+                .analyze("SET STATEMENT max_statement_time=1 FOR DROP TABLE t")
+                .statementClass())
+        .isEqualTo(StatementClass.DDL);
+    // Nested, as Connector/J wraps a client's own SET STATEMENT in its row cap.
+    assertThat(
+            analyzer.analyze("SET STATEMENT a=1 FOR SET STATEMENT b=2 FOR DELETE FROM t").parts())
+        .extracting(StatementPart::verb)
+        .containsExactly("SET", "SET", "DELETE");
+    StatementPart read =
+        analyzer.analyze("set statement a=1 for SELECT card FROM shop.customers").parts().get(1);
+    assertThat(read.columns().outputs().getFirst().sources())
+        .containsExactly(ColumnOrigin.of(new TableRef("shop", "customers"), "card"));
+  }
+
+  @Test
   void tablesReadAndWritten() {
     StatementPart part = only("INSERT INTO shop.a (x) SELECT y FROM b JOIN shop.c ON b.id = c.id");
     assertThat(part.writes()).containsExactly(new TableRef("shop", "a"));
