@@ -74,9 +74,14 @@ class McpIT {
 
   /** A TLS context that trusts a gateway's development CA. */
   static SSLContext trusting(GatewayFixture gateway) throws Exception {
+    return trusting(gateway.caCertificate());
+  }
+
+  /** A TLS context that trusts the CA certificate in {@code ca}. */
+  static SSLContext trusting(Path ca) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    try (var in = new FileInputStream(gateway.caCertificate().toFile())) {
+    try (var in = new FileInputStream(ca.toFile())) {
       trust.setCertificateEntry(
           "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
@@ -137,8 +142,13 @@ class McpIT {
   }
 
   private static McpSyncClient client(GatewayFixture gateway, SSLContext trust, String token) {
+    return client(gateway.mcpPort(), trust, token);
+  }
+
+  /** The MCP Java SDK's client on the MCP door at {@code port}, initialised. */
+  static McpSyncClient client(int port, SSLContext trust, String token) {
     HttpClientStreamableHttpTransport transport =
-        HttpClientStreamableHttpTransport.builder("https://localhost:" + gateway.mcpPort())
+        HttpClientStreamableHttpTransport.builder("https://localhost:" + port)
             .endpoint("/mcp")
             .clientBuilder(HttpClient.newBuilder().sslContext(trust))
             .customizeRequest(b -> b.header("Authorization", "Bearer " + token))

@@ -81,6 +81,7 @@ public final class MysqlFixture implements AutoCloseable {
           postgres: {host: 127.0.0.1, port: 0}
           mysql: {host: 127.0.0.1, port: %d}
           admin: {host: 127.0.0.1, port: 0}
+        %s
         limits:
           startupTimeout: 5s
         connections:
@@ -98,6 +99,9 @@ public final class MysqlFixture implements AutoCloseable {
             .formatted(
                 dataDir,
                 port,
+                extraYaml.startsWith("mcp:") || extraYaml.contains("\nmcp:")
+                    ? "  mcp: {host: 127.0.0.1, port: 0}"
+                    : "",
                 connection,
                 HOST,
                 PORT,
@@ -155,6 +159,11 @@ public final class MysqlFixture implements AutoCloseable {
     props.putAll(extra);
     return DriverManager.getConnection(
         "jdbc:" + driver + "://" + HOST + ":" + PORT + "/" + database, props);
+  }
+
+  /** The MCP door's port (when the extra YAML has an {@code mcp:} block). */
+  public int mcpPort() {
+    return gateway.mcpPort();
   }
 
   public int adminPort() {

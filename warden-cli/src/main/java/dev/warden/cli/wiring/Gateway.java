@@ -449,6 +449,7 @@ public final class Gateway implements AutoCloseable {
                 config.mcp(),
                 TlsContexts.jdkForClients(config, random),
                 () -> wire.port("listen.postgres"),
+                () -> config.mysql() == null ? -1 : wire.port("listen.mysql"),
                 String.valueOf(Gateway.class.getPackage().getImplementationVersion()));
       }
       Gateway gateway = new Gateway(context, server, admin, identities, reloader);

@@ -251,19 +251,10 @@ public final class SessionAdmission {
         control.pipeline().decide(context, ++statementCount, statement, functions);
     if (options.readOnly() && !(admission.decision() instanceof Decision.Deny)) {
       for (var part : statement.parts()) {
-        if (part.statementClass() != dev.warden.core.sql.StatementClass.READ) {
+        Decision.Deny violation = DeclarativePolicyEngine.readOnlyViolation(part);
+        if (violation != null) {
           // Only narrows: no grant lifts it.
-          return new Admission(
-              admission.statementId(),
-              statement,
-              new Decision.Deny(
-                  DeclarativePolicyEngine.READ_ONLY_SESSION,
-                  "this session only reads, and "
-                      + part.verb()
-                      + " is "
-                      + part.statementClass().name().toLowerCase(java.util.Locale.ROOT)
-                      + ", not a read",
-                  "run writes and changes where they are allowed (the MCP execute tool)"));
+          return new Admission(admission.statementId(), statement, violation);
         }
       }
     }

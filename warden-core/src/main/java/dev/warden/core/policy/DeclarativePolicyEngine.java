@@ -84,7 +84,38 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
 
   /** Settings that would let a read-only session write. */
   private static final Set<String> READ_ONLY_GUARDS =
-      Set.of("default_transaction_read_only", "transaction_read_only");
+      Set.of("default_transaction_read_only", "transaction_read_only", "tx_read_only");
+
+  /**
+   * Why a statement part may not run in a session that only reads, or null: it must be a read, a
+   * session setting or transaction control, and must not turn the session's read-only off (a
+   * read-only grant's sessions, and those a door opens read-only).
+   */
+  public static Decision.Deny readOnlyViolation(StatementPart part) {
+    if (!READ_ONLY_CLASSES.contains(part.statementClass())) {
+      return new Decision.Deny(
+          READ_ONLY_SESSION,
+          "this session only reads, and "
+              + part.verb()
+              + " is "
+              + part.statementClass().name().toLowerCase(java.util.Locale.ROOT)
+              + ", not a read",
+          "run writes and changes where they are allowed (the MCP execute tool)");
+    }
+    return turnsOffReadOnly(part) ? READ_ONLY_OFF : null;
+  }
+
+  private static final Decision.Deny READ_ONLY_OFF =
+      new Decision.Deny(
+          READ_ONLY_SESSION,
+          "this session is read-only; turning that off is not allowed",
+          "run only reads, or ask for a role that may write");
+
+  /** Whether a part changes a setting that makes the session read-only. */
+  private static boolean turnsOffReadOnly(StatementPart part) {
+    return part.settings().stream().anyMatch(READ_ONLY_GUARDS::contains)
+        || part.functions().stream().anyMatch(f -> f.endsWith("set_config"));
+  }
 
   private static final Set<StatementClass> READ_ONLY_CLASSES =
       Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION);
@@ -173,12 +204,8 @@ public final class DeclarativePolicyEngine implements PolicyEngine {
     }
     if (applicable.readOnly()) {
       for (StatementPart part : statement.parts()) {
-        if (part.settings().stream().anyMatch(READ_ONLY_GUARDS::contains)
-            || part.functions().stream().anyMatch(f -> f.endsWith("set_config"))) {
-          return new Decision.Deny(
-              READ_ONLY_SESSION,
-              "this session is read-only; turning that off is not allowed",
-              "run only reads, or ask for a role that may write");
+        if (turnsOffReadOnly(part)) {
+          return READ_ONLY_OFF;
         }
       }
     }

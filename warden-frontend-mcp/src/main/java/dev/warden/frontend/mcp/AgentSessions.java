@@ -36,15 +36,17 @@ final class AgentSessions implements AutoCloseable {
 
   private final ServerContext server;
   private final IntSupplier postgresPort;
+  private final IntSupplier mysqlPort;
   private final Map<String, AgentSession> sessions = new ConcurrentHashMap<>();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("warden-mcp-sessions").daemon().unstarted(r));
 
-  AgentSessions(ServerContext server, IntSupplier postgresPort) {
+  AgentSessions(ServerContext server, IntSupplier postgresPort, IntSupplier mysqlPort) {
     this.server = server;
     this.postgresPort = postgresPort;
+    this.mysqlPort = mysqlPort;
     sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.MINUTES);
   }
 
@@ -153,11 +155,11 @@ final class AgentSessions implements AutoCloseable {
 
     private java.sql.Connection login(Connection connection, boolean readOnly, Caller caller)
         throws SQLException {
-      if (connection.mysql()) {
+      if (connection.mysql() && mysqlPort.getAsInt() < 0) {
         throw new SQLException(
             "connection \""
                 + connection.name()
-                + "\" is a MySQL database: the MCP door runs PostgreSQL connections only so far",
+                + "\" is a MySQL database, and this gateway has no MySQL door (listen.mysql)",
             "0A000");
       }
       String ticket =
@@ -169,6 +171,16 @@ final class AgentSessions implements AutoCloseable {
       Properties props = new Properties();
       props.setProperty("user", "mcp");
       props.setProperty("password", caller.token());
+      if (connection.mysql()) {
+        // Loopback to this gateway's own MySQL door, the ticket as a connection attribute.
+        props.setProperty("sslMode", "trust");
+        props.setProperty("connectionAttributes", "warden_handoff:" + ticket);
+        props.setProperty("connectTimeout", "10000");
+        return new org.mariadb.jdbc.Driver()
+            .connect(
+                "jdbc:mariadb://127.0.0.1:" + mysqlPort.getAsInt() + "/" + connection.name(),
+                props);
+      }
       // Loopback to this gateway's own PostgreSQL door: encrypted; it is this process.
       props.setProperty("sslmode", "require");
       props.setProperty("ApplicationName", Handoffs.APPLICATION_PREFIX + ticket);

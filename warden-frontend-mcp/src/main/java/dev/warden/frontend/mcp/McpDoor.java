@@ -60,14 +60,15 @@ public final class McpDoor implements AutoCloseable {
 
   /**
    * Starts the door on {@code settings.listener()} with the gateway's certificate ({@code tls}).
-   * {@code postgresPort}: where the gateway's own PostgreSQL door listens (the agents' statements
-   * go through it).
+   * {@code postgresPort}, {@code mysqlPort}: where the gateway's own PostgreSQL and MySQL doors
+   * listen (the agents' statements go through them; -1: no MySQL door).
    */
   public static McpDoor start(
       ServerContext server,
       WardenConfig.Mcp settings,
       SSLContext tls,
       IntSupplier postgresPort,
+      IntSupplier mysqlPort,
       String version)
       throws IOException {
     McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
@@ -84,7 +85,7 @@ public final class McpDoor implements AutoCloseable {
                       : McpTransportContext.create(Map.of(Caller.ATTRIBUTE, caller));
                 })
             .build();
-    AgentSessions sessions = new AgentSessions(server, postgresPort);
+    AgentSessions sessions = new AgentSessions(server, postgresPort, mysqlPort);
     Tools tools = new Tools(server, settings, sessions, mapper);
     McpSyncServer mcp =
         McpServer.sync(transport)

@@ -41,6 +41,9 @@ import java.util.concurrent.CompletableFuture;
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   static final String CLEAR_PASSWORD = "mysql_clear_password";
 
+  /** The connection attribute that carries a handoff ticket (see {@code Handoffs}). */
+  static final String HANDOFF_ATTRIBUTE = "warden_handoff";
+
   /** What Warden offers clients; the formats it relays are the ones both ends then share. */
   static final int OFFERED =
       Capabilities.LONG_PASSWORD
@@ -253,6 +256,29 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String client = String.valueOf(ctx.channel().remoteAddress());
+    String application =
+        response
+            .attributes()
+            .getOrDefault("program_name", response.attributes().getOrDefault("_client_name", ""));
+    dev.warden.gateway.Handoffs.Handoff handoff = null;
+    String ticket = response.attributes().get(HANDOFF_ATTRIBUTE);
+    if (ticket != null) {
+      // A session another of Warden's doors opens on its client's behalf (the MCP door): that
+      // client's address and application, and what that door asks of the session.
+      handoff = door.server.handoffs().redeem(ticket);
+      if (handoff == null) {
+        MysqlErrors.failAndClose(
+            ctx.channel(),
+            sequenceId + 1,
+            new WardenException(
+                ErrorCode.ACCESS_DENIED,
+                "unknown or spent handoff ticket",
+                "only Warden's own doors open sessions with a ticket"));
+        return;
+      }
+      client = handoff.clientAddress();
+      application = handoff.application();
+    }
     if (failure != null) {
       MysqlErrors.failAndClose(
           ctx.channel(),
@@ -283,10 +309,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                   connection == null ? (database == null ? "" : database) : connection.name(),
                   connection != null,
                   client,
-                  response
-                      .attributes()
-                      .getOrDefault(
-                          "program_name", response.attributes().getOrDefault("_client_name", "")));
+                  application);
     } catch (WardenException e) {
       MysqlErrors.failAndClose(ctx.channel(), sequenceId + 1, e);
       return;
@@ -314,7 +337,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             response,
             sequenceId + 1,
             tls,
-            connectionId)
+            connectionId,
+            handoff)
         .start(serverVersion);
   }
 

@@ -56,6 +56,12 @@ final class MysqlSession implements SessionLink {
   /** The client connection's TLS protocol and cipher suite, or "none". */
   final String tls;
 
+  /** The protocol the client came by, as recorded: mysql, or the door that opened it (mcp). */
+  final String protocol;
+
+  /** What the door that opened this session asks of its admission (none for a mysql client). */
+  final dev.warden.core.admission.SessionOptions options;
+
   /** The current identity's token expiry, or null. */
   private ScheduledFuture<?> expiry;
 
@@ -101,6 +107,8 @@ final class MysqlSession implements SessionLink {
       Authenticated authenticated,
       int clientCapabilities,
       String tls,
+      String via,
+      dev.warden.core.admission.SessionOptions options,
       Channel client,
       Channel database,
       Connection connection,
@@ -114,6 +122,8 @@ final class MysqlSession implements SessionLink {
     this.authenticated = authenticated;
     this.clientCapabilities = clientCapabilities;
     this.tls = tls;
+    this.protocol = via == null ? "mysql" : via;
+    this.options = options;
     this.client = client;
     this.database = database;
     this.connection = connection;
@@ -123,7 +133,7 @@ final class MysqlSession implements SessionLink {
     this.connectionId = connectionId;
     this.backendThreadId = backendThreadId;
     this.schema = connection.database();
-    this.admissions = door.server.admissions().open(context, this);
+    this.admissions = door.server.admissions().open(context, this, options);
   }
 
   /**
@@ -141,7 +151,7 @@ final class MysqlSession implements SessionLink {
             door.server.config().sessionExpiryGrace(),
             door.server.pipeline().clock(),
             e -> MysqlErrors.failAndClose(client, 1, e));
-    admissions.started(tls, "mysql");
+    admissions.started(tls, protocol);
   }
 
   /** The identity's session ends in the kernel: the client left, or became another identity. */
@@ -162,7 +172,7 @@ final class MysqlSession implements SessionLink {
     end();
     context = next;
     authenticated = nextCaller;
-    admissions = door.server.admissions().open(next, this);
+    admissions = door.server.admissions().open(next, this, options);
     schema = connection.database();
     prepared.clear();
     lastPrepared = null;

@@ -32,6 +32,7 @@ final class SessionStarter {
   private final int okSequenceId;
   private final boolean tls;
   private final long connectionId;
+  private final dev.warden.gateway.Handoffs.Handoff handoff;
 
   SessionStarter(
       MysqlDoor door,
@@ -42,7 +43,8 @@ final class SessionStarter {
       HandshakeResponse41 response,
       int okSequenceId,
       boolean tls,
-      long connectionId) {
+      long connectionId,
+      dev.warden.gateway.Handoffs.Handoff handoff) {
     this.door = door;
     this.ctx = ctx;
     this.context = context;
@@ -52,6 +54,7 @@ final class SessionStarter {
     this.okSequenceId = okSequenceId;
     this.tls = tls;
     this.connectionId = connectionId;
+    this.handoff = handoff;
   }
 
   void start(String greetedVersion) {
@@ -115,14 +118,23 @@ final class SessionStarter {
                   kept.add(flag.trim());
                 }
               }
-              if (!changed) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
+              var modeSet =
+                  !changed
+                      ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null)
+                      : MysqlCatalog.query(
+                              backend.channel(),
+                              "SET SESSION sql_mode = '" + String.join(",", kept) + "'",
+                              deprecateEof)
+                          .thenApply(done -> (Void) null);
+              if (handoff == null || !handoff.options().readOnly()) {
+                return modeSet;
               }
-              return MysqlCatalog.query(
-                      backend.channel(),
-                      "SET SESSION sql_mode = '" + String.join(",", kept) + "'",
-                      deprecateEof)
-                  .thenApply(done -> null);
+              // A read-only session (the MCP door's query): the database refuses writes too.
+              return modeSet.thenCompose(
+                  done ->
+                      MysqlCatalog.query(
+                              backend.channel(), "SET SESSION TRANSACTION READ ONLY", deprecateEof)
+                          .thenApply(ok -> (Void) null));
             });
   }
 
@@ -181,6 +193,8 @@ final class SessionStarter {
             authenticated,
             response.capabilities(),
             tlsDescription(client),
+            handoff == null ? null : handoff.protocol(),
+            handoff == null ? dev.warden.core.admission.SessionOptions.NONE : handoff.options(),
             client,
             database,
             connection,
