@@ -48,7 +48,8 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * Starts the admin API. {@code policy}, {@code audit} (with its checkpoints' public keys), {@code
-   * approvals} and {@code grants} may be null: their endpoints are then absent.
+   * approvals}, {@code grants} and {@code trial} (what-if of a draft policy) may be null: their
+   * endpoints are then absent.
    */
   public static AdminServer start(
       String host,
@@ -61,7 +62,8 @@ public final class AdminServer implements AutoCloseable {
       dev.warden.store.AuditStore audit,
       List<java.security.PublicKey> auditKeys,
       dev.warden.core.approval.Approvals approvals,
-      dev.warden.core.approval.Grants grants)
+      dev.warden.core.approval.Grants grants,
+      PolicyTrial trial)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
     if (grants != null) {
@@ -83,6 +85,16 @@ public final class AdminServer implements AutoCloseable {
             Authenticated caller = authorize(exchange, authenticator, null);
             if (caller != null) {
               api.handle(exchange, caller);
+            }
+          });
+    }
+    if (trial != null) {
+      PolicyTrialApi api = new PolicyTrialApi(trial);
+      server.createContext(
+          "/api/policy/what-if",
+          exchange -> {
+            if (authorize(exchange, authenticator, POLICY_READ) != null) {
+              api.handle(exchange);
             }
           });
     }

@@ -225,7 +225,7 @@ final class AuditApi {
     return out;
   }
 
-  private static Map<String, String> query(HttpExchange exchange) {
+  static Map<String, String> query(HttpExchange exchange) {
     Map<String, String> out = new LinkedHashMap<>();
     String raw = exchange.getRequestURI().getRawQuery();
     if (raw == null) {

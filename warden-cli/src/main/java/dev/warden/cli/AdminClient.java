@@ -82,6 +82,17 @@ final class AdminClient {
     }
   }
 
+  /** POSTs {@code body} as it is (a JSON text) with query parameters; the answer as JSON. */
+  JsonNode postText(String path, Map<String, String> query, String body) throws ApiException {
+    HttpResponse<InputStream> response =
+        send(path, query, HttpRequest.BodyPublishers.ofString(body));
+    try (InputStream in = response.body()) {
+      return JSON.readTree(in);
+    } catch (IOException e) {
+      throw new ApiException("cannot read the answer of " + options.adminUrl + path + ": " + e);
+    }
+  }
+
   /** A streamed answer (JSON lines). */
   InputStream stream(String path, Map<String, String> query) throws ApiException {
     return send(path, query).body();

@@ -23,12 +23,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code warden policy}: check a policy file, explain a decision. */
+/** {@code warden policy}: check a policy file, explain a decision, try a draft on history. */
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
     description = "Check policies and explain decisions.",
-    subcommands = {PolicyCommand.Check.class, PolicyCommand.Explain.class})
+    subcommands = {
+      PolicyCommand.Check.class,
+      PolicyCommand.Explain.class,
+      PolicyCommand.WhatIf.class
+    })
 public final class PolicyCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -139,6 +143,108 @@ public final class PolicyCommand implements Runnable {
             out.printf(
                 "decision: DENY by rule %s: %s%s%n",
                 d.rule(), d.reason(), d.hint() == null ? "" : " (hint: " + d.hint() + ")");
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /**
+   * {@code warden policy what-if [--since 7d] DRAFT}: the draft tried by the gateway on the
+   * statements its audit trail recorded — what would be decided differently, or masked differently,
+   * grouped by kind, rule and identity — before it is published.
+   */
+  @Command(
+      name = "what-if",
+      mixinStandardHelpOptions = true,
+      description = "Try a draft policy on recorded statements: what would change.")
+  public static final class WhatIf implements Callable<Integer> {
+    @picocli.CommandLine.Mixin AdminClient.Options api = new AdminClient.Options();
+
+    @picocli.CommandLine.Parameters(paramLabel = "DRAFT", description = "The draft policy (JSON).")
+    Path draft;
+
+    @Option(
+        names = "--since",
+        defaultValue = "7d",
+        description = "Statements recorded since: an instant or an age (${DEFAULT-VALUE}).")
+    String since;
+
+    @Option(
+        names = "--limit",
+        defaultValue = "100000",
+        description = "At most this many statements (${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      String text;
+      try {
+        text = Files.readString(draft);
+        new PolicyParser().parse(text);
+      } catch (PolicyException e) {
+        spec.commandLine().getErr().println(draft + ": " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return 2;
+      }
+      com.fasterxml.jackson.databind.JsonNode report;
+      try {
+        report =
+            new AdminClient(api)
+                .postText(
+                    "/api/policy/what-if",
+                    Map.of("since", since, "limit", String.valueOf(limit)),
+                    text);
+      } catch (AdminClient.ApiException e) {
+        spec.commandLine().getErr().println("warden: " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return 1;
+      }
+      if (json) {
+        out.println(report.toPrettyString());
+        out.flush();
+        return 0;
+      }
+      out.printf(
+          "%d statements tried (since %s), %d would change, %d could not be analysed again%n",
+          report.path("statements").asInt(),
+          since,
+          report.path("changed").asInt(),
+          report.path("unanalysable").asInt());
+      for (String group : List.of("byKind", "byRule", "byIdentity")) {
+        if (report.path(group).isEmpty()) {
+          continue;
+        }
+        out.printf("%n%s:%n", group.substring(2).toLowerCase(java.util.Locale.ROOT));
+        report
+            .path(group)
+            .properties()
+            .forEach(e -> out.printf("  %-40s %d%n", e.getKey(), e.getValue().asInt()));
+      }
+      List<List<String>> rows = new java.util.ArrayList<>();
+      for (var c : report.path("changes")) {
+        List<String> masks = new java.util.ArrayList<>();
+        c.path("masksAdded").forEach(m -> masks.add("+" + m.asText()));
+        c.path("masksRemoved").forEach(m -> masks.add("-" + m.asText()));
+        rows.add(
+            List.of(
+                c.path("at").asText(),
+                c.path("identity").asText(),
+                c.path("kind").asText(),
+                c.path("ruleBefore").asText() + " → " + c.path("ruleAfter").asText(),
+                String.join(" ", masks),
+                SessionsCommand.oneLine(c.path("sql").asText(), 70)));
+      }
+      if (!rows.isEmpty()) {
+        out.println();
+        Tables.print(
+            out, List.of("at", "identity", "change", "rule", "masks", "statement"), rows, false);
       }
       out.flush();
       return 0;

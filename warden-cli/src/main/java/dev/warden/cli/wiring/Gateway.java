@@ -324,6 +324,12 @@ public final class Gateway implements AutoCloseable {
     return key;
   }
 
+  /**
+   * The server version a what-if reads recorded MySQL statements as (its versioned comments): a
+   * current MariaDB, which runs MySQL's {@code /*!} comments and its own {@code /*M!} ones.
+   */
+  private static final String MYSQL_TRIAL_VERSION = "11.4.0-MariaDB";
+
   /** The front doors the configuration asks for: PostgreSQL always, MySQL when it listens. */
   private static List<Server.Listen> doors(WardenConfig config, ServerContext context) {
     List<Server.Listen> doors = new java.util.ArrayList<>();
@@ -417,7 +423,15 @@ public final class Gateway implements AutoCloseable {
                     ? List.of(log.publicKey())
                     : List.of(),
                 context.approvals(),
-                context.grants());
+                context.grants(),
+                pipeline.audit() instanceof StoreAuditLog log && pipeline.analyzesStatements()
+                    ? new PolicyTrials(
+                        log.store(),
+                        config,
+                        pipeline,
+                        catalogs,
+                        new CachingMysqlAnalyzer(new MysqlAnalyzer(MYSQL_TRIAL_VERSION), 10_000))
+                    : null);
       } catch (java.net.BindException e) {
         throw Server.bindFailure("listen.admin", config.admin().host(), config.admin().port(), e);
       }
