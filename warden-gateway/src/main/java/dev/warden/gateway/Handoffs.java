@@ -53,6 +53,21 @@ public final class Handoffs {
     return ticket;
   }
 
+  /**
+   * The handoff a ticket stands for, once; refused (the session must not start) when it is unknown,
+   * spent or expired.
+   */
+  public Handoff require(String ticket) {
+    Handoff handoff = redeem(ticket);
+    if (handoff == null) {
+      throw new dev.warden.core.error.WardenException(
+          dev.warden.core.error.ErrorCode.ACCESS_DENIED,
+          "unknown or spent handoff ticket",
+          "only Warden's own doors open sessions with a ticket");
+    }
+    return handoff;
+  }
+
   /** The handoff a ticket stands for, once; null when it is unknown, spent or expired. */
   public Handoff redeem(String ticket) {
     Issued i = ticket == null ? null : issued.remove(ticket);

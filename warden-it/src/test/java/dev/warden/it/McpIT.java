@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -251,6 +252,19 @@ class McpIT {
     assertThat(m.path("authorization_servers").toString()).contains(idp.issuer());
     // The SDK's client with a bad token never gets in.
     assertThatThrownBy(() -> client(tokens.get("forged"))).isInstanceOf(RuntimeException.class);
+  }
+
+  /**
+   * A handoff ticket is Warden's own: a client that names one it was not given (to pass for an MCP
+   * agent with another address, or to ask for a session's options) is refused at login.
+   */
+  @Test
+  void aClientCannotForgeAHandoff() {
+    Properties props = new Properties();
+    props.setProperty("ApplicationName", "warden-handoff:wh_00112233445566778899aabbccddeeff0011");
+    props.setProperty("assumeMinServerVersion", "10");
+    assertThatThrownBy(() -> fixture.connect("test", props).close())
+        .hasMessageContaining("unknown or spent handoff ticket");
   }
 
   @Test

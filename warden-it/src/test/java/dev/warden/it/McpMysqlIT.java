@@ -63,6 +63,15 @@ class McpMysqlIT {
   }
 
   @Test
+  void aClientCannotForgeAHandoff() {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("connectionAttributes", "warden_handoff:wh_0011223344556677");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> warden.connect(warden.agentKey, props).close())
+        .hasMessageContaining("unknown or spent handoff ticket");
+  }
+
+  @Test
   void readsAreMaskedWritesAreRefusedAndTheSessionIsAnMcpSession() throws Exception {
     try (McpSyncClient client =
         McpIT.client(

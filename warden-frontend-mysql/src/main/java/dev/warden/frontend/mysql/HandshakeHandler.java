@@ -265,15 +265,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     if (ticket != null) {
       // A session another of Warden's doors opens on its client's behalf (the MCP door): that
       // client's address and application, and what that door asks of the session.
-      handoff = door.server.handoffs().redeem(ticket);
-      if (handoff == null) {
-        MysqlErrors.failAndClose(
-            ctx.channel(),
-            sequenceId + 1,
-            new WardenException(
-                ErrorCode.ACCESS_DENIED,
-                "unknown or spent handoff ticket",
-                "only Warden's own doors open sessions with a ticket"));
+      try {
+        handoff = door.server.handoffs().require(ticket);
+      } catch (WardenException e) {
+        MysqlErrors.failAndClose(ctx.channel(), sequenceId + 1, e);
         return;
       }
       client = handoff.clientAddress();

@@ -94,14 +94,10 @@ final class AuthenticationHandler extends ClientPhaseHandler {
     if (parameters.handoff() != null) {
       // A session another door opens on its client's behalf: that client's address and
       // application, and what that door asks of the session. Only with a ticket it issued.
-      handoff = context.handoffs().redeem(parameters.handoff());
-      if (handoff == null) {
-        PostgresErrors.failAndClose(
-            ctx.channel(),
-            new WardenException(
-                ErrorCode.ACCESS_DENIED,
-                "unknown or spent handoff ticket",
-                "only Warden's own doors open sessions with a ticket"));
+      try {
+        handoff = context.handoffs().require(parameters.handoff());
+      } catch (WardenException e) {
+        PostgresErrors.failAndClose(ctx.channel(), e);
         return;
       }
       client = handoff.clientAddress();
