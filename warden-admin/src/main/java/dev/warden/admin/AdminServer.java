@@ -48,8 +48,8 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * Starts the admin API. {@code policy}, {@code audit} (with its checkpoints' public keys), {@code
-   * approvals}, {@code grants} and {@code trial} (what-if of a draft policy) may be null: their
-   * endpoints are then absent.
+   * approvals}, {@code grants}, {@code trial} (what-if of a draft policy) and {@code console} (the
+   * web console's sign-in) may be null: their endpoints are then absent.
    */
   public static AdminServer start(
       String host,
@@ -63,7 +63,8 @@ public final class AdminServer implements AutoCloseable {
       List<java.security.PublicKey> auditKeys,
       dev.warden.core.approval.Approvals approvals,
       dev.warden.core.approval.Grants grants,
-      PolicyTrial trial)
+      PolicyTrial trial,
+      ConsoleSettings console)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
     if (grants != null) {
@@ -87,6 +88,16 @@ public final class AdminServer implements AutoCloseable {
               api.handle(exchange, caller);
             }
           });
+    }
+    if (console != null) {
+      Console pages =
+          new Console(
+              console,
+              authenticator,
+              approvals,
+              new java.security.SecureRandom(),
+              java.time.Clock.systemUTC());
+      server.createContext("/console", pages::handle);
     }
     if (trial != null) {
       PolicyTrialApi api = new PolicyTrialApi(trial);

@@ -34,7 +34,12 @@ final class ApprovalApi {
   }
 
   void handle(HttpExchange exchange, Authenticated caller) throws IOException {
-    String rest = exchange.getRequestURI().getPath().substring("/api/approvals".length());
+    handle(
+        exchange, caller, exchange.getRequestURI().getPath().substring("/api/approvals".length()));
+  }
+
+  /** The same, for a request whose path after its approvals prefix is {@code rest}. */
+  void handle(HttpExchange exchange, Authenticated caller, String rest) throws IOException {
     String method = exchange.getRequestMethod();
     try {
       if ((rest.isEmpty() || rest.equals("/")) && method.equals("GET")) {

@@ -122,6 +122,7 @@ public final class Demo implements AutoCloseable {
               user: %s
               password: "%s"
           %s
+          console: {issuer: "%s", clientId: %s}
           identities:
             oidc:
               issuers:
@@ -148,6 +149,8 @@ public final class Demo implements AutoCloseable {
                       ? ""
                       : "  shop_mysql: {protocol: mysql, host: 127.0.0.1, port: %d, database: public, user: %s, password: \"%s\"}"
                           .formatted(mariadb.port(), OWNER, ownerPassword),
+                  idp.issuer(),
+                  DemoIdentityProvider.AUDIENCE,
                   idp.issuer(),
                   DemoIdentityProvider.AUDIENCE);
       WardenConfig config = new ConfigLoader(System::getenv).parse(yaml, true, dataDir);

@@ -63,7 +63,8 @@ public final class DemoIdentityProvider implements AutoCloseable {
     OAuth2TokenProvider tokens =
         new OAuth2TokenProvider(new KeyProvider(keys, "RS256"), Instant::now);
     MockOAuth2Server server =
-        new MockOAuth2Server(new OAuth2Config(false, null, null, false, tokens));
+        // Interactive login: the console's sign-in page asks for a user name and claims.
+        new MockOAuth2Server(new OAuth2Config(true, null, null, false, tokens));
     server.start(java.net.InetAddress.getLoopbackAddress(), 0);
     server.issueToken(ISSUER_ID, "bind", AUDIENCE); // binds the key to the issuer
     return new DemoIdentityProvider(server, key);

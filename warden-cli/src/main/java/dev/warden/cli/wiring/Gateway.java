@@ -431,7 +431,11 @@ public final class Gateway implements AutoCloseable {
                         pipeline,
                         catalogs,
                         new CachingMysqlAnalyzer(new MysqlAnalyzer(MYSQL_TRIAL_VERSION), 10_000))
-                    : null);
+                    : null,
+                config.console() == null
+                    ? null
+                    : new dev.warden.admin.ConsoleSettings(
+                        config.console().issuer(), config.console().clientId()));
       } catch (java.net.BindException e) {
         throw Server.bindFailure("listen.admin", config.admin().host(), config.admin().port(), e);
       }

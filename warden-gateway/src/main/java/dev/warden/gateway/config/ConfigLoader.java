@@ -86,7 +86,8 @@ public final class ConfigLoader {
             "policy",
             "audit",
             "approvals",
-            "mcp"));
+            "mcp",
+            "console"));
     ConfigNode policyNode =
         root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
     Path policyFile = policyNode.child("file").pathValue(base);
@@ -131,6 +132,14 @@ public final class ConfigLoader {
                 mcpNode.child("maxConcurrentCalls").integer(4, 1, 1000),
                 mcpNode.child("callsPerMinute").integer(120, 1, 1_000_000))
             : null;
+
+    ConfigNode consoleNode = root.child("console").onlyKeys(Set.of("issuer", "clientId"));
+    WardenConfig.Console console =
+        consoleNode.isMissing()
+            ? null
+            : new WardenConfig.Console(
+                consoleNode.child("issuer").requiredString(),
+                consoleNode.child("clientId").requiredString());
 
     Path dataDir = root.child("dataDir").pathValue(base);
     if (dataDir == null) {
@@ -279,6 +288,7 @@ public final class ConfigLoader {
         postgres,
         mysql,
         mcp,
+        console,
         admin,
         workerThreads,
         dataDir,

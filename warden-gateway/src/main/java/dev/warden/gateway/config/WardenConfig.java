@@ -11,6 +11,7 @@ public record WardenConfig(
     Listener postgres,
     Listener mysql,
     Mcp mcp,
+    Console console,
     Listener admin,
     int workerThreads,
     Path dataDir,
@@ -115,6 +116,13 @@ public record WardenConfig(
       allowedOrigins = List.copyOf(allowedOrigins);
     }
   }
+
+  /**
+   * The web console on the admin listener (null when not configured): people sign in with the
+   * organisation's OIDC issuer (authorization code with PKCE) as client {@code clientId}, whose ID
+   * tokens carry it as audience (it must be one of the issuer's accepted audiences).
+   */
+  public record Console(String issuer, String clientId) {}
 
   /** A listening address; port 0 picks a free port. ({@code mysql}: null when not configured.) */
   public record Listener(String host, int port) {}
