@@ -125,15 +125,168 @@ async function refresh() {
           el('td', {}, r.decided || ''))));
 }
 
+function cell(text, cls) {
+  return el('td', cls ? { class: cls } : {}, text);
+}
+
+// Sessions: search, then one session replayed as the client saw it (masked, as the trail keeps it).
+async function searchSessions(form) {
+  const q = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) {
+    if (v) {
+      q.set(k, v);
+    }
+  }
+  const list = (await api('/console/api/sessions?' + q)).sessions;
+  document.querySelector('#session-list tbody').replaceChildren(
+    ...list.map((s) => {
+      const open = el('button', { type: 'button', class: 'replay', 'data-id': s.id }, 'Replay');
+      open.addEventListener('click', () => replay(s.id).catch((e) => showError(e.message)));
+      return el('tr', {}, cell(s.id), cell(s.identity), cell(s.connection), cell(s.started),
+        cell(s.statements), cell(s.denied), el('td', {}, open));
+    }));
+}
+
+async function replay(id) {
+  const t = await api('/console/api/sessions/' + encodeURIComponent(id));
+  const out = document.getElementById('replay');
+  const items = t.statements.map((s) => {
+    const parts = [
+      el('div', {}, s.at + ' — ',
+        el('span', { class: 'decision-' + s.decision }, s.decision + ' (' + s.rule + ')'),
+        s.reason ? ': ' + s.reason : ''),
+      el('pre', { class: 'sql' }, s.sql),
+    ];
+    if (s.parameters && s.parameters.length) {
+      parts.push(el('div', {}, 'parameters: ' + s.parameters.join(', ')));
+    }
+    if (s.columns) {
+      parts.push(el('table', { class: 'result' },
+        el('thead', {}, el('tr', {}, ...s.columns.map((c) => el('th', {}, c)))),
+        el('tbody', {}, ...(s.result || []).map((row) => el('tr', {}, ...row.map((v) => cell(v == null ? 'NULL' : v)))))));
+    }
+    const outcome = [];
+    if (s.rows != null) {
+      outcome.push(s.rows + ' rows');
+    }
+    if (s.ms != null) {
+      outcome.push(s.ms + ' ms');
+    }
+    if (s.error) {
+      outcome.push('error ' + s.error);
+    }
+    if (outcome.length) {
+      parts.push(el('div', {}, outcome.join(', ')));
+    }
+    return el('div', { class: 'statement' }, ...parts);
+  });
+  out.replaceChildren(
+    el('h2', {}, 'Session ' + t.id),
+    el('p', {}, t.identity + ' on ' + t.connection + ' from ' + (t.client || '?') +
+      (t.application ? ' (' + t.application + ')' : '') + ', ' + t.started + ' to ' + (t.ended || 'now')),
+    ...items);
+}
+
+async function whatIf(form) {
+  const since = new FormData(form).get('since') || '7d';
+  const response = await api('/console/api/policy/what-if?since=' + encodeURIComponent(since), {
+    method: 'POST',
+    body: document.getElementById('draft').value,
+  });
+  document.getElementById('whatif-summary').textContent =
+    response.statements + ' statements tried, ' + response.changed + ' would change' +
+    (response.changed ? ': ' + Object.entries(response.byKind).map(([k, v]) => k + ' ' + v).join(', ') : '');
+  document.querySelector('#whatif-changes tbody').replaceChildren(
+    ...response.changes.map((c) => el('tr', { class: 'change' },
+      cell(c.at), cell(c.identity), cell(c.kind), cell(c.ruleBefore + ' → ' + c.ruleAfter),
+      cell([...c.masksAdded.map((m) => '+' + m), ...c.masksRemoved.map((m) => '-' + m)].join(' ')),
+      cell(c.sql, 'sql'))));
+}
+
+async function refreshGrants() {
+  const grants = (await api('/console/api/grants?state=all')).grants;
+  document.querySelector('#grant-list tbody').replaceChildren(
+    ...grants.map((g) => {
+      const revoke = el('button', { type: 'button', class: 'revoke', 'data-id': g.id }, 'Revoke');
+      revoke.addEventListener('click', async () => {
+        try {
+          await api('/console/api/grants/' + encodeURIComponent(g.id) + '/revoke', { method: 'POST', body: '{}' });
+          await refreshGrants();
+        } catch (e) {
+          showError(e.message);
+        }
+      });
+      const live = !g.revoked && Date.parse(g.expires) > Date.now();
+      return el('tr', { id: 'grant-' + g.id }, cell(g.id), cell(g.identity || g.group), cell(g.connection),
+        cell([...(g.verbs || []), ...(g.classes || [])].join(', ') + ' on ' + (g.objects || []).join(', ')),
+        cell(g.reason), cell(g.expires), cell(live ? 'active' : (g.revoked ? 'revoked' : 'expired'), 'state'),
+        el('td', {}, live ? revoke : ''));
+    }));
+}
+
+async function grant(form) {
+  const f = new FormData(form);
+  const list = (name) => (f.get(name) || '').split(',').map((x) => x.trim()).filter((x) => x);
+  await api('/console/api/grants', {
+    method: 'POST',
+    body: JSON.stringify({
+      identity: f.get('identity'), connection: f.get('connection'), verbs: list('verbs'),
+      objects: list('objects'), minutes: Number(f.get('minutes')), reason: f.get('reason'),
+    }),
+  });
+  await refreshGrants();
+}
+
+function show() {
+  const page = (location.hash || '#approvals').substring(1);
+  for (const section of document.querySelectorAll('section.page')) {
+    section.hidden = section.id !== page;
+  }
+  for (const link of document.querySelectorAll('nav a')) {
+    link.classList.toggle('current', link.id === 'nav-' + page);
+  }
+  if (page === 'grants') {
+    refreshGrants().catch((e) => showError(e.message));
+  }
+  if (page === 'whatif' && !document.getElementById('draft').value) {
+    api('/console/api/policy')
+      .then((p) => { document.getElementById('draft').value = p.text; })
+      .catch((e) => showError(e.message));
+  }
+}
+
+function on(id, event, action) {
+  document.getElementById(id).addEventListener(event, (e) => {
+    e.preventDefault();
+    action(e.target).catch((err) => showError(err.message));
+  });
+}
+
 async function start() {
   const me = await api('/console/api/me');
   csrf = me.csrf;
   document.getElementById('me').textContent = me.subject + ' (' + me.roles.join(', ') + ')';
+  for (const link of document.querySelectorAll('nav a[data-needs]')) {
+    link.hidden = !me.permissions.includes(link.dataset.needs);
+  }
   document.getElementById('signout').addEventListener('click', async () => {
     await api('/console/logout', { method: 'POST', body: '{}' });
     location.href = '/console/login';
   });
   document.getElementById('filter').addEventListener('input', () => refresh().catch((e) => showError(e.message)));
+  on('session-search', 'submit', searchSessions);
+  on('whatif-form', 'submit', whatIf);
+  on('grant-form', 'submit', grant);
+  document.getElementById('verify').addEventListener('click', async () => {
+    try {
+      const r = await api('/console/api/audit/verify');
+      document.getElementById('verification').textContent = JSON.stringify(r, null, 2);
+    } catch (e) {
+      document.getElementById('verification').textContent = e.message;
+    }
+  });
+  window.addEventListener('hashchange', show);
+  show();
   await refresh();
   setInterval(() => refresh().catch((e) => showError(e.message)), 2000);
 }

@@ -94,7 +94,12 @@ public final class AdminServer implements AutoCloseable {
           new Console(
               console,
               authenticator,
-              approvals,
+              new Console.Apis(
+                  approvals == null ? null : new ApprovalApi(approvals),
+                  audit == null ? null : new AuditApi(audit, auditKeys),
+                  trial == null ? null : new PolicyTrialApi(trial),
+                  grants == null ? null : new GrantApi(grants),
+                  policy),
               new java.security.SecureRandom(),
               java.time.Clock.systemUTC());
       server.createContext("/console", pages::handle);

@@ -40,11 +40,15 @@ final class AuditApi {
 
   /** GET /api/sessions, /api/sessions/{id}, /api/sessions/{id}/events. */
   void sessions(HttpExchange exchange) throws IOException {
+    sessions(exchange, exchange.getRequestURI().getPath().substring("/api/sessions".length()));
+  }
+
+  /** The same, for a request whose path after its sessions prefix is {@code rest}. */
+  void sessions(HttpExchange exchange, String rest) throws IOException {
     if (!exchange.getRequestMethod().equals("GET")) {
       AdminServer.respond(exchange, 405, "application/json", "");
       return;
     }
-    String rest = exchange.getRequestURI().getPath().substring("/api/sessions".length());
     Map<String, String> q = query(exchange);
     try {
       if (rest.isEmpty() || rest.equals("/")) {
@@ -94,11 +98,15 @@ final class AuditApi {
 
   /** GET /api/audit: records as JSON lines; GET /api/audit/verify: the chain's verification. */
   void audit(HttpExchange exchange) throws IOException {
+    audit(exchange, exchange.getRequestURI().getPath().substring("/api/audit".length()));
+  }
+
+  /** The same, for a request whose path after its audit prefix is {@code rest}. */
+  void audit(HttpExchange exchange, String rest) throws IOException {
     if (!exchange.getRequestMethod().equals("GET")) {
       AdminServer.respond(exchange, 405, "application/json", "");
       return;
     }
-    String rest = exchange.getRequestURI().getPath().substring("/api/audit".length());
     Map<String, String> q = query(exchange);
     try {
       if (rest.equals("/verify")) {
@@ -205,7 +213,10 @@ final class AuditApi {
           if (p.has("reason")) {
             s.set("reason", p.path("reason"));
           }
-          byId.put(p.path("statement").asLong(), s);
+          if (p.has("parameters")) {
+            s.set("parameters", p.path("parameters"));
+          }
+          byId.putIfAbsent(p.path("statement").asLong(), s);
         }
         case "outcome" -> {
           ObjectNode s = byId.get(p.path("statement").asLong());
@@ -216,6 +227,13 @@ final class AuditApi {
             }
             if (p.has("error")) {
               s.set("error", p.path("error"));
+            }
+            // The result as the client saw it (masked), as far as the trail keeps it.
+            if (p.has("columns")) {
+              s.set("columns", p.path("columns"));
+            }
+            if (p.has("result")) {
+              s.set("result", p.path("result"));
             }
           }
         }

@@ -3,7 +3,6 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
-import dev.warden.core.approval.Approvals;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.identity.Authenticator;
@@ -45,22 +44,30 @@ final class Console {
           AdminServer.SESSIONS_READ,
           "grants:manage");
 
+  /** The admin API behind the console's pages (each null when the gateway has none). */
+  record Apis(
+      ApprovalApi approvals,
+      AuditApi audit,
+      PolicyTrialApi trial,
+      GrantApi grants,
+      dev.warden.core.policy.PolicyVersions policy) {}
+
   private final Authenticator authenticator;
   private final OidcCodeFlow flow;
   private final ConsoleSessions sessions;
-  private final ApprovalApi approvals;
+  private final Apis apis;
   private final Clock clock;
 
   Console(
       ConsoleSettings settings,
       Authenticator authenticator,
-      Approvals approvals,
+      Apis apis,
       SecureRandom random,
       Clock clock) {
     this.authenticator = authenticator;
     this.flow = new OidcCodeFlow(settings.issuer(), settings.clientId(), random);
     this.sessions = new ConsoleSessions(clock);
-    this.approvals = approvals == null ? null : new ApprovalApi(approvals);
+    this.apis = apis;
     this.clock = clock;
   }
 
@@ -118,17 +125,58 @@ final class Console {
         me.put("roles", session.caller().roles().stream().sorted().toList());
         me.put("csrf", session.csrf());
         me.put("expires", session.expires().toString());
+        me.put(
+            "permissions", PERMISSIONS.stream().filter(session.caller()::hasPermission).toList());
         AdminServer.send(exchange, 200, "application/json", JSON.writeValueAsString(me) + "\n");
       }
-      default -> {
-        if (path.startsWith("/console/api/approvals") && approvals != null) {
-          approvals.handle(
-              exchange, session.caller(), path.substring("/console/api/approvals".length()));
-        } else {
-          AdminServer.send(exchange, 404, "application/json", AdminServer.error("not found"));
-        }
-      }
+      default -> api(exchange, session.caller(), path);
     }
+  }
+
+  /** The admin API behind the pages, each part under the permission it needs on its own. */
+  private void api(HttpExchange exchange, Authenticated caller, String path) throws IOException {
+    if (path.startsWith("/console/api/approvals") && apis.approvals() != null) {
+      apis.approvals().handle(exchange, caller, path.substring("/console/api/approvals".length()));
+    } else if (path.startsWith("/console/api/sessions") && apis.audit() != null) {
+      if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
+        apis.audit().sessions(exchange, path.substring("/console/api/sessions".length()));
+      }
+    } else if (path.equals("/console/api/audit/verify") && apis.audit() != null) {
+      if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
+        apis.audit().audit(exchange, "/verify");
+      }
+    } else if (path.equals("/console/api/policy/what-if") && apis.trial() != null) {
+      if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
+        apis.trial().handle(exchange);
+      }
+    } else if (path.equals("/console/api/policy") && apis.policy() != null) {
+      if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", apis.policy().current().number());
+        out.put("sha256", apis.policy().current().sha256());
+        out.put("text", apis.policy().current().text());
+        AdminServer.send(exchange, 200, "application/json", JSON.writeValueAsString(out) + "\n");
+      }
+    } else if (path.startsWith("/console/api/grants") && apis.grants() != null) {
+      if (allowed(exchange, caller, GrantApi.GRANTS_MANAGE)) {
+        apis.grants().handle(exchange, caller, path.substring("/console/api/grants".length()));
+      }
+    } else {
+      AdminServer.send(exchange, 404, "application/json", AdminServer.error("not found"));
+    }
+  }
+
+  private static boolean allowed(HttpExchange exchange, Authenticated caller, String permission)
+      throws IOException {
+    if (caller.hasPermission(permission)) {
+      return true;
+    }
+    AdminServer.send(
+        exchange,
+        403,
+        "application/json",
+        AdminServer.error("this needs permission " + permission));
+    return false;
   }
 
   private void login(HttpExchange exchange) throws IOException, InterruptedException {

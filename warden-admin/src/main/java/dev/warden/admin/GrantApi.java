@@ -35,7 +35,11 @@ final class GrantApi {
   }
 
   void handle(HttpExchange exchange, Authenticated caller) throws IOException {
-    String rest = exchange.getRequestURI().getPath().substring("/api/grants".length());
+    handle(exchange, caller, exchange.getRequestURI().getPath().substring("/api/grants".length()));
+  }
+
+  /** The same, for a request whose path after its grants prefix is {@code rest}. */
+  void handle(HttpExchange exchange, Authenticated caller, String rest) throws IOException {
     String method = exchange.getRequestMethod();
     try {
       if ((rest.isEmpty() || rest.equals("/")) && method.equals("GET")) {
