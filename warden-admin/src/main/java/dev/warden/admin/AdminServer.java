@@ -49,7 +49,8 @@ public final class AdminServer implements AutoCloseable {
   /**
    * Starts the admin API. {@code policy}, {@code audit} (with its checkpoints' public keys), {@code
    * approvals}, {@code grants}, {@code trial} (what-if of a draft policy) and {@code console} (the
-   * web console's sign-in) may be null: their endpoints are then absent.
+   * web console's sign-in) may be null: their endpoints are then absent. {@code tls}: serve HTTPS
+   * with it (null: plain HTTP).
    */
   public static AdminServer start(
       String host,
@@ -64,9 +65,20 @@ public final class AdminServer implements AutoCloseable {
       dev.warden.core.approval.Approvals approvals,
       dev.warden.core.approval.Grants grants,
       PolicyTrial trial,
-      ConsoleSettings console)
+      ConsoleSettings console,
+      javax.net.ssl.SSLContext tls)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    HttpServer server;
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    } else {
+      // HTTPS with the gateway's own certificate: tokens, keys and the console's cookie never
+      // travel in clear.
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 64);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     if (grants != null) {
       GrantApi api = new GrantApi(grants);
       server.createContext(

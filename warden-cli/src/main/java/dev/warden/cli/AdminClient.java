@@ -35,14 +35,49 @@ final class AdminClient {
         defaultValue = "${env:WARDEN_TOKEN}",
         description = "Bearer token or service key (default: $WARDEN_TOKEN).")
     String token;
+
+    @Option(
+        names = "--ca",
+        defaultValue = "${env:WARDEN_CA_CERT}",
+        description =
+            "For an HTTPS admin API (tls.admin): the CA certificate to trust, e.g. the gateway's"
+                + " development CA dataDir/tls/ca.crt (default: $WARDEN_CA_CERT; none: the"
+                + " system's).")
+    java.nio.file.Path ca;
   }
 
   private final Options options;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
 
   AdminClient(Options options) {
     this.options = options;
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (options.ca != null) {
+      builder.sslContext(trusting(options.ca));
+    }
+    this.http = builder.build();
+  }
+
+  /** A TLS context that trusts the CA certificate(s) in {@code file}. */
+  private static javax.net.ssl.SSLContext trusting(java.nio.file.Path file) {
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      int i = 0;
+      for (var certificate :
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("ca" + i++, certificate);
+      }
+      var managers =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      managers.init(trust);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, managers.getTrustManagers(), null);
+      return context;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot read the CA certificate " + file + ": " + e, e);
+    }
   }
 
   /** A failed call, with what to tell the user. */

@@ -435,7 +435,8 @@ public final class Gateway implements AutoCloseable {
                 config.console() == null
                     ? null
                     : new dev.warden.admin.ConsoleSettings(
-                        config.console().issuer(), config.console().clientId()));
+                        config.console().issuer(), config.console().clientId()),
+                config.tls().admin() ? TlsContexts.jdkForClients(config, random) : null);
       } catch (java.net.BindException e) {
         throw Server.bindFailure("listen.admin", config.admin().host(), config.admin().port(), e);
       }

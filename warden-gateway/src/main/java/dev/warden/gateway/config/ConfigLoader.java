@@ -147,7 +147,8 @@ public final class ConfigLoader {
     }
 
     ConfigNode tlsNode =
-        root.child("tls").onlyKeys(Set.of("certificate", "privateKey", "allowPlaintextOnLoopback"));
+        root.child("tls")
+            .onlyKeys(Set.of("certificate", "privateKey", "allowPlaintextOnLoopback", "admin"));
     Path certificate = tlsNode.child("certificate").pathValue(base);
     Path privateKey = tlsNode.child("privateKey").pathValue(base);
     if ((certificate == null) != (privateKey == null)) {
@@ -155,7 +156,11 @@ public final class ConfigLoader {
           "needs both certificate and privateKey, or neither (for a generated development certificate)");
     }
     Tls tls =
-        new Tls(certificate, privateKey, tlsNode.child("allowPlaintextOnLoopback").bool(false));
+        new Tls(
+            certificate,
+            privateKey,
+            tlsNode.child("allowPlaintextOnLoopback").bool(false),
+            tlsNode.child("admin").bool(false));
 
     ConfigNode limitsNode =
         root.child("limits")

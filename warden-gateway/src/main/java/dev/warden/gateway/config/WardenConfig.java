@@ -129,9 +129,15 @@ public record WardenConfig(
 
   /**
    * TLS towards clients: a configured certificate and key (PEM), or, when both are absent, a
-   * development CA and certificate generated once and kept under {@code dataDir/tls}.
+   * development CA and certificate generated once and kept under {@code dataDir/tls}; {@code
+   * admin}: the admin listener (API and console) serves HTTPS with the same certificate.
    */
-  public record Tls(Path certificate, Path privateKey, boolean allowPlaintextOnLoopback) {}
+  public record Tls(
+      Path certificate, Path privateKey, boolean allowPlaintextOnLoopback, boolean admin) {
+    public Tls(Path certificate, Path privateKey, boolean allowPlaintextOnLoopback) {
+      this(certificate, privateKey, allowPlaintextOnLoopback, false);
+    }
+  }
 
   /**
    * Protective limits.
