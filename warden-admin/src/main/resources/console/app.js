@@ -288,7 +288,10 @@ async function start() {
   window.addEventListener('hashchange', show);
   show();
   await refresh();
-  setInterval(() => refresh().catch((e) => showError(e.message)), 2000);
+  // Live: the server says when the inbox changed; a slow poll covers a lost stream.
+  const events = new EventSource('/console/api/approvals/events');
+  events.addEventListener('approvals', () => refresh().catch((e) => showError(e.message)));
+  setInterval(() => refresh().catch((e) => showError(e.message)), 15000);
 }
 
 start().catch((e) => showError(e.message));

@@ -92,6 +92,25 @@ final class ApprovalApi {
     }
   }
 
+  /**
+   * What the caller's inbox shows, reduced to what changes it: each visible request's id, state and
+   * number of votes (an event stream compares it from one second to the next).
+   */
+  String fingerprint(Authenticated caller) {
+    StringBuilder out = new StringBuilder();
+    try {
+      for (ApprovalRequest r : approvals.list(false, 200)) {
+        if (visible(r, caller)) {
+          out.append(r.id()).append(':').append(r.state()).append(':').append(r.votes().size());
+          out.append(';');
+        }
+      }
+    } catch (Exception e) {
+      return "unavailable";
+    }
+    return out.toString();
+  }
+
   private static boolean visible(ApprovalRequest r, Authenticated caller) {
     // The requester is a subject of one issuer: the same name from another issuer is someone else.
     boolean requester =

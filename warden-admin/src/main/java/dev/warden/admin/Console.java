@@ -135,7 +135,9 @@ final class Console {
 
   /** The admin API behind the pages, each part under the permission it needs on its own. */
   private void api(HttpExchange exchange, Authenticated caller, String path) throws IOException {
-    if (path.startsWith("/console/api/approvals") && apis.approvals() != null) {
+    if (path.equals("/console/api/approvals/events") && apis.approvals() != null) {
+      events(exchange, caller);
+    } else if (path.startsWith("/console/api/approvals") && apis.approvals() != null) {
       apis.approvals().handle(exchange, caller, path.substring("/console/api/approvals".length()));
     } else if (path.startsWith("/console/api/sessions") && apis.audit() != null) {
       if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
@@ -163,6 +165,45 @@ final class Console {
       }
     } else {
       AdminServer.send(exchange, 404, "application/json", AdminServer.error("not found"));
+    }
+  }
+
+  /** How long one event stream lives; the browser's EventSource then opens the next. */
+  static final java.time.Duration STREAM_LIFETIME = java.time.Duration.ofMinutes(5);
+
+  /**
+   * Server-sent events for the inbox: an {@code approvals} event whenever the requests the caller
+   * sees change (a new one, a vote, a decision, an expiry), a comment every 15 s to keep the
+   * connection open through proxies. Watched on the listener's virtual thread, once a second.
+   */
+  private void events(HttpExchange exchange, Authenticated caller) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    exchange.sendResponseHeaders(200, 0);
+    long end = System.nanoTime() + STREAM_LIFETIME.toNanos();
+    String last = null;
+    int quiet = 0;
+    try (exchange;
+        var out = exchange.getResponseBody()) {
+      while (System.nanoTime() < end) {
+        String now = apis.approvals().fingerprint(caller);
+        if (!now.equals(last)) {
+          out.write(
+              ("event: approvals\ndata: " + now.hashCode() + "\n\n")
+                  .getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          last = now;
+          quiet = 0;
+        } else if (++quiet == 15) {
+          out.write(": still here\n\n".getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          quiet = 0;
+        }
+        Thread.sleep(1000);
+      }
+    } catch (IOException e) {
+      // the browser went away
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -81,7 +81,10 @@ class ConsoleIT {
   }
 
   static WebDriverWait waiting() {
-    return new WebDriverWait(browser, Duration.ofSeconds(30));
+    // The pages re-render their lists: an element may go stale between finding and reading it.
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    return wait;
   }
 
   /** Signs in through the demo issuer's login page as {@code user} with {@code groups}. */
@@ -215,9 +218,9 @@ class ConsoleIT {
     WebElement replay = browser.findElement(By.id("replay"));
     boolean found = false;
     for (WebElement button : browser.findElements(By.cssSelector("#session-list button.replay"))) {
+      String id = button.getAttribute("data-id");
       button.click();
-      waiting().until(d -> !replay.getText().isEmpty());
-      Thread.sleep(200);
+      waiting().until(d -> replay.getText().contains("Session " + id));
       if (replay.getText().contains("card_number")) {
         found = true;
         break;
@@ -305,6 +308,46 @@ class ConsoleIT {
     assertThat(held.findElements(By.tagName("img"))).isEmpty();
     assertThat(held.findElement(By.cssSelector("pre.sql")).getText()).contains(markup);
     held.findElement(By.tagName("textarea")).sendKeys("no");
+    held.findElement(By.cssSelector("button.deny")).click();
+    assertThat(delete.get(60, TimeUnit.SECONDS).exitCode()).isNotZero();
+  }
+
+  /** The inbox is live: the event stream says so when a statement is held. */
+  @Test
+  void aHeldStatementIsAnnouncedOnTheEventStream() throws Exception {
+    signInAsDba();
+    String cookie =
+        "warden_console=" + browser.manage().getCookieNamed("warden_console").getValue();
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<java.util.stream.Stream<String>> stream =
+        http.send(
+            HttpRequest.newBuilder(URI.create(admin() + "/console/api/approvals/events"))
+                .header("Cookie", cookie)
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("text/event-stream");
+    var lines = stream.body().iterator();
+    // The first event is the inbox as it is; the next one comes with the held statement.
+    CompletableFuture<Integer> events =
+        CompletableFuture.supplyAsync(
+            () -> {
+              int seen = 0;
+              while (lines.hasNext()) {
+                if (lines.next().equals("event: approvals") && ++seen == 2) {
+                  return seen;
+                }
+              }
+              return seen;
+            });
+    Thread.sleep(1500);
+    var delete = psql("DELETE FROM public.orders WHERE id = 3");
+    assertThat(events.get(30, TimeUnit.SECONDS)).isEqualTo(2);
+    stream.body().close();
+    // Let the held statement go (denied), so the psql ends.
+    WebElement held = card("DELETE FROM public.orders WHERE id = 3");
+    held.findElement(By.tagName("textarea")).sendKeys("not now");
     held.findElement(By.cssSelector("button.deny")).click();
     assertThat(delete.get(60, TimeUnit.SECONDS).exitCode()).isNotZero();
   }
