@@ -237,6 +237,76 @@ async function grant(form) {
   await refreshGrants();
 }
 
+// A line diff (longest common subsequence): what a version added and removed.
+function diff(before, after) {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  const n = a.length;
+  const m = b.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push(el('span', {}, '  ' + a[i] + '\n'));
+      i++;
+      j++;
+    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      out.push(el('span', { class: 'added' }, '+ ' + b[j] + '\n'));
+      j++;
+    } else {
+      out.push(el('span', { class: 'removed' }, '- ' + a[i] + '\n'));
+      i++;
+    }
+  }
+  return out;
+}
+
+async function loadPolicy() {
+  const p = await api('/console/api/policy');
+  document.getElementById('policy-current').textContent =
+    'Version ' + p.version + ' in force (SHA-256 ' + p.sha256.substring(0, 12) + '…)' +
+    (p.rejected ? '. The last change was rejected: ' + p.rejected : '');
+  const editor = document.getElementById('policy-editor');
+  if (!editor.value) {
+    editor.value = p.text;
+  }
+  document.querySelector('#policy-versions tbody').replaceChildren(
+    ...p.versions.map((v) => {
+      const show = el('button', { type: 'button', class: 'diff-button' },
+        v.number > 1 ? 'Diff with ' + (v.number - 1) : 'Show');
+      show.addEventListener('click', async () => {
+        try {
+          const text = (await api('/console/api/policy/versions/' + v.number)).text;
+          const before = v.number > 1 ? (await api('/console/api/policy/versions/' + (v.number - 1))).text : '';
+          document.getElementById('policy-diff').replaceChildren(...(v.number > 1 ? diff(before, text) : [text]));
+        } catch (e) {
+          showError(e.message);
+        }
+      });
+      return el('tr', {}, cell(v.number), cell(v.loadedAt), cell(v.sha256.substring(0, 16) + '…'),
+        cell(v.source), el('td', {}, show));
+    }));
+}
+
+async function checkPolicy() {
+  const r = await api('/console/api/policy/check', {
+    method: 'POST',
+    body: document.getElementById('policy-editor').value,
+  });
+  const result = document.getElementById('policy-result');
+  result.className = r.valid ? 'valid' : 'invalid';
+  result.textContent = r.valid
+    ? 'Valid: ' + r.grants + ' grants, ' + r.rules + ' rules.'
+    : (r.line ? 'Line ' + r.line + ': ' : '') + r.error;
+}
+
 function show() {
   const page = (location.hash || '#approvals').substring(1);
   for (const section of document.querySelectorAll('section.page')) {
@@ -244,6 +314,9 @@ function show() {
   }
   for (const link of document.querySelectorAll('nav a')) {
     link.classList.toggle('current', link.id === 'nav-' + page);
+  }
+  if (page === 'policy') {
+    loadPolicy().catch((e) => showError(e.message));
   }
   if (page === 'grants') {
     refreshGrants().catch((e) => showError(e.message));
@@ -277,6 +350,8 @@ async function start() {
   on('session-search', 'submit', searchSessions);
   on('whatif-form', 'submit', whatIf);
   on('grant-form', 'submit', grant);
+  document.getElementById('policy-check').addEventListener('click', () =>
+    checkPolicy().catch((e) => showError(e.message)));
   document.getElementById('verify').addEventListener('click', async () => {
     try {
       const r = await api('/console/api/audit/verify');

@@ -151,12 +151,52 @@ final class Console {
       if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
         apis.trial().handle(exchange);
       }
+    } else if (path.equals("/console/api/policy/check")) {
+      if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
+        String draft;
+        try (var in = exchange.getRequestBody()) {
+          draft = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
+        }
+        AdminServer.send(
+            exchange,
+            200,
+            "application/json",
+            JSON.writeValueAsString(PolicyCheck.check(draft)) + "\n");
+      }
+    } else if (path.startsWith("/console/api/policy/versions/") && apis.policy() != null) {
+      if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
+        String n = path.substring("/console/api/policy/versions/".length());
+        var version =
+            apis.policy().history().stream()
+                .filter(v -> String.valueOf(v.number()).equals(n))
+                .findFirst();
+        if (version.isEmpty()) {
+          AdminServer.send(exchange, 404, "application/json", AdminServer.error("no such version"));
+        } else {
+          AdminServer.send(
+              exchange,
+              200,
+              "application/json",
+              JSON.writeValueAsString(Map.of("text", version.get().text())) + "\n");
+        }
+      }
     } else if (path.equals("/console/api/policy") && apis.policy() != null) {
       if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("version", apis.policy().current().number());
         out.put("sha256", apis.policy().current().sha256());
         out.put("text", apis.policy().current().text());
+        List<Map<String, Object>> versions = new java.util.ArrayList<>();
+        for (var v : apis.policy().history()) {
+          Map<String, Object> one = new LinkedHashMap<>();
+          one.put("number", v.number());
+          one.put("sha256", v.sha256());
+          one.put("loadedAt", v.loadedAt().toString());
+          one.put("source", v.source());
+          versions.add(one);
+        }
+        out.put("versions", versions);
+        apis.policy().lastRejection().ifPresent(r -> out.put("rejected", r.error()));
         AdminServer.send(exchange, 200, "application/json", JSON.writeValueAsString(out) + "\n");
       }
     } else if (path.startsWith("/console/api/grants") && apis.grants() != null) {

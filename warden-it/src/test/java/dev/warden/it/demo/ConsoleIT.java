@@ -231,6 +231,14 @@ class ConsoleIT {
     assertThat(replay.getText()).contains("************").contains("allow (agent.read-write)");
     assertThat(replay.getText()).doesNotContainPattern("4\\d{15}");
     screenshot("replay");
+    // The audit chain those records are in verifies.
+    browser.get(admin() + "/console/#audit");
+    waiting().until(ExpectedConditions.elementToBeClickable(By.id("verify"))).click();
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("verification"), "\"ok\": true"));
+    screenshot("audit");
   }
 
   @Test
@@ -261,6 +269,67 @@ class ConsoleIT {
     assertThat(browser.findElement(By.id("whatif-summary")).getText()).contains("would change");
     assertThat(changes).isNotNull();
     screenshot("what-if");
+  }
+
+  @Test
+  void aDraftPolicyIsCheckedWithTheErrorAtItsLine() throws Exception {
+    signInAsDba();
+    browser.get(admin() + "/console/#policy");
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("policy-current"), "Version 1"));
+    assertThat(browser.findElement(By.id("policy-versions")).getText()).contains("1");
+    WebElement editor = browser.findElement(By.id("policy-editor"));
+    waiting().until(d -> !editor.getAttribute("value").isEmpty());
+    // A class that does not exist, on line 5 of the draft.
+    String draft =
+        "{\n  \"version\": 1,\n  \"grants\": [{\"id\": \"g\", \"roles\": [\"agent\"],\n"
+            + "    \"connections\": [\"shop\"],\n    \"allow\": [{\"id\": \"r\", \"classes\":"
+            + " [\"READS\"]}]}]\n}\n";
+    ((org.openqa.selenium.JavascriptExecutor) browser)
+        .executeScript("document.getElementById('policy-editor').value = arguments[0];", draft);
+    browser.findElement(By.id("policy-check")).click();
+    WebElement result =
+        waiting()
+            .until(
+                ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("#policy-result.invalid")));
+    assertThat(result.getText()).startsWith("Line 5: ").contains("READS");
+    ((org.openqa.selenium.JavascriptExecutor) browser)
+        .executeScript(
+            "document.getElementById('policy-editor').value = arguments[0];",
+            draft.replace("READS", "READ"));
+    browser.findElement(By.id("policy-check")).click();
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("policy-result"), "Valid: 1 grants"));
+    screenshot("policy");
+    // A change to the policy file is a new version; the console shows what it changed.
+    Path file = dir.resolve("data/policy.json");
+    Files.writeString(
+        file,
+        Files.readString(file)
+            .replaceFirst(
+                "\"deny\": \\[",
+                "\"deny\": [{\"id\": \"deny.nothing\", \"objects\": [\"nothing.*\"]}, "));
+    waiting()
+        .until(
+            d -> {
+              d.navigate().refresh();
+              return d.findElement(By.id("policy-current")).getText().contains("Version 2");
+            });
+    waiting()
+        .until(ExpectedConditions.elementToBeClickable(By.xpath("//button[text()='Diff with 1']")))
+        .click();
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("policy-diff"), "deny.nothing"));
+    assertThat(browser.findElement(By.cssSelector("#policy-diff .added")).getText())
+        .startsWith("+ ")
+        .contains("deny.nothing");
   }
 
   @Test
