@@ -59,6 +59,8 @@ final class AuditApi {
                 q.get("connection"),
                 time(q.get("since")),
                 time(q.get("until")),
+                q.get("rule"),
+                q.get("decision"),
                 Integer.parseInt(q.getOrDefault("limit", "100")))) {
           list.add(summary(s));
         }

@@ -147,6 +147,14 @@ final class Console {
       if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
         apis.audit().audit(exchange, "/verify");
       }
+    } else if (path.equals("/console/api/audit") && apis.audit() != null) {
+      if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
+        // The trail as JSON lines, as warden audit export writes it: a download.
+        exchange
+            .getResponseHeaders()
+            .set("Content-Disposition", "attachment; filename=\"warden-audit.jsonl\"");
+        apis.audit().audit(exchange, "");
+      }
     } else if (path.equals("/console/api/policy/what-if") && apis.trial() != null) {
       if (allowed(exchange, caller, AdminServer.POLICY_READ)) {
         apis.trial().handle(exchange);

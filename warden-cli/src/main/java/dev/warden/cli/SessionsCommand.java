@@ -60,6 +60,12 @@ public final class SessionsCommand implements Runnable {
     @Option(names = "--until", description = "Started before: an instant or an age.")
     String until;
 
+    @Option(names = "--rule", description = "With a statement decided under this rule.")
+    String rule;
+
+    @Option(names = "--decision", description = "With a statement so decided: allow, deny, hold.")
+    String decision;
+
     @Option(
         names = "--limit",
         defaultValue = "50",
@@ -75,6 +81,8 @@ public final class SessionsCommand implements Runnable {
       q.put("connection", connection);
       q.put("since", since);
       q.put("until", until);
+      q.put("rule", rule);
+      q.put("decision", decision);
       q.put("limit", String.valueOf(limit));
       JsonNode answer;
       try {

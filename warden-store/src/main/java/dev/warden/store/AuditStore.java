@@ -393,6 +393,22 @@ public final class AuditStore implements AutoCloseable {
   public List<SessionSummary> sessions(
       String identity, String connection, Long sinceMillis, Long untilMillis, int limit)
       throws SQLException {
+    return sessions(identity, connection, sinceMillis, untilMillis, null, null, limit);
+  }
+
+  /**
+   * The same, keeping only sessions with a statement decided under {@code rule} and/or with {@code
+   * decision} (allow, deny, hold); null matches everything.
+   */
+  public List<SessionSummary> sessions(
+      String identity,
+      String connection,
+      Long sinceMillis,
+      Long untilMillis,
+      String rule,
+      String decision,
+      int limit)
+      throws SQLException {
     StringBuilder sql =
         new StringBuilder(
             "SELECT s.session_id, s.identity, s.connection_name, s.at_ms, s.payload,"
@@ -420,6 +436,20 @@ public final class AuditStore implements AutoCloseable {
       sql.append(" AND s.at_ms < ?");
       args.add(untilMillis);
     }
+    if (rule != null || decision != null) {
+      // The statement records are compact JSON written by AuditCodec: "decision":"…","rule":"…".
+      StringBuilder pattern = new StringBuilder("%");
+      if (decision != null) {
+        pattern.append(likeEscaped("\"decision\":\"" + decision + "\"")).append('%');
+      }
+      if (rule != null) {
+        pattern.append(likeEscaped("\"rule\":\"" + rule + "\"")).append('%');
+      }
+      sql.append(
+          " AND EXISTS (SELECT 1 FROM audit_record f WHERE f.session_id = s.session_id"
+              + " AND f.kind = 'statement' AND f.payload LIKE ? ESCAPE '!')");
+      args.add(pattern.toString());
+    }
     sql.append(" ORDER BY s.seq DESC LIMIT ?");
     args.add(limit);
     List<SessionSummary> out = new ArrayList<>();
@@ -445,6 +475,14 @@ public final class AuditStore implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code text} for a LIKE pattern with {@code ESCAPE '!'}: its own %, _ and ! match only
+   * themselves.
+   */
+  private static String likeEscaped(String text) {
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
   }
 
   /** Records at or after {@code fromSeq} and in {@code [sinceMillis, untilMillis)}, a page. */

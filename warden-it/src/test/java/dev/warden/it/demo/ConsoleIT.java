@@ -210,6 +210,10 @@ class ConsoleIT {
     WebElement search =
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("session-search")));
     search.findElement(By.name("identity")).sendKeys("agent");
+    // Sessions with a read the agent's read-write rule allowed.
+    search.findElement(By.name("rule")).sendKeys("agent.read-write");
+    new org.openqa.selenium.support.ui.Select(search.findElement(By.name("decision")))
+        .selectByVisibleText("allow");
     search.findElement(By.cssSelector("button[type=submit]")).click();
     waiting()
         .until(
@@ -231,6 +235,27 @@ class ConsoleIT {
     assertThat(replay.getText()).contains("************").contains("allow (agent.read-write)");
     assertThat(replay.getText()).doesNotContainPattern("4\\d{15}");
     screenshot("replay");
+    // The filters are the store's: a rule nobody was decided under finds no session.
+    String cookie =
+        "warden_console=" + browser.manage().getCookieNamed("warden_console").getValue();
+    HttpClient http = HttpClient.newHttpClient();
+    for (String[] filter :
+        new String[][] {
+          {"rule=agent.read-write&decision=allow", "\"id\""}, {"rule=no.such_rule", ""}
+        }) {
+      String body =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(admin() + "/console/api/sessions?" + filter[0]))
+                      .header("Cookie", cookie)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      if (filter[1].isEmpty()) {
+        assertThat(body).as(filter[0]).contains("\"sessions\":[]");
+      } else {
+        assertThat(body).as(filter[0]).contains(filter[1]);
+      }
+    }
     // The audit chain those records are in verifies.
     browser.get(admin() + "/console/#audit");
     waiting().until(ExpectedConditions.elementToBeClickable(By.id("verify"))).click();
