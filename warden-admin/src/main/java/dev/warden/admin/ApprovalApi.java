@@ -35,11 +35,19 @@ final class ApprovalApi {
 
   void handle(HttpExchange exchange, Authenticated caller) throws IOException {
     handle(
-        exchange, caller, exchange.getRequestURI().getPath().substring("/api/approvals".length()));
+        exchange,
+        caller,
+        exchange.getRequestURI().getPath().substring("/api/approvals".length()),
+        false);
   }
 
-  /** The same, for a request whose path after its approvals prefix is {@code rest}. */
-  void handle(HttpExchange exchange, Authenticated caller, String rest) throws IOException {
+  /**
+   * The same, for a request whose path after its approvals prefix is {@code rest}; {@code
+   * requireComment}: a decision without a comment is refused (the console's rule: a person says
+   * why).
+   */
+  void handle(HttpExchange exchange, Authenticated caller, String rest, boolean requireComment)
+      throws IOException {
     String method = exchange.getRequestMethod();
     try {
       if ((rest.isEmpty() || rest.equals("/")) && method.equals("GET")) {
@@ -73,6 +81,14 @@ final class ApprovalApi {
         if (body.length > 0) {
           JsonNode node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
           comment = node.path("comment").isTextual() ? node.path("comment").asText() : null;
+        }
+        if (requireComment && (comment == null || comment.isBlank())) {
+          AdminServer.send(
+              exchange,
+              400,
+              "application/json",
+              AdminServer.error("say why: a comment is required"));
+          return;
         }
         ApprovalRequest r =
             parts[1].equals("approve")

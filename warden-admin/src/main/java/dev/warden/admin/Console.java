@@ -138,7 +138,8 @@ final class Console {
     if (path.equals("/console/api/approvals/events") && apis.approvals() != null) {
       events(exchange, caller);
     } else if (path.startsWith("/console/api/approvals") && apis.approvals() != null) {
-      apis.approvals().handle(exchange, caller, path.substring("/console/api/approvals".length()));
+      apis.approvals()
+          .handle(exchange, caller, path.substring("/console/api/approvals".length()), true);
     } else if (path.startsWith("/console/api/sessions") && apis.audit() != null) {
       if (allowed(exchange, caller, AuditApi.AUDIT_READ)) {
         apis.audit().sessions(exchange, path.substring("/console/api/sessions".length()));

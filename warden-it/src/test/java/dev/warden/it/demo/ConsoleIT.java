@@ -439,6 +439,41 @@ class ConsoleIT {
     var delete = psql("DELETE FROM public.orders WHERE id = 3");
     assertThat(events.get(30, TimeUnit.SECONDS)).isEqualTo(2);
     stream.body().close();
+    // A decision without a comment is refused by the server, not only by the page.
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    String id =
+        json.readTree(
+                http.send(
+                        HttpRequest.newBuilder(URI.create(admin() + "/console/api/approvals"))
+                            .header("Cookie", cookie)
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body())
+            .path("approvals")
+            .get(0)
+            .path("id")
+            .asText();
+    String csrf =
+        json.readTree(
+                http.send(
+                        HttpRequest.newBuilder(URI.create(admin() + "/console/api/me"))
+                            .header("Cookie", cookie)
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body())
+            .path("csrf")
+            .asText();
+    HttpResponse<String> silent =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(admin() + "/console/api/approvals/" + id + "/approve"))
+                .header("Cookie", cookie)
+                .header("X-CSRF-Token", csrf)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"comment\": \" \"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(silent.statusCode()).isEqualTo(400);
+    assertThat(silent.body()).contains("comment is required");
     // Let the held statement go (denied), so the psql ends.
     WebElement held = card("DELETE FROM public.orders WHERE id = 3");
     held.findElement(By.tagName("textarea")).sendKeys("not now");
