@@ -145,6 +145,13 @@ public final class DemoCommand implements Callable<Integer> {
           """,
           env.get("WARDEN_DEMO_MYSQL_PORT"));
     }
+    out.printf(
+        """
+
+        The web console (approvals, sessions and replay, audit, policy, what-if, grants):
+          %s/console/   sign in on the demo issuer's page as any user with claims {"groups": ["dba"]}
+        """,
+        env.get("WARDEN_DEMO_ADMIN_URL"));
     if (env.containsKey("WARDEN_DEMO_MCP_URL")) {
       out.printf(
           """
