@@ -557,19 +557,16 @@ class McpIT {
 
   /** {@code warden approvals approve|deny ID} as the dba: the CLI's exit code. */
   private static int decide(String id, String verdict) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
-    cli.setOut(new java.io.PrintWriter(out));
-    cli.setErr(new java.io.PrintWriter(out));
-    return cli.execute(
-        "approvals",
-        verdict,
-        id,
-        "-m",
-        "checked by McpIT",
-        "--admin-url",
-        "http://127.0.0.1:" + fixture.adminPort(),
-        "--token",
-        idp.token("dana", List.of("dba")));
+    return Integer.parseInt(
+        Cli.run(
+            "approvals",
+            verdict,
+            id,
+            "-m",
+            "checked by McpIT",
+            "--admin-url",
+            "http://127.0.0.1:" + fixture.adminPort(),
+            "--token",
+            idp.token("dana", List.of("dba")))[0]);
   }
 }

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.store.AuditKeys;
 import dev.warden.store.AuditStore;
 import dev.warden.store.StoreAuditLog;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -74,13 +72,7 @@ class PolicyWhatIfIT {
   }
 
   private static String[] warden(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    return Cli.run(args);
   }
 
   @Test

@@ -486,13 +486,7 @@ public class DemoIT {
             env.get("WARDEN_DEMO_ADMIN_URL"),
             "--token",
             env.get("WARDEN_DEMO_DBA_TOKEN")));
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
-    cli.setOut(new java.io.PrintWriter(out));
-    cli.setErr(new java.io.PrintWriter(err));
-    int code = cli.execute(all.toArray(String[]::new));
-    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    return dev.warden.it.Cli.run(all.toArray(String[]::new));
   }
 
   /** The id of the pending approval request for {@code sql}, waiting up to 20 s for it. */

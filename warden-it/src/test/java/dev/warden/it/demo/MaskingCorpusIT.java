@@ -261,13 +261,7 @@ class MaskingCorpusIT {
 
   /** Runs the {@code warden} command in this JVM; returns its exit code, output and errors. */
   static String[] warden(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
-    cli.setOut(new java.io.PrintWriter(out));
-    cli.setErr(new java.io.PrintWriter(err));
-    int code = cli.execute(args);
-    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    return dev.warden.it.Cli.run(args);
   }
 
   static String[] api(String... args) {
