@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP listener: {@code GET /health} (200 while the gateway serves, 503 otherwise),
+ * {@code GET /ready} (200 once it can take traffic: listening, audit store, policy, issuers' keys),
  * {@code GET /metrics} (Prometheus text format), and the authenticated API: {@code GET /sessions}
  * needs a bearer token (an OIDC token from a trusted issuer, or a service key) whose roles grant
  * permission {@code sessions:read}; {@code GET /policy} (the policy version in force, the versions
@@ -66,7 +67,8 @@ public final class AdminServer implements AutoCloseable {
       dev.warden.core.approval.Grants grants,
       PolicyTrial trial,
       ConsoleSettings console,
-      javax.net.ssl.SSLContext tls)
+      javax.net.ssl.SSLContext tls,
+      java.util.function.Supplier<Map<String, Boolean>> readiness)
       throws IOException {
     HttpServer server;
     if (tls == null) {
@@ -163,6 +165,23 @@ public final class AdminServer implements AutoCloseable {
               ok ? 200 : 503,
               "application/json",
               ok ? "{\"status\":\"ok\"}\n" : "{\"status\":\"unavailable\"}\n");
+        });
+    server.createContext(
+        "/ready",
+        exchange -> {
+          // Ready to take traffic: listening, and everything a statement needs is there — the
+          // audit store accepts records, the policy is loaded, every issuer's keys are cached.
+          Map<String, Boolean> checks =
+              readiness == null ? Map.of("listening", healthy.getAsBoolean()) : readiness.get();
+          boolean ready = checks.values().stream().allMatch(Boolean::booleanValue);
+          Map<String, Object> body = new java.util.LinkedHashMap<>();
+          body.put("status", ready ? "ready" : "not ready");
+          body.put("checks", checks);
+          respond(
+              exchange,
+              ready ? 200 : 503,
+              "application/json",
+              JSON.writeValueAsString(body) + "\n");
         });
     server.createContext(
         "/metrics",

@@ -325,6 +325,26 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
+   * What {@code /ready} checks: the listeners are up, the audit trail accepts records, and every
+   * configured issuer's signing keys are cached (a token can be checked). The policy is loaded
+   * before the gateway starts, or it does not start.
+   */
+  private static java.util.function.Supplier<Map<String, Boolean>> readiness(
+      WardenConfig config, Server server, StatementPipeline pipeline, Identities identities) {
+    return () -> {
+      Map<String, Boolean> checks = new java.util.LinkedHashMap<>();
+      checks.put("listening", server.listening());
+      checks.put("audit", pipeline.audit().healthy());
+      for (var issuer : config.oidcIssuers()) {
+        checks.put(
+            "keys of " + issuer.issuer(),
+            identities.oidc() != null && identities.oidc().cachedKeys(issuer.issuer()) > 0);
+      }
+      return checks;
+    };
+  }
+
+  /**
    * The server version a what-if reads recorded MySQL statements as (its versioned comments): a
    * current MariaDB, which runs MySQL's {@code /*!} comments and its own {@code /*M!} ones.
    */
@@ -436,7 +456,8 @@ public final class Gateway implements AutoCloseable {
                     ? null
                     : new dev.warden.admin.ConsoleSettings(
                         config.console().issuer(), config.console().clientId()),
-                config.tls().admin() ? TlsContexts.jdkForClients(config, random) : null);
+                config.tls().admin() ? TlsContexts.jdkForClients(config, random) : null,
+                readiness(config, server, pipeline, identities));
       } catch (java.net.BindException e) {
         throw Server.bindFailure("listen.admin", config.admin().host(), config.admin().port(), e);
       }
