@@ -29,7 +29,13 @@ public final class GatewayCommand implements Callable<Integer> {
       return 2;
     }
     Gateway gateway = Gateway.start(loaded);
-    Shutdown.awaitThenClose(gateway);
+    // SIGTERM drains first: new sessions are refused, running statements finish (up to
+    // limits.drainTimeout), then everything closes.
+    Shutdown.awaitThenClose(
+        () -> {
+          gateway.drain(loaded.limits().drainTimeout());
+          gateway.close();
+        });
     return 0;
   }
 }

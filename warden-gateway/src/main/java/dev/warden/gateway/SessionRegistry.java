@@ -17,6 +17,26 @@ public final class SessionRegistry implements SessionDirectory {
 
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
+  /** Set once the gateway drains before it stops: every door refuses new sessions. */
+  private volatile boolean draining;
+
+  /** No new session from now on: the gateway is shutting down (sessions already open go on). */
+  public void drain() {
+    draining = true;
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  /** The error a door gives a client that comes while the gateway drains. */
+  public static dev.warden.core.error.WardenException shuttingDown() {
+    return new dev.warden.core.error.WardenException(
+        dev.warden.core.error.ErrorCode.SHUTTING_DOWN,
+        "this gateway is shutting down and takes no new sessions",
+        "connect again: another replica (or this one once restarted) takes it");
+  }
+
   public void add(SessionContext context, Authenticated caller, Instant startedAt) {
     sessions.put(context.sessionId(), new Entry(context, caller, startedAt));
   }

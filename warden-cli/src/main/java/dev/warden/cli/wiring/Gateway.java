@@ -574,6 +574,30 @@ public final class Gateway implements AutoCloseable {
     return admin.port();
   }
 
+  /**
+   * Drains before a stop: new sessions are refused with a clear error on every wire listener (and
+   * the MCP door stops), while statements already running may finish for at most {@code deadline}.
+   * Returns how many were still running when it gave up (0: all finished).
+   */
+  public int drain(Duration deadline) throws InterruptedException {
+    context.sessions().drain();
+    if (mcp != null) {
+      mcp.close();
+      mcp = null;
+    }
+    long end = System.nanoTime() + deadline.toNanos();
+    int running = context.admissions().running();
+    while (running > 0 && System.nanoTime() < end) {
+      Thread.sleep(100);
+      running = context.admissions().running();
+    }
+    LOG.info(
+        "drained: {} statements still running after {} ms",
+        running,
+        deadline.toMillis() - Math.max(0, (end - System.nanoTime()) / 1_000_000));
+    return running;
+  }
+
   /** The MCP door's port (when listen.mcp is configured). */
   public int mcpPort() {
     return mcp.port();

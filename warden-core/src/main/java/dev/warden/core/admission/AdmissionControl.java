@@ -139,6 +139,19 @@ public final class AdmissionControl {
     return new SessionAdmission(this, session, link, options);
   }
 
+  /** Statements admitted to run and not yet completed, over every session of every door. */
+  private final java.util.concurrent.atomic.AtomicInteger running =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many admitted statements are running now (a draining gateway waits for none). */
+  public int running() {
+    return running.get();
+  }
+
+  void runningChanged(int delta) {
+    running.addAndGet(delta);
+  }
+
   public StatementPipeline pipeline() {
     return pipeline;
   }

@@ -39,6 +39,9 @@ public final class SessionAdmission {
   private final SessionOptions options;
   private long statementCount;
 
+  /** This session's statements admitted to run and not yet completed. */
+  private int running;
+
   SessionAdmission(
       AdmissionControl control, SessionContext context, SessionLink link, SessionOptions options) {
     this.control = control;
@@ -71,6 +74,8 @@ public final class SessionAdmission {
    * The client left: a statement waiting for approval no longer does (its request is cancelled).
    */
   public void closed() {
+    control.runningChanged(-running);
+    running = 0;
     approvals.cancel("the client disconnected");
   }
 
@@ -109,6 +114,10 @@ public final class SessionAdmission {
    * saw it when {@code seen} is not null (results are kept for the audit trail).
    */
   public void completed(Admission admission, long rows, String sqlState, ResultSeen seen) {
+    if (running > 0) {
+      running--;
+      control.runningChanged(-1);
+    }
     StatementPipeline pipeline = control.pipeline();
     if (seen == null) {
       pipeline.completed(context, admission.statementId(), rows, sqlState);
@@ -154,6 +163,23 @@ public final class SessionAdmission {
    * the statement waits for its record or an approval; then it completes on the session's loop.
    */
   public CompletableFuture<Verdict> admit(
+      Statement statement, BoundParameters parameters, boolean mayHold) {
+    return counted(admitting(statement, parameters, mayHold));
+  }
+
+  /** A verdict to run counts as a running statement until the door says it completed. */
+  private CompletableFuture<Verdict> counted(CompletableFuture<Verdict> verdict) {
+    return verdict.thenApply(
+        v -> {
+          if (v instanceof Verdict.Run) {
+            running++;
+            control.runningChanged(1);
+          }
+          return v;
+        });
+  }
+
+  private CompletableFuture<Verdict> admitting(
       Statement statement, BoundParameters parameters, boolean mayHold) {
     Admission decided = decide(statement);
     if (decided.decision() instanceof Decision.Hold held) {
@@ -213,10 +239,13 @@ public final class SessionAdmission {
                       + " stopped"),
               BoundParameters.NONE));
     }
-    return guardAndRecord(
-        new Admission(
-            decided.statementId(), statement, new Decision.Allow(OWN_SESSION_RULE, Limits.NONE)),
-        BoundParameters.NONE);
+    return counted(
+        guardAndRecord(
+            new Admission(
+                decided.statementId(),
+                statement,
+                new Decision.Allow(OWN_SESSION_RULE, Limits.NONE)),
+            BoundParameters.NONE));
   }
 
   /** The rule under which a caller stops a statement or session of its own. */

@@ -28,6 +28,8 @@ public enum ErrorCode {
   STARTUP_TIMEOUT,
   /** The session was idle longer than allowed. */
   IDLE_TIMEOUT,
+  /** The gateway is draining before it stops: no new session. */
+  SHUTTING_DOWN,
   /** A policy limit (rows affected by a write) was exceeded; the statement was rolled back. */
   LIMIT_EXCEEDED,
   /**

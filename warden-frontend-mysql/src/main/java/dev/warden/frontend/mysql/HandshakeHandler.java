@@ -101,6 +101,12 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (door.server.sessions().draining()) {
+      // An ERR in place of the greeting, as a server at its connection limit answers.
+      MysqlErrors.failAndClose(ctx.channel(), 0, dev.warden.gateway.SessionRegistry.shuttingDown());
+      ctx.fireChannelActive();
+      return;
+    }
     Connection greeting = door.greetingConnection();
     String known = greeting == null ? null : door.serverVersions.get(greeting.name());
     if (known != null || greeting == null) {

@@ -52,6 +52,10 @@ final class MysqlErrors {
         code = 1104;
         state = "42000";
       }
+      case SHUTTING_DOWN -> {
+        code = 1053;
+        state = "08S01";
+      }
       default -> {
         code = 1105;
         state = "HY000";

@@ -26,6 +26,7 @@ public final class PostgresErrors {
       case BACKEND_UNAVAILABLE -> "08006";
       case STARTUP_TIMEOUT -> "08006";
       case IDLE_TIMEOUT -> "57P05";
+      case SHUTTING_DOWN -> "57P03";
       case LIMIT_EXCEEDED -> "54000";
       case AUDIT_UNAVAILABLE -> "58000";
       case INTERNAL -> "XX000";

@@ -2,6 +2,7 @@ package dev.warden.frontend.postgres;
 
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
+import dev.warden.gateway.SessionRegistry;
 import dev.warden.protocol.postgres.codec.MessageFramer;
 import dev.warden.protocol.postgres.codec.StartupPacketDecoder;
 import dev.warden.protocol.postgres.message.AuthenticationCleartextPassword;
@@ -84,6 +85,11 @@ final class StartupHandler extends ClientPhaseHandler {
           ErrorCode.AUTHORIZATION_REFUSED,
           "TLS is required: this connection is not encrypted",
           "connect with sslmode=require, or sslmode=verify-full with sslrootcert set to the gateway's CA certificate");
+    }
+    if (context.sessions().draining()) {
+      // As PostgreSQL itself does while it shuts down: told after the TLS handshake, where libpq
+      // shows the message.
+      throw SessionRegistry.shuttingDown();
     }
     if (message.majorVersion() != 3) {
       throw new WardenException(

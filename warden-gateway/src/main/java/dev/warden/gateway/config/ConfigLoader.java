@@ -173,7 +173,8 @@ public final class ConfigLoader {
                     "firstByteTimeout",
                     "startupTimeout",
                     "idleTimeout",
-                    "backendConnectTimeout"));
+                    "backendConnectTimeout",
+                    "drainTimeout"));
     Limits limits =
         new Limits(
             limitsNode
@@ -191,7 +192,8 @@ public final class ConfigLoader {
             positive(limitsNode.child("firstByteTimeout"), DEFAULT_FIRST_BYTE_TIMEOUT),
             positive(limitsNode.child("startupTimeout"), DEFAULT_STARTUP_TIMEOUT),
             limitsNode.child("idleTimeout").duration(DEFAULT_IDLE_TIMEOUT),
-            positive(limitsNode.child("backendConnectTimeout"), DEFAULT_BACKEND_CONNECT_TIMEOUT));
+            positive(limitsNode.child("backendConnectTimeout"), DEFAULT_BACKEND_CONNECT_TIMEOUT),
+            limitsNode.child("drainTimeout").duration(Duration.ofSeconds(30)));
 
     Map<String, Connection> connections = new LinkedHashMap<>();
     root.child("connections")

@@ -148,6 +148,8 @@ public record WardenConfig(
    *     half-open connections cannot take the sessions' places
    * @param maxStartingPerAddress of those, from one source address
    * @param firstByteTimeout how long a new connection may stay silent before it is dropped
+   * @param drainTimeout on SIGTERM, how long running statements may take to finish while new
+   *     sessions are refused, before the gateway stops
    */
   public record Limits(
       int maxMessageBytes,
@@ -157,7 +159,8 @@ public record WardenConfig(
       Duration firstByteTimeout,
       Duration startupTimeout,
       Duration idleTimeout,
-      Duration backendConnectTimeout) {}
+      Duration backendConnectTimeout,
+      Duration drainTimeout) {}
 
   /**
    * A registered database; clients select it by name as their database. {@code protocol}: {@code

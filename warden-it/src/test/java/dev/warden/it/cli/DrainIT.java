@@ -1,0 +1,153 @@
+package dev.warden.it.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.it.Processes;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code bin/warden gateway} on SIGTERM drains: a statement already running finishes and its client
+ * gets its result, a new client is refused with a clear error (SQLSTATE 57P03) instead of a dead
+ * port, and the process exits once nothing runs (within limits.drainTimeout).
+ */
+class DrainIT {
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Processes.Result psql(int port, String key, String sql) throws Exception {
+    return Processes.run(
+        List.of(
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "host=127.0.0.1 port=" + port + " dbname=test user=agent sslmode=require",
+            "-c",
+            sql),
+        Map.of("PGPASSWORD", key),
+        Duration.ofMinutes(1));
+  }
+
+  @Test
+  void sigtermLetsRunningStatementsFinishAndRefusesNewSessions() throws Exception {
+    Path dir = Files.createTempDirectory("warden-drain-it");
+    SecureRandom random = new SecureRandom();
+    String key = ServiceKey.generate(random);
+    int pg = freePort();
+    int admin = freePort();
+    Path config = dir.resolve("warden.yaml");
+    Files.writeString(
+        config,
+        """
+        listen:
+          postgres: {host: 127.0.0.1, port: %d}
+          admin: {host: 127.0.0.1, port: %d}
+        dataDir: %s
+        limits: {drainTimeout: 30s}
+        connections:
+          test: {host: 127.0.0.1, port: 5432, database: test, user: postgres}
+        identities:
+          serviceKeys:
+            - {subject: agent, keyHash: "%s", connections: ["*"]}
+        """
+            .formatted(pg, admin, dir.resolve("data"), ServiceKey.hash(key, random)));
+    Process gateway =
+        new ProcessBuilder(LauncherIT.LAUNCHER.getPath(), "gateway", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("gateway.log").toFile())
+            .start();
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      boolean ready = false;
+      for (int i = 0; i < 300 && !ready; i++) {
+        try {
+          ready =
+              http.send(
+                          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/ready"))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .statusCode()
+                  == 200;
+        } catch (java.io.IOException e) {
+          // not listening yet
+        }
+        if (!ready) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(ready).as(Files.readString(dir.resolve("gateway.log"))).isTrue();
+      CompletableFuture<Processes.Result> running =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return psql(pg, key, "SELECT pg_sleep(3), 'finished'");
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      awaitRunning("SELECT pg_sleep(3)");
+      gateway.destroy(); // SIGTERM
+      // A new client hears why, not a refused connection.
+      Processes.Result refused = null;
+      for (int i = 0; i < 50; i++) {
+        refused = psql(pg, key, "SELECT 1");
+        if (refused.exitCode() != 0) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr()).contains("shutting down");
+      Processes.Result finished = running.get(60, TimeUnit.SECONDS);
+      assertThat(finished.exitCode()).as(finished.toString()).isZero();
+      assertThat(finished.stdout()).contains("finished");
+      assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(Files.readString(dir.resolve("gateway.log"))).contains("drained: 0 statements");
+    } finally {
+      gateway.destroyForcibly();
+    }
+  }
+
+  /** Waits (bounded) until PostgreSQL runs a statement starting with {@code text}. */
+  static void awaitRunning(String text) throws Exception {
+    try (Connection c =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        var ps =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE ?")) {
+      ps.setString(1, text + "%");
+      for (int i = 0; i < 200; i++) {
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getInt(1) > 0) {
+            return;
+          }
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new AssertionError(text + " never ran");
+  }
+}
