@@ -1,0 +1,90 @@
+package dev.warden.it.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.core.identity.ServiceKey;
+import dev.warden.it.Processes;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The release archive the build makes (warden-cli/target/warden-VERSION.tar.gz: bin/, lib/, conf/)
+ * unpacked outside the source tree: its bin/warden runs the gateway with its sample configuration
+ * and policy (ports and database adjusted to this machine), and psql gets through.
+ */
+class ReleaseArchiveIT {
+  @Test
+  void theArchiveRunsTheGatewayWithItsSampleConfiguration() throws Exception {
+    File[] archives =
+        new File("../warden-cli/target")
+            .listFiles((d, name) -> name.startsWith("warden-") && name.endsWith(".tar.gz"));
+    assertThat(archives).as("the build makes the archive").isNotNull().hasSize(1);
+    Path dir = Files.createTempDirectory("warden-release-it");
+    Processes.Result untar =
+        Processes.run(
+            List.of("tar", "-xzf", archives[0].getAbsolutePath(), "-C", dir.toString()),
+            Map.of(),
+            Duration.ofMinutes(2));
+    assertThat(untar.exitCode()).as(untar.toString()).isZero();
+    Path home;
+    try (var entries = Files.list(dir)) {
+      home = entries.findFirst().orElseThrow();
+    }
+    assertThat(home.resolve("bin/warden")).isExecutable();
+    assertThat(home.resolve("conf/policy.json")).exists();
+    int pg = DrainIT.freePort();
+    int admin = DrainIT.freePort();
+    String sample = Files.readString(home.resolve("conf/warden.yaml"));
+    Path config = home.resolve("conf/warden-here.yaml");
+    Files.writeString(
+        config,
+        sample
+            .replace("port: 15432", "port: " + pg)
+            .replace("port: 8080", "port: " + admin)
+            .replace("database: shop", "database: test")
+            .replace("user: warden_gateway", "user: postgres"));
+    SecureRandom random = new SecureRandom();
+    String key = ServiceKey.generate(random);
+    ProcessBuilder launch =
+        new ProcessBuilder(
+                home.resolve("bin/warden").toString(), "gateway", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("gateway.log").toFile());
+    launch.environment().put("SHOP_DB_PASSWORD", "unused-with-trust-auth");
+    launch.environment().put("AGENT_KEY_HASH", ServiceKey.hash(key, random));
+    Process gateway = launch.start();
+    try {
+      Processes.Result r = null;
+      for (int i = 0; i < 100; i++) {
+        r =
+            Processes.run(
+                List.of(
+                    "psql",
+                    "-X",
+                    "-A",
+                    "-t",
+                    "host=127.0.0.1 port=" + pg + " dbname=shop user=agent-1 sslmode=require",
+                    "-c",
+                    "SELECT 40 + 2"),
+                Map.of("PGPASSWORD", key),
+                Duration.ofMinutes(1));
+        if (r.exitCode() == 0 || !gateway.isAlive()) {
+          break;
+        }
+        Thread.sleep(300);
+      }
+      assertThat(r.exitCode()).as(r + "\n" + Files.readString(dir.resolve("gateway.log"))).isZero();
+      assertThat(r.stdout().strip()).isEqualTo("42");
+    } finally {
+      gateway.destroy();
+      assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+}
