@@ -66,6 +66,22 @@ public final class MysqlFixture implements AutoCloseable {
   public static MysqlFixture start(
       String connection, String database, Path policy, AuditLog audit, String extraYaml)
       throws IOException {
+    return start(connection, database, policy, audit, extraYaml, PORT, "");
+  }
+
+  /**
+   * The same, in front of the MariaDB on 127.0.0.1:{@code backendPort}; {@code backendExtra} is
+   * added to the connection's block (e.g. {@code , tls: {mode: verify-full, ca: "…"}}).
+   */
+  public static MysqlFixture start(
+      String connection,
+      String database,
+      Path policy,
+      AuditLog audit,
+      String extraYaml,
+      int backendPort,
+      String backendExtra)
+      throws IOException {
     SecureRandom random = new SecureRandom();
     String agent = ServiceKey.generate(random);
     String approver = ServiceKey.generate(random);
@@ -85,7 +101,7 @@ public final class MysqlFixture implements AutoCloseable {
         limits:
           startupTimeout: 5s
         connections:
-          %s: {protocol: mysql, host: %s, port: %d, database: %s, user: %s}
+          %s: {protocol: mysql, host: %s, port: %d, database: %s, user: %s%s}
         %s
         identities:
           roles:
@@ -104,9 +120,10 @@ public final class MysqlFixture implements AutoCloseable {
                     : "",
                 connection,
                 HOST,
-                PORT,
+                backendPort,
                 database,
                 USER,
+                backendExtra,
                 policy == null ? "" : "policy: {file: \"" + policy + "\"}",
                 ServiceKey.hash(agent, random),
                 ServiceKey.hash(approver, random),

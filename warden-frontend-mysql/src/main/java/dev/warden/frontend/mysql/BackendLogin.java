@@ -218,7 +218,7 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
                 if (f.isSuccess()) {
                   sendResponse(ctx, 2);
                 } else {
-                  fail(ctx, unavailable(connection, "TLS: " + f.cause().getMessage()));
+                  fail(ctx, unavailable(connection, "TLS: " + tlsFailure(f.cause())));
                 }
               });
       return;
@@ -337,5 +337,29 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
         ErrorCode.BACKEND_UNAVAILABLE,
         "the database of connection \"" + connection.name() + "\" is unavailable: " + why,
         null);
+  }
+
+  /**
+   * Why a TLS handshake with the database failed, in words an operator can act on: the root cause
+   * (a certificate the configured CA did not sign, a host name it does not carry), not the engine's
+   * wrapper.
+   */
+  static String tlsFailure(Throwable cause) {
+    Throwable root = cause;
+    boolean certificate = false;
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      root = t;
+      certificate |=
+          t instanceof java.security.cert.CertPathValidatorException
+              || t instanceof java.security.cert.CertificateException
+              || t instanceof java.security.SignatureException;
+    }
+    String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    if (certificate || why.contains("certification path")) {
+      return "the database's certificate is not trusted ("
+          + why
+          + "); check the connection's tls.ca";
+    }
+    return why;
   }
 }
