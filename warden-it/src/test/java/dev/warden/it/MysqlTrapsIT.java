@@ -392,25 +392,9 @@ class MysqlTrapsIT {
   /** Waits (bounded) until MariaDB runs a statement starting with {@code text}. */
   private static void awaitRunning(String text, java.util.concurrent.Future<String> running)
       throws Exception {
-    try (Connection c = MysqlFixture.direct();
-        var ps =
-            c.prepareStatement(
-                "SELECT count(*) FROM information_schema.processlist WHERE info LIKE ?")) {
-      ps.setString(1, text + "%");
-      for (int i = 0; i < 200; i++) {
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (rs.getInt(1) > 0) {
-            return;
-          }
-        }
-        if (running.isDone()) {
-          throw new AssertionError(text + " ended at once: " + running.get());
-        }
-        Thread.sleep(50);
-      }
+    try (Connection c = MysqlFixture.direct()) {
+      Running.await(c, Running.MYSQL, text, running);
     }
-    throw new AssertionError(text + " never ran");
   }
 
   /**

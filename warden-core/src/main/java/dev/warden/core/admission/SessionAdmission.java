@@ -169,14 +169,23 @@ public final class SessionAdmission {
 
   /** A verdict to run counts as a running statement until the door says it completed. */
   private CompletableFuture<Verdict> counted(CompletableFuture<Verdict> verdict) {
+    if (verdict.isDone() && !verdict.isCompletedExceptionally()) {
+      // Most verdicts: counted now, no extra stage per statement.
+      count(verdict.join());
+      return verdict;
+    }
     return verdict.thenApply(
         v -> {
-          if (v instanceof Verdict.Run) {
-            running++;
-            control.runningChanged(1);
-          }
+          count(v);
           return v;
         });
+  }
+
+  private void count(Verdict verdict) {
+    if (verdict instanceof Verdict.Run) {
+      running++;
+      control.runningChanged(1);
+    }
   }
 
   private CompletableFuture<Verdict> admitting(

@@ -3,7 +3,6 @@ package dev.warden.frontend.mysql;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
-import dev.warden.core.identity.Credential;
 import dev.warden.core.session.SessionContext;
 import dev.warden.gateway.ConnectionGate;
 import dev.warden.gateway.config.WardenConfig.Connection;
@@ -25,8 +24,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The connection phase: Warden greets (as the database's version, offering TLS and the database's
@@ -240,17 +237,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void check(ChannelHandlerContext ctx, byte[] password) {
-    int length = password.length;
-    if (length > 0 && password[length - 1] == 0) {
-      length--;
-    }
-    Credential credential = new Credential(new String(password, 0, length, StandardCharsets.UTF_8));
-    java.util.Arrays.fill(password, (byte) 0);
     phase = Phase.CHECKING;
     ctx.channel().config().setAutoRead(false);
-    CompletableFuture.supplyAsync(
-            () -> door.server.authenticator().authenticate(credential),
-            door.server.blockingExecutor())
+    door.authenticate(password)
         .whenComplete(
             (authenticated, failure) ->
                 ctx.executor().execute(() -> authenticated(ctx, authenticated, failure)));

@@ -91,6 +91,24 @@ public final class MysqlDoor implements FrontDoor {
     return "SET SESSION sql_mode = TRIM(BOTH ',' FROM " + mode + ")";
   }
 
+  /**
+   * Checks the token or key a client sent as its password in clear (a trailing NUL dropped; the
+   * bytes wiped), off the event loop: at login and on COM_CHANGE_USER alike.
+   */
+  java.util.concurrent.CompletableFuture<dev.warden.core.identity.Authenticated> authenticate(
+      byte[] password) {
+    int length = password.length;
+    if (length > 0 && password[length - 1] == 0) {
+      length--;
+    }
+    dev.warden.core.identity.Credential credential =
+        new dev.warden.core.identity.Credential(
+            new String(password, 0, length, java.nio.charset.StandardCharsets.UTF_8));
+    java.util.Arrays.fill(password, (byte) 0);
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> server.authenticator().authenticate(credential), server.blockingExecutor());
+  }
+
   /** A connection id for a new client, not held by a live session. */
   long newConnectionId() {
     while (true) {

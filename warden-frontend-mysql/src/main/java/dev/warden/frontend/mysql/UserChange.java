@@ -3,7 +3,6 @@ package dev.warden.frontend.mysql;
 import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.core.identity.Authenticated;
-import dev.warden.core.identity.Credential;
 import dev.warden.core.session.SessionContext;
 import dev.warden.protocol.mysql.message.AuthSwitchRequest;
 import dev.warden.protocol.mysql.message.ChangeUser;
@@ -13,7 +12,6 @@ import dev.warden.protocol.mysql.message.Packet;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * COM_CHANGE_USER: the client re-authenticates on its connection, as another identity or the same
@@ -90,16 +88,9 @@ final class UserChange {
   }
 
   private void check(byte[] password) {
-    int length = password.length;
-    if (length > 0 && password[length - 1] == 0) {
-      length--;
-    }
-    Credential credential = new Credential(new String(password, 0, length, StandardCharsets.UTF_8));
-    Arrays.fill(password, (byte) 0);
-    MysqlDoor door = session.door;
-    CompletableFuture.supplyAsync(
-            () -> door.server.authenticator().authenticate(credential),
-            door.server.blockingExecutor())
+    session
+        .door
+        .authenticate(password)
         .whenComplete(
             (authenticated, failure) ->
                 session.client.eventLoop().execute(() -> authenticated(authenticated, failure)));

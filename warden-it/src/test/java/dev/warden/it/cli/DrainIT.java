@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -133,21 +132,8 @@ class DrainIT {
   /** Waits (bounded) until PostgreSQL runs a statement starting with {@code text}. */
   static void awaitRunning(String text) throws Exception {
     try (Connection c =
-            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-        var ps =
-            c.prepareStatement(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE ?")) {
-      ps.setString(1, text + "%");
-      for (int i = 0; i < 200; i++) {
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (rs.getInt(1) > 0) {
-            return;
-          }
-        }
-        Thread.sleep(50);
-      }
+        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
+      dev.warden.it.Running.await(c, dev.warden.it.Running.POSTGRES, text, null);
     }
-    throw new AssertionError(text + " never ran");
   }
 }
