@@ -3,10 +3,10 @@ package dev.warden.cli;
 import java.util.concurrent.CountDownLatch;
 
 /** Blocks until the process is asked to stop (Ctrl-C, SIGTERM), then closes what it was given. */
-final class Shutdown {
+public final class Shutdown {
   private Shutdown() {}
 
-  static void awaitThenClose(AutoCloseable resource) throws InterruptedException {
+  public static void awaitThenClose(AutoCloseable resource) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

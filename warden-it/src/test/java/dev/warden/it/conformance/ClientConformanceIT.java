@@ -2,7 +2,7 @@ package dev.warden.it.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.cli.demo.Demo;
+import dev.warden.demo.Demo;
 import dev.warden.it.Processes;
 import dev.warden.it.demo.DemoIT;
 import java.io.File;

@@ -2,9 +2,9 @@ package dev.warden.it.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.cli.demo.ShopData;
 import dev.warden.core.audit.Slf4jAuditLog;
 import dev.warden.core.policy.PolicyParser;
+import dev.warden.demo.ShopData;
 import dev.warden.it.MysqlFixture;
 import dev.warden.it.Processes;
 import java.io.File;

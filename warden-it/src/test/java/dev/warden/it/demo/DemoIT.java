@@ -3,8 +3,8 @@ package dev.warden.it.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warden.cli.demo.Demo;
-import dev.warden.cli.demo.ShopData;
+import dev.warden.demo.Demo;
+import dev.warden.demo.ShopData;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -528,7 +528,7 @@ public class DemoIT {
                 "--token",
                 env.get("WARDEN_DEMO_AGENT_TOKEN")));
     java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    picocli.CommandLine cli = dev.warden.cli.Main.command();
     cli.setErr(new java.io.PrintWriter(err));
     assertThat(cli.execute(self.toArray(String[]::new))).isEqualTo(1);
     assertThat(err.toString()).contains("requester cannot approve");
@@ -683,7 +683,7 @@ public class DemoIT {
   @Test
   void demoTokenMintsATokenForAnyIdentityThatTheGatewayAccepts() throws Exception {
     java.io.StringWriter out = new java.io.StringWriter();
-    picocli.CommandLine cli = new picocli.CommandLine(new dev.warden.cli.WardenCommand());
+    picocli.CommandLine cli = dev.warden.cli.Main.command();
     cli.setOut(new java.io.PrintWriter(out));
     int exit =
         cli.execute(

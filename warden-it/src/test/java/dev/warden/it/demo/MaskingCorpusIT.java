@@ -2,7 +2,7 @@ package dev.warden.it.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.cli.demo.Demo;
+import dev.warden.demo.Demo;
 import java.io.InputStream;
 import java.io.StringWriter;
 import java.net.URI;

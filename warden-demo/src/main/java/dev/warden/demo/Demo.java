@@ -1,4 +1,4 @@
-package dev.warden.cli.demo;
+package dev.warden.demo;
 
 import dev.warden.cli.wiring.Gateway;
 import dev.warden.core.identity.ServiceKey;

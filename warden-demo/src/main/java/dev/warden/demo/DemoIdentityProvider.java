@@ -1,4 +1,4 @@
-package dev.warden.cli.demo;
+package dev.warden.demo;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;

@@ -1,2 +1,2 @@
 /** {@code warden demo}: an embedded shop database, the gateway in front of it, and identities. */
-package dev.warden.cli.demo;
+package dev.warden.demo;

@@ -1,4 +1,4 @@
-package dev.warden.cli.demo;
+package dev.warden.demo;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

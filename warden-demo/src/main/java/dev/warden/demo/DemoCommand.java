@@ -1,6 +1,8 @@
-package dev.warden.cli;
+package dev.warden.demo;
 
-import dev.warden.cli.demo.Demo;
+import dev.warden.cli.CliError;
+import dev.warden.cli.Extension;
+import dev.warden.cli.Shutdown;
 import dev.warden.gateway.PortInUseException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Spec;
     subcommands = DemoCommand.Token.class,
     mixinStandardHelpOptions = true,
     description = "Run the demo: an embedded shop database behind the gateway.")
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer>, Extension {
   @Option(
       names = "--env-file",
       defaultValue = "warden-demo.env",
@@ -230,9 +232,7 @@ public final class DemoCommand implements Callable<Integer> {
       java.util.List<String> cleanGroups = groups.stream().filter(g -> !g.isBlank()).toList();
       spec.commandLine()
           .getOut()
-          .println(
-              dev.warden.cli.demo.DemoIdentityProvider.mint(
-                  Path.of(key), issuer, subject, cleanGroups, lifetime));
+          .println(DemoIdentityProvider.mint(Path.of(key), issuer, subject, cleanGroups, lifetime));
       spec.commandLine().getOut().flush();
       return 0;
     }
