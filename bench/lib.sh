@@ -13,7 +13,9 @@ new_bench_key() {
 # start_warden TOP-YAML IDENTITIES-YAML [CONNECTIONS-YAML]: writes $work/warden.yaml (TOP-YAML
 # first, e.g. a policy; IDENTITIES-YAML after the service key, e.g. roles; CONNECTIONS-YAML in place
 # of the PostgreSQL connection $DB), starts the gateway, waits until it is healthy. Sets warden_pid.
-# With WARDEN_MYSQL_PORT set, the MySQL door listens there too.
+# With WARDEN_MYSQL_PORT set, the MySQL door listens there too; with WARDEN_AGENTS_PORT, agents
+# dial in there (TOP-YAML then names them under agents:). BENCH_CONNECTIONS: the connections the
+# bench key may use (default: $DB).
 # AUDIT selects the audit trail: log (default: no store, statements do not wait), sqlite (the
 # data directory), or postgresql (database warden_bench_audit on $PGHOST:$PGPORT); AUDIT_SYNC full
 # (default) or normal.
@@ -31,6 +33,10 @@ start_warden() {
   if [ -n "${WARDEN_MYSQL_PORT:-}" ]; then
     mysql_listen="  mysql: {host: 127.0.0.1, port: $WARDEN_MYSQL_PORT}"
   fi
+  if [ -n "${WARDEN_AGENTS_PORT:-}" ]; then
+    mysql_listen="$mysql_listen
+  agents: {host: 127.0.0.1, port: $WARDEN_AGENTS_PORT}"
+  fi
   cat >"$work/warden.yaml" <<YAML
 $1
 $audit_yaml
@@ -44,7 +50,7 @@ connections:
 $connections
 identities:
   serviceKeys:
-    - {subject: bench, keyHash: "$hash", connections: [$DB]}
+    - {subject: bench, keyHash: "$hash", connections: [${BENCH_CONNECTIONS:-$DB}]}
 $2
 YAML
   WARDEN_LOG_LEVEL=WARN "$root/bin/warden" gateway --config "$work/warden.yaml" 2>"$work/warden.log" &

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Identity-aware database gateway.",
     subcommands = {
       GatewayCommand.class,
+      AgentCommand.class,
       KeysCommand.class,
       PolicyCommand.class,
       AuditCommand.class,

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
  * @param catalogs each connection's functions and columns
  * @param admissions the enforcement kernel every door hands its statements to
  * @param handoffs tickets for sessions one door opens through another on a client's behalf
+ * @param dialer how a door reaches a connection's database: directly, or through its agent
  */
 public record ServerContext(
     WardenConfig config,
@@ -37,7 +38,8 @@ public record ServerContext(
     Approvals approvals,
     Grants grants,
     AdmissionControl admissions,
-    Handoffs handoffs) {
+    Handoffs handoffs,
+    BackendDialer dialer) {
 
   public ServerContext {
     backendTls = Map.copyOf(backendTls);

@@ -84,6 +84,10 @@ final class GatewayFixture implements AutoCloseable {
       // MCP settings in the extra YAML: the MCP door listens too.
       yaml.append("  mcp: {host: 127.0.0.1, port: 0}\n");
     }
+    if (extraYaml.startsWith("agents:") || extraYaml.contains("\nagents:")) {
+      // Agents in the extra YAML: they dial in on every address (network namespaces included).
+      yaml.append("  agents: {host: 0.0.0.0, port: 0}\n");
+    }
     yaml.append("dataDir: ").append(dataDir).append("\n");
     yaml.append(
         extraYaml.contains("limits:") ? extraYaml : "limits:\n  startupTimeout: 3s\n" + extraYaml);
@@ -130,6 +134,11 @@ final class GatewayFixture implements AutoCloseable {
   /** The MCP door's port (when the extra YAML has an {@code mcp:} block). */
   int mcpPort() {
     return gateway.mcpPort();
+  }
+
+  /** The port agents dial into (when the extra YAML has an {@code agents:} block). */
+  int agentsPort() {
+    return gateway.agentsPort();
   }
 
   Path caCertificate() {

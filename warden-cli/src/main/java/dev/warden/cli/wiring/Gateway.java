@@ -20,6 +20,7 @@ import dev.warden.core.sql.UnanalyzedSqlAnalyzer;
 import dev.warden.frontend.mcp.McpDoor;
 import dev.warden.frontend.mysql.MysqlDoor;
 import dev.warden.frontend.postgres.PostgresDoor;
+import dev.warden.gateway.BackendDialer;
 import dev.warden.gateway.DatabaseCatalogs;
 import dev.warden.gateway.GatewayMetrics;
 import dev.warden.gateway.Handoffs;
@@ -30,6 +31,7 @@ import dev.warden.gateway.ServerContext;
 import dev.warden.gateway.SessionRegistry;
 import dev.warden.gateway.Transport;
 import dev.warden.gateway.WebhookNotifier;
+import dev.warden.gateway.agent.AgentHub;
 import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.tls.TlsContexts;
 import dev.warden.sql.mysql.CachingMysqlAnalyzer;
@@ -351,7 +353,8 @@ public final class Gateway implements AutoCloseable {
   private static final String MYSQL_TRIAL_VERSION = "11.4.0-MariaDB";
 
   /** The front doors the configuration asks for: PostgreSQL always, MySQL when it listens. */
-  private static List<Server.Listen> doors(WardenConfig config, ServerContext context) {
+  private static List<Server.Listen> doors(
+      WardenConfig config, ServerContext context, AgentHub agents) {
     List<Server.Listen> doors = new java.util.ArrayList<>();
     doors.add(
         new Server.Listen(
@@ -366,6 +369,11 @@ public final class Gateway implements AutoCloseable {
                   MysqlAnalyzer.PARSER_MODES),
               config.mysql().host(),
               config.mysql().port()));
+    }
+    if (agents != null) {
+      doors.add(
+          new Server.Listen(
+              agents.door(), config.agents().listen().host(), config.agents().listen().port()));
     }
     return doors;
   }
@@ -405,28 +413,34 @@ public final class Gateway implements AutoCloseable {
             blocking,
             metrics,
             new AdmissionSettings(config.audit().timeout(), config.approvals().keepAlive()));
+    Transport transport = Transport.best();
+    SslContext clientTls = TlsContexts.forClients(config, random);
+    // Agents beside databases the gateway cannot reach dial in on listen.agents.
+    AgentHub agents =
+        config.agents().listen() == null ? null : new AgentHub(config, transport, clientTls);
     ServerContext context =
         new ServerContext(
             config,
-            TlsContexts.forClients(config, random),
+            clientTls,
             backendTls,
             identities,
             pipeline,
             blocking,
             metrics,
-            Transport.best(),
+            transport,
             random,
             new SessionRegistry(),
             catalogs,
             approvals,
             grants,
             admissions,
-            new Handoffs(random, Clock.systemUTC()));
+            new Handoffs(random, Clock.systemUTC()),
+            new BackendDialer(transport, agents, config.limits().backendConnectTimeout()));
     Server server = null;
     AdminServer admin = null;
     McpDoor mcp = null;
     try {
-      server = Server.start(context, doors(config, context));
+      server = Server.start(context, doors(config, context, agents));
       PolicyVersions versions = pipeline.policy() instanceof PolicyVersions v ? v : null;
       try {
         admin =
@@ -494,6 +508,7 @@ public final class Gateway implements AutoCloseable {
       }
       Gateway gateway = new Gateway(context, server, admin, identities, reloader);
       gateway.mcp = mcp;
+      gateway.agents = agents;
       gateway.timer = timer;
       gateway.retention = retention(config, pipeline.audit());
       LOG.info(
@@ -513,6 +528,12 @@ public final class Gateway implements AutoCloseable {
       }
       if (server != null) {
         server.close();
+        if (agents != null) {
+          agents.close();
+        }
+      }
+      if (agents != null) {
+        agents.close();
       }
       blocking.shutdownNow();
       timer.shutdownNow();
@@ -539,6 +560,7 @@ public final class Gateway implements AutoCloseable {
   private McpDoor mcp;
 
   private ScheduledExecutorService timer;
+  private AgentHub agents;
 
   /** Removes records older than {@code audit.retention}, hourly (none when it is zero). */
   private static ScheduledExecutorService retention(WardenConfig config, AuditLog audit) {
@@ -604,6 +626,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** The MySQL door's port (when listen.mysql is configured). */
+  /** The port agents dial into ({@code listen.agents}). */
+  public int agentsPort() {
+    return server.port("listen.agents");
+  }
+
   public int mysqlPort() {
     return server.port("listen.mysql");
   }

@@ -16,12 +16,10 @@ import dev.warden.protocol.mysql.message.HandshakeV10;
 import dev.warden.protocol.mysql.message.OkPacket;
 import dev.warden.protocol.mysql.message.Packet;
 import dev.warden.protocol.mysql.message.SslRequest;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -72,8 +70,11 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
       MysqlDoor door, EventLoop loop, Connection connection, int clientCapabilities) {
     CompletableFuture<Backend> result = new CompletableFuture<>();
     SslContext tls = door.server.backendTls().get(connection.name());
-    bootstrap(door, loop, connection)
-        .handler(
+    door.server
+        .dialer()
+        .connect(
+            loop,
+            connection,
             new ChannelInitializer<>() {
               @Override
               protected void initChannel(Channel channel) {
@@ -87,7 +88,6 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
                             connection, tls, clientCapabilities, connection.database(), result));
               }
             })
-        .connect()
         .addListener(
             f -> {
               if (!f.isSuccess()) {
@@ -100,8 +100,11 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
   /** Reads a server's greeting only, for its version, and hangs up. */
   static CompletableFuture<String> probe(MysqlDoor door, EventLoop loop, Connection connection) {
     CompletableFuture<String> version = new CompletableFuture<>();
-    bootstrap(door, loop, connection)
-        .handler(
+    door.server
+        .dialer()
+        .connect(
+            loop,
+            connection,
             new ChannelInitializer<>() {
               @Override
               protected void initChannel(Channel channel) {
@@ -130,7 +133,6 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
                         });
               }
             })
-        .connect()
         .addListener(
             f -> {
               if (!f.isSuccess()) {
@@ -138,17 +140,6 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
               }
             });
     return version;
-  }
-
-  private static Bootstrap bootstrap(MysqlDoor door, EventLoop loop, Connection connection) {
-    return new Bootstrap()
-        .group(loop)
-        .channel(door.server.transport().channelClass())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(
-            ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) door.server.config().limits().backendConnectTimeout().toMillis())
-        .remoteAddress(connection.host(), connection.port());
   }
 
   @Override

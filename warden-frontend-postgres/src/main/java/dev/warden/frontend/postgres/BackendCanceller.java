@@ -24,8 +24,12 @@ final class BackendCanceller {
     }
     CancelRequest request =
         new CancelRequest(target.backendKey().processId(), target.backendKey().secretKey());
-    BackendConnector.bootstrap(context, loop, connection)
-        .handler(
+    context
+        .server()
+        .dialer()
+        .connect(
+            loop,
+            connection,
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel channel) {
@@ -62,7 +66,6 @@ final class BackendCanceller {
                           }
                         });
               }
-            })
-        .connect(connection.host(), connection.port());
+            });
   }
 }

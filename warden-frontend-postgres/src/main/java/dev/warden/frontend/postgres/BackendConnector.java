@@ -4,10 +4,8 @@ import dev.warden.core.error.ErrorCode;
 import dev.warden.core.error.WardenException;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import dev.warden.protocol.postgres.codec.MessageFramer;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
@@ -30,8 +28,12 @@ final class BackendConnector {
       Connection connection,
       Map<String, String> startupParameters) {
     Promise<BackendConnection> promise = loop.newPromise();
-    bootstrap(context, loop, connection)
-        .handler(
+    context
+        .server()
+        .dialer()
+        .connect(
+            loop,
+            connection,
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel channel) {
@@ -53,7 +55,6 @@ final class BackendConnector {
                                 : null));
               }
             })
-        .connect(connection.host(), connection.port())
         .addListener(
             f -> {
               if (!f.isSuccess()) {
@@ -67,17 +68,6 @@ final class BackendConnector {
               }
             });
     return promise;
-  }
-
-  static Bootstrap bootstrap(PostgresContext context, EventLoop loop, Connection connection) {
-    return new Bootstrap()
-        .group(loop)
-        .channel(context.transport().channelClass())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(
-            ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) context.config().limits().backendConnectTimeout().toMillis());
   }
 
   /** Adds the encoder and, for a TLS connection, the negotiator that upgrades it. */

@@ -127,7 +127,8 @@ final class RelayHarness implements AutoCloseable {
             approvals,
             grants,
             admissions,
-            new dev.warden.gateway.Handoffs(new SecureRandom(), java.time.Clock.systemUTC()));
+            new dev.warden.gateway.Handoffs(new SecureRandom(), java.time.Clock.systemUTC()),
+            new dev.warden.gateway.BackendDialer(Transport.best(), null, Duration.ofSeconds(10)));
     PostgresContext context = PostgresContext.of(server);
     session =
         new Session(

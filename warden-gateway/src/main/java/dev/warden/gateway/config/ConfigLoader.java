@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,7 @@ public final class ConfigLoader {
   public static final int DEFAULT_ADMIN_PORT = 8080;
   public static final int DEFAULT_MYSQL_PORT = 3307;
   public static final int DEFAULT_MCP_PORT = 8443;
+  public static final int DEFAULT_AGENTS_PORT = 7443;
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 1000;
@@ -87,7 +89,8 @@ public final class ConfigLoader {
             "audit",
             "approvals",
             "mcp",
-            "console"));
+            "console",
+            "agents"));
     ConfigNode policyNode =
         root.child("policy").onlyKeys(Set.of("file", "inline", "reloadInterval"));
     Path policyFile = policyNode.child("file").pathValue(base);
@@ -102,7 +105,8 @@ public final class ConfigLoader {
             positive(policyNode.child("reloadInterval"), PolicySource.NONE.reloadInterval()));
 
     ConfigNode listen =
-        root.child("listen").onlyKeys(Set.of("postgres", "mysql", "mcp", "admin", "workerThreads"));
+        root.child("listen")
+            .onlyKeys(Set.of("postgres", "mysql", "mcp", "admin", "agents", "workerThreads"));
     int workerThreads = listen.child("workerThreads").integer(0, 0, 1024);
     Listener postgres = listener(listen.child("postgres"), DEFAULT_POSTGRES_PORT);
     Listener admin = listener(listen.child("admin"), DEFAULT_ADMIN_PORT);
@@ -308,7 +312,49 @@ public final class ConfigLoader {
         roles,
         policy,
         audit,
-        approvals);
+        approvals,
+        agents(root.child("agents"), listen.child("agents"), connections));
+  }
+
+  /**
+   * {@code agents:} (name and key hash of each) and {@code listen.agents}; every connection's
+   * {@code agent:} must name one of them.
+   */
+  private static WardenConfig.Agents agents(
+      ConfigNode node, ConfigNode listenNode, Map<String, Connection> connections) {
+    List<WardenConfig.AgentKey> keys = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (ConfigNode entry : node.items()) {
+      entry.onlyKeys(Set.of("name", "keyHash"));
+      String name = entry.child("name").requiredString();
+      if (!name.matches("[A-Za-z0-9_.-]{1,63}") || !names.add(name)) {
+        throw entry.child("name").error("must be a unique name (letters, digits, _ . -)");
+      }
+      String keyHash = entry.child("keyHash").requiredString();
+      try {
+        ServiceKey.parse(keyHash);
+      } catch (IllegalArgumentException e) {
+        throw entry.child("keyHash").error(e.getMessage());
+      }
+      keys.add(new WardenConfig.AgentKey(name, keyHash));
+    }
+    for (Connection c : connections.values()) {
+      if (c.viaAgent() && !names.contains(c.agent())) {
+        throw new ConfigException(
+            "configuration key 'connections."
+                + c.name()
+                + ".agent' names agent '"
+                + c.agent()
+                + "', which is not under agents:");
+      }
+    }
+    if (listenNode.isMissing()) {
+      if (!keys.isEmpty()) {
+        throw listenNode.error("is required when agents are configured (where they dial in)");
+      }
+      return WardenConfig.Agents.NONE;
+    }
+    return new WardenConfig.Agents(listener(listenNode, DEFAULT_AGENTS_PORT), keys);
   }
 
   private static Duration positive(ConfigNode node, Duration defaultValue) {
@@ -326,7 +372,8 @@ public final class ConfigLoader {
   }
 
   private static Connection connection(String name, ConfigNode node, Path base) {
-    node.onlyKeys(Set.of("protocol", "host", "port", "database", "user", "password", "tls"));
+    node.onlyKeys(
+        Set.of("protocol", "host", "port", "database", "user", "password", "tls", "agent"));
     String protocol = node.child("protocol").string(Connection.POSTGRESQL);
     if (!protocol.equals(Connection.POSTGRESQL) && !protocol.equals(Connection.MYSQL)) {
       throw node.child("protocol").error("must be postgresql or mysql, not '" + protocol + "'");
@@ -359,7 +406,8 @@ public final class ConfigLoader {
         node.child("database").string(name),
         node.child("user").requiredString(),
         password == null ? null : new Secret(password),
-        new BackendTls(mode, ca));
+        new BackendTls(mode, ca),
+        node.child("agent").string(null));
   }
 
   private static OidcIssuerSettings issuer(ConfigNode node) {

@@ -24,7 +24,8 @@ public record WardenConfig(
     List<RoleRule> roles,
     PolicySource policy,
     Audit audit,
-    Approvals approvals) {
+    Approvals approvals,
+    Agents agents) {
 
   public WardenConfig {
     connections = Map.copyOf(connections);
@@ -174,14 +175,35 @@ public record WardenConfig(
       String database,
       String user,
       Secret password,
-      BackendTls tls) {
+      BackendTls tls,
+      String agent) {
     public static final String POSTGRESQL = "postgresql";
     public static final String MYSQL = "mysql";
 
     public boolean mysql() {
       return MYSQL.equals(protocol);
     }
+
+    /** Whether the database is reached through a {@code warden agent} ({@code agent: NAME}). */
+    public boolean viaAgent() {
+      return agent != null;
+    }
   }
+
+  /**
+   * Agents beside databases the gateway cannot reach: {@code listen.agents} where they dial in
+   * (TLS, HTTP/2), and each agent's name and key hash. {@link #NONE} when not configured.
+   */
+  public record Agents(Listener listen, List<AgentKey> keys) {
+    public static final Agents NONE = new Agents(null, List.of());
+
+    public Agents {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /** One agent: its name (what a connection's {@code agent:} names) and its key's hash. */
+  public record AgentKey(String name, String keyHash) {}
 
   /** TLS towards the database. */
   public record BackendTls(BackendTlsMode mode, Path ca) {}

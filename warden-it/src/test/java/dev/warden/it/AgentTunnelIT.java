@@ -1,0 +1,355 @@
+package dev.warden.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warden.core.identity.ServiceKey;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The agent tunnel with the database reachable only from the agent: a PostgreSQL of the test's own
+ * in a network namespace, listening on that namespace's loopback; {@code warden agent} (its own
+ * process) in the same namespace dials out over a veth pair to the gateway, which reaches the
+ * database only through it (connection {@code far}, {@code agent: dc1}). Fifty concurrent sessions
+ * share the agent's one connection while a slow reader holds a large result; the agent is killed
+ * (its sessions end with an error, new ones are refused saying the agent is not connected) and
+ * restarted (new sessions work once it is back).
+ *
+ * <p>Needs root (network namespaces), as CI has.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentTunnelIT {
+  static final String NS = "wardenit" + ThreadLocalRandom.current().nextInt(1000, 9999);
+  static final int SUBNET = ThreadLocalRandom.current().nextInt(1, 250);
+  static final String HOST_IP = "10.231." + SUBNET + ".1";
+  static final String NS_IP = "10.231." + SUBNET + ".2";
+  static Path pgDir;
+  static Process postgres;
+  static Process agent;
+  static GatewayFixture gateway;
+  static String agentKey;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "network namespaces need root (CI runs as root)");
+    String veth = "w" + NS.substring(NS.length() - 4);
+    sh("ip", "netns", "add", NS);
+    sh("ip", "link", "add", veth + "h", "type", "veth", "peer", "name", veth + "n");
+    sh("ip", "link", "set", veth + "n", "netns", NS);
+    sh("ip", "addr", "add", HOST_IP + "/30", "dev", veth + "h");
+    sh("ip", "link", "set", veth + "h", "up");
+    inNs("ip", "addr", "add", NS_IP + "/30", "dev", veth + "n");
+    inNs("ip", "link", "set", veth + "n", "up");
+    inNs("ip", "link", "set", "lo", "up");
+
+    // The database: only on the namespace's loopback.
+    pgDir = Files.createTempDirectory("warden-agent-pg");
+    sh("chown", "postgres:postgres", pgDir.toString());
+    sh(
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        "/usr/lib/postgresql/15/bin/initdb",
+        "-D",
+        pgDir.resolve("data").toString(),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync");
+    postgres =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                NS,
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "/usr/lib/postgresql/15/bin/postgres",
+                "-D",
+                pgDir.resolve("data").toString(),
+                "-k",
+                pgDir.toString(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=200",
+                "-c",
+                "fsync=off")
+            .redirectErrorStream(true)
+            .redirectOutput(pgDir.resolve("postgres.log").toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Processes.run(
+                    List.of("ip", "netns", "exec", NS, "pg_isready", "-h", "127.0.0.1", "-q"),
+                    Map.of(),
+                    Duration.ofSeconds(10))
+                .exitCode()
+            != 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    inNs(
+        "psql",
+        "-X",
+        "-q",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        "CREATE TABLE marker AS SELECT 'inside the namespace'::text AS here;"
+            + " CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad"
+            + " FROM generate_series(1, 200000) g");
+
+    SecureRandom random = new SecureRandom();
+    agentKey = ServiceKey.generate(random);
+    gateway =
+        GatewayFixture.start(
+            Map.of(
+                "far",
+                "{host: 127.0.0.1, port: 5432, database: postgres, user: postgres, agent: dc1}"),
+            // Fifty clients on one address start at once: above the per-address default of 32.
+            "limits:\n  startupTimeout: 10s\n  maxStartingPerAddress: 256\n"
+                + "agents:\n  - {name: dc1, keyHash: \""
+                + ServiceKey.hash(agentKey, random)
+                + "\"}\n");
+    startAgent();
+    awaitFar();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (agent != null) {
+      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (postgres != null) {
+      postgres.destroy();
+      if (!postgres.waitFor(20, TimeUnit.SECONDS)) {
+        postgres.destroyForcibly();
+      }
+    }
+    Processes.run(List.of("ip", "netns", "del", NS), Map.of(), Duration.ofSeconds(20));
+    if (pgDir != null) {
+      Processes.run(List.of("rm", "-rf", pgDir.toString()), Map.of(), Duration.ofSeconds(20));
+    }
+  }
+
+  /** {@code warden agent} in the namespace, its own process, as an operator runs it. */
+  static void startAgent() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                NS,
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.warden.cli.Main",
+                "agent",
+                "--gateway",
+                HOST_IP + ":" + gateway.agentsPort(),
+                "--server-name",
+                "localhost",
+                "--ca",
+                gateway.caCertificate().toString(),
+                "--name",
+                "dc1",
+                "--allow",
+                "127.0.0.1:5432")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(pgDir.resolve("agent.log").toFile()));
+    builder.environment().put("WARDEN_AGENT_KEY", agentKey);
+    agent = builder.start();
+  }
+
+  /** Waits until a session on connection far gets through (the agent has dialed in). */
+  static void awaitFar() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    SQLException last = null;
+    while (System.nanoTime() < deadline) {
+      try (Connection c = gateway.connect("far", new Properties())) {
+        return;
+      } catch (SQLException e) {
+        last = e;
+        Thread.sleep(200);
+      }
+    }
+    throw new AssertionError(
+        "no session through the agent: "
+            + last
+            + "\n"
+            + Files.readString(pgDir.resolve("agent.log")),
+        last);
+  }
+
+  static String one(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theDatabaseIsReachableOnlyThroughTheAgent() throws Exception {
+    // Not from the gateway's network: the database listens on the namespace's loopback only.
+    assertThatThrownBy(
+            () -> {
+              try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(NS_IP, 5432), 2000);
+              }
+            })
+        .isInstanceOf(java.io.IOException.class);
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+      assertThat(one(c, "SELECT count(*) FROM big")).isEqualTo("200000");
+    }
+    // The gateway's own database (connection test) is another one.
+    try (Connection c = gateway.connect()) {
+      assertThat(one(c, "SELECT to_regclass('public.marker') IS NULL")).isEqualTo("t");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void fiftySessionsShareOneAgentWhileASlowReaderHoldsALargeResult() throws Exception {
+    Properties slow = new Properties();
+    slow.setProperty("socketFactory", SlowSocketFactory.class.getName());
+    Connection slowConnection = gateway.connect("far", slow);
+    AtomicLong slowRows = new AtomicLong();
+    CompletableFuture<Void> slowRead =
+        CompletableFuture.runAsync(
+            () -> {
+              try (Statement s = slowConnection.createStatement();
+                  ResultSet rs = s.executeQuery("SELECT id, pad FROM big")) {
+                while (rs.next()) {
+                  slowRows.incrementAndGet();
+                }
+              } catch (SQLException e) {
+                // Closed by the test once the others are through.
+              }
+            });
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try {
+      List<Future<Integer>> sessions = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        int n = i;
+        sessions.add(
+            pool.submit(
+                () -> {
+                  try (Connection c = gateway.connect("far", new Properties())) {
+                    int checked = 0;
+                    for (int q = 0; q < 10; q++) {
+                      int id = 1 + (n * 1000 + q * 37) % 200000;
+                      assertThat(one(c, "SELECT length(pad) + id FROM big WHERE id = " + id))
+                          .isEqualTo(String.valueOf(200 + id));
+                      checked++;
+                    }
+                    // A result larger than a stream's window, read at full speed.
+                    assertThat(one(c, "SELECT count(*) FROM (SELECT pad FROM big LIMIT 20000) s"))
+                        .isEqualTo("20000");
+                    return checked;
+                  }
+                }));
+      }
+      for (Future<Integer> session : sessions) {
+        // A liveness bound, not a timing: a stalled tunnel would never finish.
+        assertThat(session.get(120, TimeUnit.SECONDS)).isEqualTo(10);
+      }
+      assertThat(slowRead)
+          .as("the slow reader was still reading while fifty sessions went through")
+          .isNotDone();
+      assertThat(slowRows.get()).isLessThan(200000);
+    } finally {
+      pool.shutdownNow();
+      slowConnection.close();
+    }
+  }
+
+  @Test
+  @Order(3)
+  void killingTheAgentEndsItsSessionsAndNewOnesWorkAfterItReconnects() throws Exception {
+    Connection open = gateway.connect("far", new Properties());
+    assertThat(one(open, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    // The session that was on it ends with an error (not a hang, not a wrong result).
+    try (Statement s = open.createStatement()) {
+      s.setQueryTimeout(30);
+      assertThatThrownBy(() -> s.executeQuery("SELECT here FROM marker"))
+          .isInstanceOf(SQLException.class);
+    } finally {
+      open.close();
+    }
+    // A new session is refused, saying why.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String refusal = "";
+    while (System.nanoTime() < deadline && !refusal.contains("not connected")) {
+      try (Connection c = gateway.connect("far", new Properties())) {
+        Thread.sleep(100);
+      } catch (SQLException e) {
+        refusal = e.getMessage();
+      }
+    }
+    assertThat(refusal).contains("agent 'dc1'").contains("not connected");
+    startAgent();
+    awaitFar();
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+  }
+
+  static void inNs(String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", NS));
+    full.addAll(List.of(command));
+    sh(full.toArray(String[]::new));
+  }
+
+  static void sh(String... command) throws Exception {
+    Processes.Result r = Processes.run(List.of(command), Map.of(), Duration.ofSeconds(60));
+    assertThat(r.exitCode()).as(String.join(" ", command) + "\n" + r).isZero();
+  }
+}
