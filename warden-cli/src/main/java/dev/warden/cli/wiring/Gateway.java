@@ -625,12 +625,12 @@ public final class Gateway implements AutoCloseable {
     return mcp.port();
   }
 
-  /** The MySQL door's port (when listen.mysql is configured). */
   /** The port agents dial into ({@code listen.agents}). */
   public int agentsPort() {
     return server.port("listen.agents");
   }
 
+  /** The MySQL door's port (when listen.mysql is configured). */
   public int mysqlPort() {
     return server.port("listen.mysql");
   }

@@ -318,36 +318,39 @@ public final class Agent implements AutoCloseable {
                 return;
               }
               Channel database = ((io.netty.channel.ChannelFuture) f).channel();
-              new Http2StreamChannelBootstrap(parent)
-                  .handler(new ChannelInboundHandlerAdapter())
-                  .open()
-                  .addListener(
-                      s -> {
-                        if (!s.isSuccess()) {
-                          database.close();
-                          return;
-                        }
-                        Http2StreamChannel stream = (Http2StreamChannel) s.getNow();
-                        Http2Headers headers = request(AgentHub.TUNNEL_PATH);
-                        headers.set(AgentHub.TUNNEL_HEADER, id);
-                        stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, false));
-                        Tunnel.join(stream, database);
-                      });
+              openTunnel(parent, id, null, database);
             });
   }
 
   private void refuse(Channel parent, String id, String reason) {
+    openTunnel(parent, id, reason, null);
+  }
+
+  /**
+   * Opens the stream of tunnel {@code id}: joined to {@code database}, or, with a {@code reason},
+   * ended at once with the reason in its headers.
+   */
+  private void openTunnel(Channel parent, String id, String reason, Channel database) {
     new Http2StreamChannelBootstrap(parent)
         .handler(new ChannelInboundHandlerAdapter())
         .open()
         .addListener(
             s -> {
-              if (s.isSuccess()) {
-                Http2StreamChannel stream = (Http2StreamChannel) s.getNow();
-                Http2Headers headers = request(AgentHub.TUNNEL_PATH);
-                headers.set(AgentHub.TUNNEL_HEADER, id);
+              if (!s.isSuccess()) {
+                if (database != null) {
+                  database.close();
+                }
+                return;
+              }
+              Http2StreamChannel stream = (Http2StreamChannel) s.getNow();
+              Http2Headers headers = request(AgentHub.TUNNEL_PATH);
+              headers.set(AgentHub.TUNNEL_HEADER, id);
+              if (reason != null) {
                 headers.set(AgentHub.ERROR_HEADER, reason);
-                stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
+              }
+              stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, reason != null));
+              if (database != null) {
+                Tunnel.join(stream, database);
               }
             });
   }

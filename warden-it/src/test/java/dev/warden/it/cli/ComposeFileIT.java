@@ -168,17 +168,9 @@ class ComposeFileIT {
             Duration.ofMinutes(2));
     assertThat(seeded.exitCode()).as(seeded.toString()).isZero();
     try (Connection c =
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:5432/compose_shop_it?user=postgres");
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders),"
-                    + " (SELECT count(*) FROM billing.invoices),"
-                    + " (SELECT count(*) FROM internal.api_keys)")) {
-      rs.next();
-      assertThat(List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)))
-          .containsExactly(1000, 10000, 2000, 10);
+        DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:5432/compose_shop_it?user=postgres")) {
+      assertShop(c);
     } finally {
       try (Connection admin =
               DriverManager.getConnection(
@@ -210,18 +202,23 @@ class ComposeFileIT {
       props.setProperty("user", "warden_gateway");
       props.setProperty("password", "shop-gateway-password");
       try (Connection c =
-              DriverManager.getConnection(
-                  "jdbc:mariadb://127.0.0.1:" + db.port() + "/public", props);
-          Statement s = c.createStatement();
-          ResultSet rs =
-              s.executeQuery(
-                  "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders),"
-                      + " (SELECT count(*) FROM billing.invoices),"
-                      + " (SELECT count(*) FROM internal.api_keys)")) {
-        rs.next();
-        assertThat(List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)))
-            .containsExactly(1000, 10000, 2000, 10);
+          DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + db.port() + "/public", props)) {
+        assertShop(c);
       }
+    }
+  }
+
+  /** The shop's four tables hold the demo's row counts (read as the connection's user). */
+  static void assertShop(Connection c) throws Exception {
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders),"
+                    + " (SELECT count(*) FROM billing.invoices),"
+                    + " (SELECT count(*) FROM internal.api_keys)")) {
+      rs.next();
+      assertThat(List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)))
+          .containsExactly(1000, 10000, 2000, 10);
     }
   }
 }

@@ -131,25 +131,8 @@ class ImageIT {
             .redirectOutput(dir.resolve("gateway.log").toFile())
             .start();
     try {
-      Processes.Result r = null;
-      for (int i = 0; i < 150; i++) {
-        r =
-            Processes.run(
-                List.of(
-                    "psql",
-                    "-X",
-                    "-A",
-                    "-t",
-                    "host=127.0.0.1 port=" + pg + " dbname=shop user=agent-1 sslmode=require",
-                    "-c",
-                    "SELECT current_user = 'postgres', 40 + 2"),
-                Map.of("PGPASSWORD", key),
-                Duration.ofMinutes(1));
-        if (r.exitCode() == 0 || !gateway.isAlive()) {
-          break;
-        }
-        Thread.sleep(300);
-      }
+      Processes.Result r =
+          ReleaseArchiveIT.awaitPsql(gateway, pg, key, "SELECT current_user = 'postgres', 40 + 2");
       assertThat(r.exitCode()).as(r + "\n" + Files.readString(dir.resolve("gateway.log"))).isZero();
       assertThat(r.stdout().strip()).isEqualTo("t|42");
       // The sample policy is on: TRUNCATE is denied, with the rule named.

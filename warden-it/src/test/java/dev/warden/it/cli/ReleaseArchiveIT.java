@@ -101,30 +101,40 @@ class ReleaseArchiveIT {
     launch.environment().put("AGENT_KEY_HASH", ServiceKey.hash(key, random));
     Process gateway = launch.start();
     try {
-      Processes.Result r = null;
-      for (int i = 0; i < 100; i++) {
-        r =
-            Processes.run(
-                List.of(
-                    "psql",
-                    "-X",
-                    "-A",
-                    "-t",
-                    "host=127.0.0.1 port=" + pg + " dbname=shop user=agent-1 sslmode=require",
-                    "-c",
-                    "SELECT 40 + 2"),
-                Map.of("PGPASSWORD", key),
-                Duration.ofMinutes(1));
-        if (r.exitCode() == 0 || !gateway.isAlive()) {
-          break;
-        }
-        Thread.sleep(300);
-      }
+      Processes.Result r = awaitPsql(gateway, pg, key, "SELECT 40 + 2");
       assertThat(r.exitCode()).as(r + "\n" + Files.readString(dir.resolve("gateway.log"))).isZero();
       assertThat(r.stdout().strip()).isEqualTo("42");
     } finally {
       gateway.destroy();
       assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
+  }
+
+  /**
+   * Runs {@code sql} through a gateway process's PostgreSQL door as service key {@code key} (user
+   * agent-1, TLS), retrying while the gateway starts (up to a minute) or until it has exited.
+   */
+  static Processes.Result awaitPsql(Process gateway, int port, String key, String sql)
+      throws Exception {
+    Processes.Result r = null;
+    for (int i = 0; i < 200; i++) {
+      r =
+          Processes.run(
+              List.of(
+                  "psql",
+                  "-X",
+                  "-A",
+                  "-t",
+                  "host=127.0.0.1 port=" + port + " dbname=shop user=agent-1 sslmode=require",
+                  "-c",
+                  sql),
+              Map.of("PGPASSWORD", key),
+              Duration.ofMinutes(1));
+      if (r.exitCode() == 0 || !gateway.isAlive()) {
+        break;
+      }
+      Thread.sleep(300);
+    }
+    return r;
   }
 }
