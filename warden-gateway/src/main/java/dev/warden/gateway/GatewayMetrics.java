@@ -177,6 +177,11 @@ public final class GatewayMetrics implements AdmissionMetrics {
     approvalsWaiting.addAndGet(waiting ? 1 : -1);
   }
 
+  /** Sessions whose statement waits for an approval now (a draining gateway tells them first). */
+  public int approvalsWaiting() {
+    return approvalsWaiting.get();
+  }
+
   /** The planner's estimate took {@code nanos}. */
   @Override
   public void estimate(long nanos) {

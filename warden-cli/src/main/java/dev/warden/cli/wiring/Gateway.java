@@ -603,14 +603,18 @@ public final class Gateway implements AutoCloseable {
    */
   public int drain(Duration deadline) throws InterruptedException {
     context.sessions().drain();
+    // Statements waiting for an approval do not hold the drain up: their requests are withdrawn
+    // in the store (every replica sees it) and their clients told, before the sessions close.
+    context.approvals().withdrawWaiting("the gateway is shutting down");
     if (mcp != null) {
       mcp.close();
       mcp = null;
     }
     long end = System.nanoTime() + deadline.toNanos();
     int running = context.admissions().running();
-    while (running > 0 && System.nanoTime() < end) {
-      Thread.sleep(100);
+    // Until nothing runs and every withdrawn wait has answered its client.
+    while ((running > 0 || context.metrics().approvalsWaiting() > 0) && System.nanoTime() < end) {
+      Thread.sleep(running > 0 ? 100 : 10);
       running = context.admissions().running();
     }
     LOG.info(

@@ -335,7 +335,13 @@ final class ApprovalWait {
       default ->
           new Ending.Refused(
               new Decision.Deny(
-                  hold.rule(), "request " + id + " was cancelled; nothing ran", "run it again"));
+                  hold.rule(),
+                  "request "
+                      + id
+                      + " was withdrawn (the gateway is shutting down, or the request was"
+                      + " cancelled); nothing ran",
+                  "connect again (another gateway takes you if this one is stopping) and run the"
+                      + " statement again: it asks for a new approval"));
     };
   }
 

@@ -519,8 +519,17 @@ public final class Approvals implements AutoCloseable {
             clock.instant(), request.id(), request.sessionId(), step, actor, comment, request));
   }
 
+  /**
+   * Withdraws every request a session of this gateway waits for (a draining gateway): each is
+   * cancelled in the store, where every replica sees it, with {@code why}; the waiting clients are
+   * told, and nothing of theirs runs.
+   */
+  public void withdrawWaiting(String why) {
+    waiting.keySet().forEach(id -> cancel(id, why));
+  }
+
   @Override
   public void close() {
-    waiting.keySet().forEach(id -> cancel(id, "the gateway stopped"));
+    withdrawWaiting("the gateway stopped");
   }
 }
