@@ -176,33 +176,46 @@ class AgentTunnelIT {
 
   /** {@code warden agent} in the namespace, its own process, as an operator runs it. */
   static void startAgent() throws Exception {
+    agent =
+        agent(
+            List.of("ip", "netns", "exec", NS),
+            HOST_IP + ":" + gateway.agentsPort(),
+            gateway.caCertificate(),
+            "dc1",
+            agentKey,
+            "127.0.0.1:5432");
+  }
+
+  /** {@code warden agent} (after {@code prefix}, e.g. into a namespace), logging to agent.log. */
+  static Process agent(
+      List<String> prefix, String gatewayAddress, Path ca, String name, String key, String allow)
+      throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(
+        List.of(
+            java,
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.warden.cli.Main",
+            "agent",
+            "--gateway",
+            gatewayAddress,
+            "--server-name",
+            "localhost",
+            "--ca",
+            ca.toString(),
+            "--name",
+            name,
+            "--allow",
+            allow));
     ProcessBuilder builder =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                NS,
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.warden.cli.Main",
-                "agent",
-                "--gateway",
-                HOST_IP + ":" + gateway.agentsPort(),
-                "--server-name",
-                "localhost",
-                "--ca",
-                gateway.caCertificate().toString(),
-                "--name",
-                "dc1",
-                "--allow",
-                "127.0.0.1:5432")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(pgDir.resolve("agent.log").toFile()));
-    builder.environment().put("WARDEN_AGENT_KEY", agentKey);
-    agent = builder.start();
+    builder.environment().put("WARDEN_AGENT_KEY", key);
+    return builder.start();
   }
 
   /** Waits until a session on connection far gets through (the agent has dialed in). */
@@ -339,6 +352,60 @@ class AgentTunnelIT {
     awaitFar();
     try (Connection c = gateway.connect("far", new Properties())) {
       assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+  }
+
+  /**
+   * The MySQL door through an agent too: a gateway whose MariaDB connection names agent {@code dc2}
+   * (here beside the machine's MariaDB); MariaDB Connector/J gets its rows through the tunnel, and
+   * the session is refused with the agent gone.
+   */
+  @Test
+  @Order(4)
+  void theMysqlDoorReachesItsDatabaseThroughAnAgentToo() throws Exception {
+    SecureRandom random = new SecureRandom();
+    String key = ServiceKey.generate(random);
+    try (MysqlFixture mysql =
+        MysqlFixture.start(
+            "far_mysql",
+            MysqlFixture.DATABASE,
+            null,
+            new dev.warden.core.audit.Slf4jAuditLog(),
+            "agents:\n  - {name: dc2, keyHash: \"" + ServiceKey.hash(key, random) + "\"}\n",
+            MysqlFixture.PORT,
+            ", agent: dc2")) {
+      Process dc2 =
+          agent(
+              List.of(),
+              "127.0.0.1:" + mysql.gateway.agentsPort(),
+              mysql.dataDir.resolve("tls/ca.crt"),
+              "dc2",
+              key,
+              "127.0.0.1:" + MysqlFixture.PORT);
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String seen = null;
+        while (seen == null && System.nanoTime() < deadline) {
+          try (Connection c = mysql.connect(mysql.agentKey, new Properties())) {
+            seen = one(c, "SELECT CONCAT('through ', 'the agent'), @@version_comment");
+          } catch (SQLException e) {
+            Thread.sleep(200);
+          }
+        }
+        assertThat(seen).isEqualTo("through the agent");
+      } finally {
+        dc2.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      String refusal = "";
+      while (System.nanoTime() < deadline && !refusal.contains("not connected")) {
+        try (Connection c = mysql.connect(mysql.agentKey, new Properties())) {
+          Thread.sleep(100);
+        } catch (SQLException e) {
+          refusal = String.valueOf(e.getMessage());
+        }
+      }
+      assertThat(refusal).contains("agent 'dc2'").contains("not connected");
     }
   }
 

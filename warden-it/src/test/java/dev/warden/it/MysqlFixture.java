@@ -115,9 +115,12 @@ public final class MysqlFixture implements AutoCloseable {
             .formatted(
                 dataDir,
                 port,
-                extraYaml.startsWith("mcp:") || extraYaml.contains("\nmcp:")
-                    ? "  mcp: {host: 127.0.0.1, port: 0}"
-                    : "",
+                (extraYaml.startsWith("mcp:") || extraYaml.contains("\nmcp:")
+                        ? "  mcp: {host: 127.0.0.1, port: 0}\n"
+                        : "")
+                    + (extraYaml.startsWith("agents:") || extraYaml.contains("\nagents:")
+                        ? "  agents: {host: 127.0.0.1, port: 0}"
+                        : ""),
                 connection,
                 HOST,
                 backendPort,
