@@ -3,7 +3,6 @@ package dev.warden.gateway;
 import dev.warden.gateway.agent.AgentHub;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -59,10 +58,5 @@ public final class BackendDialer {
     return bootstrap
         .channel(transport.domainChannelClass())
         .connect(transport.domainAddress(socket));
-  }
-
-  /** The channel a successful {@link #connect} made. */
-  public static Channel channel(Future<?> connected) {
-    return ((io.netty.channel.ChannelFuture) connected).channel();
   }
 }

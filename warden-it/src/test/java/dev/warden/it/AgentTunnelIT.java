@@ -356,6 +356,54 @@ class AgentTunnelIT {
   }
 
   /**
+   * Garbage on the agents' port and an agent with a wrong key are refused (the key's owner is not
+   * displaced); sessions through the real agent go on.
+   */
+  @Test
+  @Order(5)
+  void garbageAndAWrongKeyOnTheAgentsPortChangeNothing() throws Exception {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", gateway.agentsPort()), 2000);
+      s.setSoTimeout(15_000);
+      byte[] junk = new byte[4096];
+      ThreadLocalRandom.current().nextBytes(junk);
+      s.getOutputStream().write(junk);
+      s.getOutputStream().flush();
+      // Closed by the gateway (end of stream, or a reset), not left hanging.
+      try {
+        while (s.getInputStream().read() >= 0) {
+          // an alert, then the close
+        }
+      } catch (java.io.IOException closed) {
+        // reset: closed as well
+      }
+    }
+    Process impostor =
+        agent(
+            List.of(),
+            "127.0.0.1:" + gateway.agentsPort(),
+            gateway.caCertificate(),
+            "dc1",
+            ServiceKey.generate(new SecureRandom()),
+            "127.0.0.1:5432");
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline
+          && !Files.readString(pgDir.resolve("agent.log"))
+              .contains("the gateway refused agent dc1")) {
+        Thread.sleep(100);
+      }
+      assertThat(Files.readString(pgDir.resolve("agent.log")))
+          .contains("the gateway refused agent dc1");
+      try (Connection c = gateway.connect("far", new Properties())) {
+        assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+      }
+    } finally {
+      impostor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
    * The MySQL door through an agent too: a gateway whose MariaDB connection names agent {@code dc2}
    * (here beside the machine's MariaDB); MariaDB Connector/J gets its rows through the tunnel, and
    * the session is refused with the agent gone.

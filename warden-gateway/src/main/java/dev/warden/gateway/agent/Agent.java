@@ -88,11 +88,6 @@ public final class Agent implements AutoCloseable {
     return this;
   }
 
-  /** Whether the gateway has accepted this agent on the current connection. */
-  public boolean connected() {
-    return connected;
-  }
-
   private void dial() {
     if (closed) {
       return;

@@ -107,11 +107,6 @@ public final class AgentHub implements AutoCloseable {
     return link == null || !link.parent.isActive() ? null : sockets.get(connection.name());
   }
 
-  /** The names of the agents connected now (for health and the log). */
-  public java.util.Set<String> connected() {
-    return java.util.Set.copyOf(links.keySet());
-  }
-
   /** The door agents dial into ({@code listen.agents}): TLS, then HTTP/2. */
   public FrontDoor door() {
     return new FrontDoor() {
@@ -227,9 +222,7 @@ public final class AgentHub implements AutoCloseable {
           authorization == null || !authorization.toString().startsWith("Bearer ")
               ? ""
               : authorization.toString().substring("Bearer ".length());
-      if (hash == null
-          || !hash.matches(key)
-          || parent.hasAttr(LINK) && parent.attr(LINK).get() != null) {
+      if (hash == null || !hash.matches(key) || parent.attr(LINK).get() != null) {
         LOG.warn(
             "agent connection from {} refused: {}",
             parent.remoteAddress(),

@@ -74,22 +74,11 @@ class DrainIT {
             - {subject: agent, keyHash: "%s", connections: ["*"]}
         """
             .formatted(pg, admin, dir.resolve("data"), ServiceKey.hash(key, random)));
-    Process gateway =
-        new ProcessBuilder(LauncherIT.LAUNCHER.getPath(), "gateway", "--config", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("gateway.log").toFile())
-            .start();
+    Process gateway = launch(dir, config);
     try {
       awaitReady(admin, dir);
       CompletableFuture<Processes.Result> running =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return psql(pg, key, "SELECT pg_sleep(3), 'finished'");
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          psqlLater(pg, key, "SELECT pg_sleep(3), 'finished'");
       awaitRunning("SELECT pg_sleep(3)");
       gateway.destroy(); // SIGTERM
       // A new client hears why, not a refused connection.
@@ -111,6 +100,27 @@ class DrainIT {
     } finally {
       gateway.destroyForcibly();
     }
+  }
+
+  /** {@code bin/warden gateway --config config}, its output in dir/gateway.log. */
+  static Process launch(Path dir, Path config) throws Exception {
+    return new ProcessBuilder(
+            LauncherIT.LAUNCHER.getPath(), "gateway", "--config", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("gateway.log").toFile())
+        .start();
+  }
+
+  /** {@link #psql} in the background. */
+  static CompletableFuture<Processes.Result> psqlLater(int port, String key, String sql) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return psql(port, key, sql);
+          } catch (Exception e) {
+            throw new RuntimeException(e);
+          }
+        });
   }
 
   /** Waits (bounded) until the gateway's /ready answers 200. */
@@ -178,22 +188,11 @@ class DrainIT {
                 dir.resolve("data"),
                 ServiceKey.hash(key, random),
                 ServiceKey.hash(opsKey, random)));
-    Process gateway =
-        new ProcessBuilder(LauncherIT.LAUNCHER.getPath(), "gateway", "--config", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("gateway.log").toFile())
-            .start();
+    Process gateway = launch(dir, config);
     try {
       awaitReady(admin, dir);
       CompletableFuture<Processes.Result> held =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return psql(pg, key, "DELETE FROM public.drain_it_held");
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          psqlLater(pg, key, "DELETE FROM public.drain_it_held");
       // Until the request is pending (listed by the admin API).
       HttpClient http = HttpClient.newHttpClient();
       String pending = "";
