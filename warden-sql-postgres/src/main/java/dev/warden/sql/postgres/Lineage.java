@@ -237,7 +237,15 @@ final class Lineage {
         if (distinct.size() == 1 && distinct.get(0).isEmpty()) {
           out.forEach(c -> shaping.addAll(c.sources())); // plain DISTINCT: every output
         } else {
-          distinct.forEach(item -> shaping.addAll(byOutput(item, scope, out, true)));
+          for (JsonNode item : distinct) {
+            if (item.has("A_Const")) {
+              // DISTINCT ON (2): libpg_query's normalization makes the position a parameter, so
+              // statements differing only in it share one cached analysis; every output counts.
+              out.forEach(c -> shaping.addAll(c.sources()));
+            } else {
+              shaping.addAll(byOutput(item, scope, out, true));
+            }
+          }
         }
       }
     }

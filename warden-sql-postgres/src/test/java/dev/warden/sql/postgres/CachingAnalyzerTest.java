@@ -57,6 +57,27 @@ class CachingAnalyzerTest {
   }
 
   @Test
+  void aDistinctOnPositionSharedByShapeStillCountsTheColumnItNames() {
+    // libpg_query's normalization turns DISTINCT ON (1) and (2) into one shape: the second must
+    // not inherit the first's shaping columns (a mask oracle on c.card otherwise).
+    analyzer.analyze("SELECT DISTINCT ON (1) name, card FROM public.c");
+    Statement second = analyzer.analyze("SELECT DISTINCT ON (2) name, card FROM public.c");
+    assertThat(second.parts().getFirst().columns().shaping().toString()).contains("card");
+    // ORDER BY and GROUP BY positions stay in the shape, so they keep their precision.
+    Statement byName = analyzer.analyze("SELECT name, card FROM public.c ORDER BY 1");
+    assertThat(byName.parts().getFirst().columns().shaping().toString()).doesNotContain("card");
+    assertThat(
+            analyzer
+                .analyze("SELECT name, card FROM public.c ORDER BY 2")
+                .parts()
+                .getFirst()
+                .columns()
+                .shaping()
+                .toString())
+        .contains("card");
+  }
+
+  @Test
   void invalidStatementsAreCachedByTextOnly() {
     Statement bad = analyzer.analyze("SELEC 1");
     assertThat(bad.statementClass()).isEqualTo(StatementClass.INVALID);
