@@ -280,7 +280,6 @@ final class ApprovalWait {
                         () -> {
                           keepAlive.cancel(false);
                           pending = null;
-                          control.metrics().approvalWaiting(false);
                           control
                               .metrics()
                               .approval(
@@ -289,7 +288,13 @@ final class ApprovalWait {
                                       : outcome.state() == ApprovalRequest.State.APPROVED
                                           ? "run"
                                           : outcome.state().name().toLowerCase(Locale.ROOT));
-                          ended.accept(ending(hold, outcome, error));
+                          try {
+                            ended.accept(ending(hold, outcome, error));
+                          } finally {
+                            // Only once the client has its answer: a draining gateway waits for
+                            // this count to reach zero before it closes the sessions.
+                            control.metrics().approvalWaiting(false);
+                          }
                         }));
   }
 
