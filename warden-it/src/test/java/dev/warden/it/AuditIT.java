@@ -152,9 +152,21 @@ class AuditIT {
               assertThat(r.path("parameters").size())
                   .isEqualTo(r.path("sql").asText().contains("$1") ? 2 : 0);
             });
+    // Outcomes are written after the fact, with the next batch or within milliseconds.
     Map<String, JsonNode> outcomes = new HashMap<>();
-    for (JsonNode o : records("outcome")) {
-      outcomes.put(o.path("_session").asText() + "/" + o.path("statement").asLong(), o);
+    for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); ; Thread.sleep(20)) {
+      for (JsonNode o : records("outcome")) {
+        outcomes.put(o.path("_session").asText() + "/" + o.path("statement").asLong(), o);
+      }
+      boolean all =
+          inserts.stream()
+              .allMatch(
+                  r ->
+                      outcomes.containsKey(
+                          r.path("_session").asText() + "/" + r.path("statement").asLong()));
+      if (all || System.nanoTime() > until) {
+        break;
+      }
     }
     for (JsonNode r : inserts) {
       JsonNode outcome =

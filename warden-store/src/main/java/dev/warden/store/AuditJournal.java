@@ -58,6 +58,7 @@ public final class AuditJournal implements AutoCloseable {
   private final FileLock lock;
   private final boolean fsync;
   private long size;
+  private long forces;
 
   private AuditJournal(Path file, FileChannel channel, FileLock lock, boolean fsync)
       throws IOException {
@@ -136,14 +137,23 @@ public final class AuditJournal implements AutoCloseable {
 
   /** Appends the records in one write, durable when it returns (with fsync). All or none. */
   public void append(List<AuditRecord> records) throws IOException {
+    append(records, true);
+  }
+
+  /**
+   * Appends the records in one write; {@code durable}: fsynced before it returns (with fsync), else
+   * made durable by the next durable append's fsync, which covers every write before it.
+   */
+  public void append(List<AuditRecord> records, boolean durable) throws IOException {
     ByteBuffer frames = encode(records);
     long before = size;
     try {
       while (frames.hasRemaining()) {
         channel.write(frames, size + frames.position());
       }
-      if (fsync) {
+      if (fsync && durable) {
         channel.force(false);
+        forces++;
       }
       size = before + frames.limit();
     } catch (IOException e) {
@@ -161,6 +171,11 @@ public final class AuditJournal implements AutoCloseable {
    */
   public void clear() {
     size = 0;
+  }
+
+  /** How many appends were made durable with an fsync of their own (read after the writer). */
+  long forces() {
+    return forces;
   }
 
   /** Whether nothing waits in the journal. */

@@ -6,19 +6,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail in the store, with group commit: events queue up, one writer thread takes
  * whatever has queued (up to {@link #MAX_BATCH}) and appends it in one transaction, then completes
- * every waiter. With a journal (the embedded store), a batch is durable once it is appended to the
- * journal and fsynced; the store takes the journal's records in large batches when the queue pauses
- * (or {@link #INGEST_BATCH} wait), so a SQLite commit is paid per thousands of records, not per
+ * every waiter. Only an event somebody waits for ({@link #appendDurably}: a statement's record)
+ * wakes the writer; the others (a statement's outcome, a session's end) ride with the next such
+ * batch, or are written on their own after {@link #LAZY_MILLIS} — so an outcome costs no commit of
+ * its own, and the next statement of a session does not wait behind one. With a journal (the
+ * embedded store), a batch is durable once it is appended to the journal and fsynced; the store
+ * takes the journal's records in large batches when the queue pauses, {@link #INGEST_BATCH} wait,
+ * or the oldest has waited a second, so a SQLite commit is paid per thousands of records, not per
  * batch. A store that fails a batch fails its waiters (their statements are refused) and is tried
  * again with the next one: the gateway recovers by itself when the store returns. The chain's head
  * is signed into a checkpoint every {@code checkpointRecords} records or {@code
@@ -27,22 +32,32 @@ import org.slf4j.LoggerFactory;
 public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreAuditLog.class);
   static final int MAX_BATCH = 2048;
-  static final int INGEST_BATCH = 4096;
+  static final int INGEST_BATCH = 8192;
 
   /** How long the queue must stay empty before journaled records move into the store. */
-  private static final long INGEST_IDLE_MILLIS = 2;
+  private static final long INGEST_IDLE_MILLIS = 10;
+
+  /** How long a journaled record may wait for the store under a load that never pauses. */
+  private static final long INGEST_MAX_AGE_MILLIS = 1000;
+
+  /** How long an event nobody waits for may wait for a batch to ride with. */
+  static final long LAZY_MILLIS = 5;
 
   private static final int QUEUE = 65_536;
 
-  /** An event waiting for the writer, which encodes it (JSON, scrubbing): off the event loop. */
-  private record Pending(AuditEvent event, CompletableFuture<Void> durable) {}
+  /**
+   * An event waiting for the writer, which encodes it (JSON, scrubbing): off the event loop. {@code
+   * awaited}: somebody waits for its durability (it wakes the writer).
+   */
+  private record Pending(AuditEvent event, CompletableFuture<Void> durable, boolean awaited) {}
 
   private final AuditStore store;
   private final AuditLog also;
   private final AuditKeys keys;
   private final Clock clock;
   private final AuditCodec codec = new AuditCodec();
-  private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
   private final Thread writer;
   private final int checkpointRecords;
   private final long checkpointIntervalMillis;
@@ -55,6 +70,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private final List<AuditRecord> journaled = new ArrayList<>();
   private Checkpoint head;
   private long ingestRetryAtMillis;
+  private long journaledSinceMillis;
 
   public StoreAuditLog(
       AuditStore store,
@@ -101,7 +117,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
 
   @Override
   public void append(AuditEvent event) {
-    appendDurably(event)
+    enqueue(event, false)
         .exceptionally(
             e -> {
               LOG.debug("audit record not written: {}", e.getMessage());
@@ -111,6 +127,10 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> appendDurably(AuditEvent event) {
+    return enqueue(event, true);
+  }
+
+  private CompletableFuture<Void> enqueue(AuditEvent event, boolean awaited) {
     if (also != null) {
       also.append(event);
     }
@@ -119,10 +139,17 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       durable.completeExceptionally(new StoreUnavailableException("the audit log is closed", null));
       return durable;
     }
-    if (!queue.offer(new Pending(event, durable))) {
+    if (queued.incrementAndGet() > QUEUE) {
+      queued.decrementAndGet();
       durable.completeExceptionally(
           new StoreUnavailableException(
               "the audit store " + store.description() + " is not keeping up (queue full)", null));
+      return durable;
+    }
+    queue.offer(new Pending(event, durable, awaited));
+    if (awaited) {
+      // A permit if the writer is not parked yet: its next park returns at once, never lost.
+      LockSupport.unpark(writer);
     }
     return durable;
   }
@@ -149,42 +176,88 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
 
   private void run() {
     List<Pending> batch = new ArrayList<>(MAX_BATCH);
-    while (running || !queue.isEmpty()) {
+    boolean awaited = false;
+    long lazySince = 0;
+    long lastBatch = System.nanoTime();
+    while (running || !queue.isEmpty() || !batch.isEmpty()) {
       try {
-        Pending first =
-            queue.poll(journaled.isEmpty() ? 200 : INGEST_IDLE_MILLIS, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          ingest();
+        for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
+          queued.decrementAndGet();
+          if (batch.isEmpty()) {
+            lazySince = System.nanoTime();
+          }
+          batch.add(p);
+          awaited |= p.awaited();
+        }
+        long lazyLeft =
+            batch.isEmpty()
+                ? 0
+                : TimeUnit.MILLISECONDS.toNanos(LAZY_MILLIS) - (System.nanoTime() - lazySince);
+        if (awaited || batch.size() >= MAX_BATCH || lazyLeft <= 0 && !batch.isEmpty() || !running) {
+          if (!batch.isEmpty()) {
+            if (journal == null) {
+              write(batch);
+            } else {
+              journal(batch, awaited);
+            }
+          }
+          batch.clear();
+          awaited = false;
+          lastBatch = System.nanoTime();
+          if (journaled.size() >= INGEST_BATCH
+              || !journaled.isEmpty()
+                  && clock.millis() - journaledSinceMillis >= INGEST_MAX_AGE_MILLIS) {
+            ingest();
+          }
           maybeCheckpoint(false);
           continue;
         }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        if (journal == null) {
-          write(batch);
+        if (Thread.currentThread().isInterrupted()) {
+          break;
+        }
+        if (!queue.isEmpty()) {
+          continue;
+        }
+        if (!batch.isEmpty()) {
+          LockSupport.parkNanos(this, lazyLeft);
+        } else if (journaled.isEmpty()) {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(200));
+          if (queue.isEmpty()) {
+            maybeCheckpoint(false);
+          }
         } else {
-          journal(batch);
+          // Timed from the last batch: a park may return early (a permit left by an event
+          // already taken), and a move into the store is not to be paid between two statements.
+          long idleLeft =
+              TimeUnit.MILLISECONDS.toNanos(INGEST_IDLE_MILLIS) - (System.nanoTime() - lastBatch);
+          if (idleLeft > 0) {
+            LockSupport.parkNanos(this, idleLeft);
+          } else {
+            ingest();
+            maybeCheckpoint(false);
+            if (!journaled.isEmpty()) {
+              // The store refused them: they wait in the journal for the next try.
+              LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(INGEST_IDLE_MILLIS));
+            }
+          }
         }
-        batch.clear();
-        if (journaled.size() >= INGEST_BATCH) {
-          ingest();
-        }
-        maybeCheckpoint(false);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
       } catch (RuntimeException | AssertionError e) {
         LOG.error("audit writer: {}", e.toString());
         batch.forEach(p -> p.durable().completeExceptionally(e));
         batch.clear();
+        awaited = false;
       }
     }
     ingest();
     maybeCheckpoint(true);
   }
 
-  /** Chains the batch after the journal's head, appends it to the journal; durable at return. */
-  private void journal(List<Pending> batch) {
+  /**
+   * Chains the batch after the journal's head, appends it to the journal; durable at return when
+   * {@code awaited} (somebody waits for one of its records), else written and made durable by the
+   * next batch's fsync (or the store's commit at ingest).
+   */
+  private void journal(List<Pending> batch, boolean awaited) {
     List<AuditRecord.Draft> drafts = drafts(batch);
     if (batch.isEmpty()) {
       return;
@@ -194,8 +267,11 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
         head = store.chainHead();
       }
       List<AuditRecord> linked = AuditStore.link(head, drafts);
-      journal.append(linked);
+      journal.append(linked, awaited);
       head = headOf(linked.getLast());
+      if (journaled.isEmpty()) {
+        journaledSinceMillis = clock.millis();
+      }
       journaled.addAll(linked);
       if (!healthy) {
         LOG.info("the audit journal {} accepts records again", journal.file());
@@ -320,7 +396,8 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   /** Writes what is queued, signs a last checkpoint, and stops the writer. */
   @Override
   public void close() {
-    running = false; // the writer drains the queue and stops within one poll
+    running = false; // the writer drains the queue and stops
+    LockSupport.unpark(writer);
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {

@@ -188,6 +188,38 @@ class AuditJournalTest {
   }
 
   @Test
+  void recordsNobodyWaitsForRideWithTheNextDurableBatchNotAnFsyncOfTheirOwn() throws Exception {
+    AuditStore store = AuditStore.sqlite(db);
+    AuditJournal journal = AuditJournal.open(journalFile, true);
+    int statements = 100;
+    try (StoreAuditLog log =
+        new StoreAuditLog(
+            store, keys, Clock.systemUTC(), 1000, Duration.ofSeconds(10), null, journal)) {
+      for (int i = 0; i < statements; i++) {
+        // A statement's record is awaited; its outcome, written after the fact, is not; then the
+        // client's round trip before its next statement.
+        log.appendDurably(
+                new AuditEvent.AuthenticationFailed(Instant.now(), "127.0.0.1", "s" + i, "r"))
+            .get(10, TimeUnit.SECONDS);
+        log.append(new AuditEvent.AuthenticationFailed(Instant.now(), "127.0.0.1", "o" + i, "r"));
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
+      }
+      // The last outcome, with no statement after it, is written all the same.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (store.head().seq() < 2L * statements && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(store.head().seq()).isEqualTo(2L * statements);
+    }
+    // One fsync per statement: each outcome rode with the next statement's record. When every
+    // outcome woke the writer it had an fsync of its own, about two per statement.
+    assertThat(journal.forces()).isBetween((long) statements, statements + 2L);
+    ChainVerifier.Report report = ChainVerifier.verify(store, List.of(keys.publicKey()));
+    assertThat(report.ok()).as(report.problem()).isTrue();
+    store.close();
+  }
+
+  @Test
   void anOlderRoundPastTheCurrentOnesEndIsNotReplayed() throws Exception {
     try (AuditStore store = AuditStore.sqlite(db)) {
       try (AuditJournal journal = AuditJournal.open(journalFile, true)) {
