@@ -245,9 +245,16 @@ final class BackendResults extends ByteToMessageDecoder {
         }
       }
       case COLUMNS_END -> {
-        send(command, packet);
         if (command.kind() == MysqlSession.Kind.PREPARE) {
+          send(command, packet);
           done(command, null);
+          return;
+        }
+        int status = EofPacket.decode(packet.payload().duplicate()).status();
+        send(command, packet);
+        if (opensCursor(command, status)) {
+          session.status = status;
+          openCursor(command);
         } else {
           state = State.ROWS;
         }
@@ -268,6 +275,11 @@ final class BackendResults extends ByteToMessageDecoder {
   private int pendingColumns;
 
   private void first(MysqlSession.InFlight command, Packet packet) {
+    if (command.kind() == MysqlSession.Kind.FETCH) {
+      fetching(command);
+      rows(command, packet);
+      return;
+    }
     if (ErrPacket.is(packet)) {
       error(command, packet);
       return;
@@ -405,6 +417,15 @@ final class BackendResults extends ByteToMessageDecoder {
               ? OkPacket.decode(packet.payload().duplicate()).status()
               : EofPacket.decode(packet.payload().duplicate()).status();
       session.status = status;
+      if (command.kind() == MysqlSession.Kind.FETCH) {
+        fetched(command, packet, status);
+        return;
+      }
+      if (opensCursor(command, status)) {
+        send(command, packet);
+        openCursor(command);
+        return;
+      }
       endResult();
       Packet end = packet;
       if (command.showWarnings() && !session.warnings.isEmpty()) {
@@ -532,6 +553,16 @@ final class BackendResults extends ByteToMessageDecoder {
           new Packet(packet.sequenceId(), new ErrPacket(err.code(), err.sqlState(), text).encode());
     }
     messages.add(sqlState + ": " + text);
+    if (command.kind() == MysqlSession.Kind.FETCH) {
+      send(command, out);
+      Prepared statement = command.prepared();
+      if (statement.cursor != null) {
+        statement.cursor.messages.add(sqlState + ": " + text);
+      }
+      session.closeCursor(statement, sqlState);
+      finish(true);
+      return;
+    }
     endResult();
     if (command.guard() > 0) {
       // The guarded write failed: end Warden's own transaction (or savepoint) before the client
@@ -636,13 +667,72 @@ final class BackendResults extends ByteToMessageDecoder {
     session.database.config().setAutoRead(true);
   }
 
+  /** Whether an execute's result ends its metadata with a cursor the database holds open. */
+  private static boolean opensCursor(MysqlSession.InFlight command, int status) {
+    return command.kind() == MysqlSession.Kind.QUERY
+        && command.verdict() != null
+        && command.prepared() != null
+        && command.prepared().cursorRequested
+        && (status & ServerStatus.CURSOR_EXISTS) != 0;
+  }
+
+  /**
+   * The execute's columns are described and its rows wait in the database's cursor: the statement
+   * stays open (its masks, count and captured rows kept with the prepared statement) and is
+   * recorded when the cursor ends; the client may send its fetches.
+   */
+  private void openCursor(MysqlSession.InFlight command) {
+    Prepared statement = command.prepared();
+    statement.cursorRequested = false;
+    Prepared.Cursor cursor = new Prepared.Cursor(command.verdict(), columns, masks, started);
+    cursor.rows = rows;
+    cursor.dropped = dropped;
+    cursor.captured.addAll(captured);
+    cursor.messages.addAll(messages);
+    statement.cursor = cursor;
+    finish(true);
+  }
+
+  /** A fetch's rows continue its cursor's result: its columns, masks, count and captured rows. */
+  private void fetching(MysqlSession.InFlight command) {
+    Prepared.Cursor cursor = command.prepared().cursor;
+    state = State.ROWS;
+    if (cursor == null) {
+      return;
+    }
+    columns.addAll(cursor.columns);
+    masks = cursor.masks;
+    rows = cursor.rows;
+    dropped = cursor.dropped;
+    captured.addAll(cursor.captured);
+  }
+
+  /**
+   * A fetch's end: what it added is kept with the cursor; a cursor the database no longer holds
+   * (its last row sent) is recorded now.
+   */
+  private void fetched(MysqlSession.InFlight command, Packet packet, int status) {
+    Prepared statement = command.prepared();
+    Prepared.Cursor cursor = statement.cursor;
+    if (cursor != null) {
+      cursor.rows = rows;
+      cursor.dropped = dropped;
+      cursor.captured.clear();
+      cursor.captured.addAll(captured);
+    }
+    send(command, dropped > 0 ? counted(packet, 1) : packet);
+    if ((status & ServerStatus.CURSOR_EXISTS) == 0 || (status & ServerStatus.LAST_ROW_SENT) != 0) {
+      session.closeCursor(statement, null);
+    }
+    finish(true);
+  }
+
   private void done(MysqlSession.InFlight command, String sqlState) {
     done(command, sqlState, true);
   }
 
   /** The command ended: its outcome recorded; {@code resume}: the client may send the next one. */
   private void done(MysqlSession.InFlight command, String sqlState, boolean resume) {
-    session.inFlight.poll();
     if (command.verdict() != null) {
       long micros = (System.nanoTime() - started) / 1000;
       session.admissions.completed(
@@ -651,6 +741,12 @@ final class BackendResults extends ByteToMessageDecoder {
           sqlState,
           new ResultSeen(results, messages, affected > 0 ? affected : -1, micros));
     }
+    finish(resume);
+  }
+
+  /** The command in flight ended (its outcome recorded, or kept with its cursor). */
+  private void finish(boolean resume) {
+    session.inFlight.poll();
     state = State.FIRST;
     rows = 0;
     dropped = 0;

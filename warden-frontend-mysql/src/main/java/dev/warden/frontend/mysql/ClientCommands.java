@@ -114,6 +114,7 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
           forward(packet, MysqlSession.InFlight.of(MysqlSession.Kind.STATISTICS));
       case Command.ComStmtPrepare p -> prepare(packet, p.sql());
       case Command.ComStmtExecuteHeader e -> execute(packet, e.statementId());
+      case Command.ComStmtFetch f -> fetch(packet, f.statementId());
       case Command.ComStmtSendLongData d -> {
         Prepared prepared = prepared(d.statementId());
         if (prepared != null && d.parameter() < prepared.parameters) {
@@ -135,6 +136,9 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
       }
       case Command.ComStmtClose c -> {
         Prepared closed = session.prepared.remove(c.statementId());
+        if (closed != null) {
+          session.closeCursor(closed, null);
+        }
         if (closed != null && closed == session.lastPrepared) {
           session.lastPrepared = null;
         }
@@ -145,6 +149,7 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
         Prepared prepared = prepared(r.statementId());
         if (prepared != null) {
           prepared.resetLongData();
+          session.closeCursor(prepared, null);
         }
         forward(packet, MysqlSession.InFlight.simple());
       }
@@ -172,6 +177,7 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
     session.internalCommand(
         new byte[] {(byte) Command.COM_RESET_CONNECTION},
         reset -> {
+          session.prepared.values().forEach(p -> session.closeCursor(p, null));
           session.prepared.clear();
           session.lastPrepared = null;
           session.warnings.clear();
@@ -401,15 +407,9 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
             prepared.parameters,
             prepared.types,
             prepared.hasLongData());
-    if ((execute.flags() & CURSOR_FLAGS) != 0) {
-      refuse(
-          packet,
-          new WardenException(
-              ErrorCode.FEATURE_NOT_SUPPORTED,
-              "server-side cursors (COM_STMT_FETCH) are not carried by Warden",
-              "fetch the whole result (Connector/J: useCursorFetch=false, the default)"));
-      return;
-    }
+    // Executing it again closes its open cursor, in the database as here.
+    session.closeCursor(prepared, null);
+    prepared.cursorRequested = (execute.flags() & CURSOR_FLAGS) != 0;
     if (execute.newParamsBound()) {
       prepared.types = execute.types();
     }
@@ -431,6 +431,34 @@ final class ClientCommands extends ChannelInboundHandlerAdapter {
         new BoundParameters(List.of(), List.of(), values),
         null,
         prepared);
+  }
+
+  /**
+   * COM_STMT_FETCH: more rows of the cursor an execute opened, under that execute's verdict (its
+   * masks, its row limit, its record); a statement without an open cursor is answered here.
+   */
+  private void fetch(Packet packet, long id) {
+    Prepared prepared = prepared(id);
+    if (prepared == null || prepared.cursor == null) {
+      refuse(
+          packet,
+          new WardenException(
+              ErrorCode.INVALID_PARAMETER,
+              "prepared statement " + id + " has no open cursor",
+              "execute it with a cursor first (Connector/J: useCursorFetch=true and a fetch size)"));
+      return;
+    }
+    forward(
+        packet,
+        new MysqlSession.InFlight(
+            MysqlSession.Kind.FETCH,
+            prepared.cursor.verdict,
+            null,
+            prepared,
+            0,
+            false,
+            false,
+            null));
   }
 
   private void forward(Packet packet, MysqlSession.InFlight command) {

@@ -1,16 +1,19 @@
 package dev.warden.frontend.mysql;
 
 import dev.warden.core.admission.BoundParameters;
+import dev.warden.core.admission.ResultSeen;
 import dev.warden.core.admission.SessionAdmission;
 import dev.warden.core.admission.SessionLink;
 import dev.warden.core.admission.Verdict;
 import dev.warden.core.approval.Estimate;
+import dev.warden.core.audit.AuditEvent;
 import dev.warden.core.identity.Authenticated;
 import dev.warden.core.session.SessionContext;
 import dev.warden.core.sql.SqlAnalyzer;
 import dev.warden.core.sql.Statement;
 import dev.warden.gateway.CredentialExpiry;
 import dev.warden.gateway.config.WardenConfig.Connection;
+import dev.warden.protocol.mysql.message.ColumnDefinition41;
 import dev.warden.protocol.mysql.message.Command;
 import dev.warden.protocol.mysql.message.Packet;
 import io.netty.channel.Channel;
@@ -156,6 +159,7 @@ final class MysqlSession implements SessionLink {
 
   /** The identity's session ends in the kernel: the client left, or became another identity. */
   void end() {
+    prepared.values().forEach(p -> closeCursor(p, null));
     door.server.sessions().remove(context.sessionId());
     if (expiry != null) {
       expiry.cancel(false);
@@ -180,6 +184,31 @@ final class MysqlSession implements SessionLink {
     begin();
   }
 
+  /**
+   * The cursor of {@code statement} ends (exhausted, failed with {@code sqlState}, closed, reset,
+   * executed again, or its session ended): its statement's outcome is recorded once, with every row
+   * fetched through it.
+   */
+  void closeCursor(Prepared statement, String sqlState) {
+    Prepared.Cursor cursor = statement.cursor;
+    if (cursor == null) {
+      return;
+    }
+    statement.cursor = null;
+    List<AuditEvent.Result> results =
+        List.of(
+            new AuditEvent.Result(
+                cursor.columns.stream().map(ColumnDefinition41::name).toList(),
+                List.copyOf(cursor.captured),
+                null));
+    admissions.completed(
+        cursor.verdict.admission(),
+        cursor.rows,
+        sqlState,
+        new ResultSeen(
+            results, cursor.messages, -1, (System.nanoTime() - cursor.startedNanos) / 1000));
+  }
+
   /** A statement's text as the kernel sees it: analysed, names resolved in the session's schema. */
   Statement analyze(String sql) {
     return analyzer.analyze(sql).qualified(schema, false);
@@ -198,7 +227,9 @@ final class MysqlSession implements SessionLink {
     /** COM_FIELD_LIST: column definitions, then an EOF (or an ERR). */
     FIELD_LIST,
     /** Warden's own statement (around a guarded write): its response is not the client's. */
-    INTERNAL
+    INTERNAL,
+    /** COM_STMT_FETCH: rows of an open cursor, then an EOF (or an ERR). */
+    FETCH
   }
 
   /**

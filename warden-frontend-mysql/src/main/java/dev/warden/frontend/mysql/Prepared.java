@@ -1,5 +1,6 @@
 package dev.warden.frontend.mysql;
 
+import dev.warden.core.admission.Verdict;
 import dev.warden.core.sql.Statement;
 import dev.warden.protocol.mysql.message.ColumnDefinition41;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,36 @@ final class Prepared {
 
   /** Values sent ahead with COM_STMT_SEND_LONG_DATA since the last execute, per parameter. */
   ByteArrayOutputStream[] longData;
+
+  /** Whether the execute under way asked the database for a cursor (rows by COM_STMT_FETCH). */
+  boolean cursorRequested;
+
+  /** The cursor the database holds open for this statement, or null. */
+  Cursor cursor;
+
+  /**
+   * An open cursor's result so far: one admitted statement whose rows come over several
+   * COM_STMT_FETCH commands, masked, counted and cut at maxRowsReturned across all of them, and
+   * recorded once, when the cursor is exhausted or closed.
+   */
+  static final class Cursor {
+    final Verdict.Run verdict;
+    final List<ColumnDefinition41> columns;
+    final RowMasks masks;
+    final long startedNanos;
+    final List<List<String>> captured = new ArrayList<>();
+    final List<String> messages = new ArrayList<>();
+    long rows;
+    long dropped;
+
+    Cursor(
+        Verdict.Run verdict, List<ColumnDefinition41> columns, RowMasks masks, long startedNanos) {
+      this.verdict = verdict;
+      this.columns = List.copyOf(columns);
+      this.masks = masks;
+      this.startedNanos = startedNanos;
+    }
+  }
 
   Prepared(long id, Statement statement, int parameters) {
     this.id = id;

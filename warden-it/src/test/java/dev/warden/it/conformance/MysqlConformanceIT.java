@@ -68,7 +68,8 @@ class MysqlConformanceIT {
 
   /**
    * MariaDB Connector/J and MySQL Connector/J, with their defaults (statements prepared in the
-   * client) and with server-side prepared statements (the binary protocol), cached.
+   * client), with server-side prepared statements (the binary protocol), cached, and with
+   * server-side cursors (rows fetched two at a time).
    */
   @ParameterizedTest
   @ValueSource(
@@ -76,7 +77,8 @@ class MysqlConformanceIT {
         "mariadb",
         "mariadb useServerPrepStmts=true&cachePrepStmts=true",
         "mysql",
-        "mysql useServerPrepStmts=true&cachePrepStmts=true"
+        "mysql useServerPrepStmts=true&cachePrepStmts=true",
+        "mysql useCursorFetch=true&defaultFetchSize=2"
       })
   void jdbc(String setup) throws Exception {
     String driver = setup.split(" ", 2)[0];
