@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.core.audit.AuditEvent;
 import dev.warden.it.AttributionIT.RecordingAuditLog;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,13 +52,96 @@ class MysqlCursorIT {
     }
     Path policy = Files.createTempFile("warden-cursor", ".json");
     Files.writeString(policy, POLICY);
-    warden = MysqlFixture.start(policy, audit, "");
+    // Plain text on loopback for the hand-made session (MysqlWire); the drivers use TLS.
+    warden = MysqlFixture.start(policy, audit, "tls:\n  allowPlaintextOnLoopback: true\n");
   }
 
   @AfterAll
   static void stop() {
     if (warden != null) {
       warden.close();
+    }
+  }
+
+  /**
+   * A client that keeps the EOF packets (no CLIENT_DEPRECATE_EOF), by hand: the execute's column
+   * definitions end with an EOF announcing the cursor, each fetch's binary rows (masked) with an
+   * EOF, the last one saying the last row was sent.
+   */
+  @Test
+  void aClientThatKeepsEofPacketsFetchesMaskedRowsByHand() throws Exception {
+    try (MysqlWire wire = MysqlWire.login(warden.port, warden.agentKey, "test", false)) {
+      byte[] sql =
+          "SELECT id, card FROM cursor_cards WHERE id <= 3 ORDER BY id"
+              .getBytes(StandardCharsets.UTF_8);
+      byte[] prepare = new byte[sql.length + 1];
+      prepare[0] = 0x16;
+      System.arraycopy(sql, 0, prepare, 1, sql.length);
+      wire.send(prepare);
+      byte[] ok = wire.read();
+      assertThat(ok[0]).as(MysqlWire.text(ok)).isEqualTo((byte) 0);
+      ByteBuffer prepared = ByteBuffer.wrap(ok, 1, ok.length - 1).order(ByteOrder.LITTLE_ENDIAN);
+      int id = prepared.getInt();
+      assertThat(prepared.getShort()).as("columns").isEqualTo((short) 2);
+      assertThat(prepared.getShort()).as("parameters").isZero();
+      wire.read();
+      wire.read();
+      assertThat(wire.read()[0]).as("EOF after the definitions").isEqualTo((byte) 0xFE);
+      // COM_STMT_EXECUTE: a read-only cursor, one iteration, no parameters.
+      ByteBuffer execute = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+      execute.put((byte) 0x17).putInt(id).put((byte) 0x01).putInt(1);
+      wire.send(execute.array());
+      byte[] count = wire.read();
+      assertThat(count[0]).as(MysqlWire.text(count)).isEqualTo((byte) 2);
+      wire.read();
+      wire.read();
+      byte[] end = wire.read();
+      assertThat(end[0]).isEqualTo((byte) 0xFE);
+      if ((status(end) & CURSOR_EXISTS) == 0) {
+        end = wire.read(); // an EOF for the definitions, then one for the cursor
+      }
+      assertThat(status(end) & CURSOR_EXISTS).as("cursor opened").isNotZero();
+      List<String> rows = new ArrayList<>();
+      int first = fetch(wire, id, 2, rows);
+      assertThat(rows).hasSize(2);
+      assertThat(first & LAST_ROW_SENT).isZero();
+      int last = fetch(wire, id, 2, rows);
+      assertThat(rows)
+          .containsExactly("1|************1111", "2|************1111", "3|************1111");
+      assertThat(last & LAST_ROW_SENT).as("last row sent").isNotZero();
+      // The session goes on.
+      assertThat(wire.command(0x0E, "").getFirst()[0]).isEqualTo((byte) 0);
+    }
+  }
+
+  private static final int CURSOR_EXISTS = 1 << 6;
+  private static final int LAST_ROW_SENT = 1 << 7;
+
+  /** An EOF packet's server status. */
+  private static int status(byte[] eof) {
+    return (eof[3] & 0xFF) | (eof[4] & 0xFF) << 8;
+  }
+
+  /**
+   * COM_STMT_FETCH of {@code n} rows of (INT id, TEXT card): each binary row as "id|card" into
+   * {@code rows}; returns the closing EOF's status.
+   */
+  private static int fetch(MysqlWire wire, int statement, int n, List<String> rows)
+      throws Exception {
+    ByteBuffer fetch = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
+    fetch.put((byte) 0x1C).putInt(statement).putInt(n);
+    wire.send(fetch.array());
+    while (true) {
+      byte[] p = wire.read();
+      if ((p[0] & 0xFF) == 0xFE && p.length < 9) {
+        return status(p);
+      }
+      assertThat(p[0]).as(MysqlWire.text(p)).isEqualTo((byte) 0);
+      // Header, a one-byte null bitmap, the INT, then the TEXT as a length-prefixed string.
+      ByteBuffer row = ByteBuffer.wrap(p, 2, p.length - 2).order(ByteOrder.LITTLE_ENDIAN);
+      int rowId = row.getInt();
+      int length = row.get() & 0xFF;
+      rows.add(rowId + "|" + new String(p, row.position(), length, StandardCharsets.UTF_8));
     }
   }
 

@@ -39,8 +39,17 @@ final class MysqlWire implements AutoCloseable {
 
   /** A session logged in with {@code key} to {@code connection}; fails unless the login is OK. */
   static MysqlWire login(int port, String key, String connection) throws IOException {
+    return login(port, key, connection, true);
+  }
+
+  /**
+   * As {@link #login}; {@code deprecateEof} false: a client that keeps the EOF packets after column
+   * definitions and rows (an older client, or one that does not ask to drop them).
+   */
+  static MysqlWire login(int port, String key, String connection, boolean deprecateEof)
+      throws IOException {
     MysqlWire wire = greeted(port);
-    wire.out.write(handshake(key, connection));
+    wire.out.write(handshake(key, connection, deprecateEof));
     wire.out.flush();
     byte[] ok = readPacket(wire.in);
     if (ok.length == 0 || ok[0] != 0) {
@@ -74,19 +83,34 @@ final class MysqlWire implements AutoCloseable {
     }
   }
 
+  /** Sends a command's payload as it is (sequence id 0). */
+  void send(byte[] payload) throws IOException {
+    out.write(packet(0, payload));
+    out.flush();
+  }
+
+  /** The next packet's payload. */
+  byte[] read() throws IOException {
+    return readPacket(in);
+  }
+
   /** A packet's text after its header byte (an ERR's message, with its code and state). */
   static String text(byte[] payload) {
     return new String(payload, StandardCharsets.UTF_8);
   }
 
   static byte[] handshake(String key, String connection) {
+    return handshake(key, connection, true);
+  }
+
+  static byte[] handshake(String key, String connection, boolean deprecateEof) {
     int caps =
         Capabilities.PROTOCOL_41
             | Capabilities.SECURE_CONNECTION
             | Capabilities.PLUGIN_AUTH
             | Capabilities.PLUGIN_AUTH_LENENC_CLIENT_DATA
             | Capabilities.CONNECT_WITH_DB
-            | Capabilities.DEPRECATE_EOF;
+            | (deprecateEof ? Capabilities.DEPRECATE_EOF : 0);
     byte[] password = (key + "\0").getBytes(StandardCharsets.UTF_8);
     ByteBuf payload =
         new HandshakeResponse41(
