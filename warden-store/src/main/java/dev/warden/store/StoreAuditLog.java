@@ -19,15 +19,15 @@ import org.slf4j.LoggerFactory;
  * whatever has queued (up to {@link #MAX_BATCH}) and appends it in one transaction, then completes
  * every waiter. Only an event somebody waits for ({@link #appendDurably}: a statement's record)
  * wakes the writer; the others (a statement's outcome, a session's end) ride with the next such
- * batch, or are written on their own after {@link #LAZY_MILLIS} — so an outcome costs no commit of
- * its own, and the next statement of a session does not wait behind one. With a journal (the
- * embedded store), a batch is durable once it is appended to the journal and fsynced; the store
- * takes the journal's records in large batches when the queue pauses, {@link #INGEST_BATCH} wait,
- * or the oldest has waited a second, so a SQLite commit is paid per thousands of records, not per
- * batch. A store that fails a batch fails its waiters (their statements are refused) and is tried
- * again with the next one: the gateway recovers by itself when the store returns. The chain's head
- * is signed into a checkpoint every {@code checkpointRecords} records or {@code
- * checkpointInterval}, and on close.
+ * batch, or are written on their own {@link #LAZY_MILLIS} after they were queued (one wakes an idle
+ * writer) — so an outcome costs no commit of its own, and the next statement of a session does not
+ * wait behind one. With a journal (the embedded store), a batch is durable once it is appended to
+ * the journal and fsynced; the store takes the journal's records in large batches when the queue
+ * pauses, {@link #INGEST_BATCH} wait, or the oldest has waited a second, so a SQLite commit is paid
+ * per thousands of records, not per batch. A store that fails a batch fails its waiters (their
+ * statements are refused) and is tried again with the next one: the gateway recovers by itself when
+ * the store returns. The chain's head is signed into a checkpoint every {@code checkpointRecords}
+ * records or {@code checkpointInterval}, and on close.
  */
 public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreAuditLog.class);
@@ -45,11 +45,17 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
 
   private static final int QUEUE = 65_536;
 
+  /** How long the writer sleeps with nothing to do (checkpoints are due on its waking). */
+  private static final Duration IDLE_PARK = Duration.ofMillis(200);
+
+  private final long idleParkNanos;
+
   /**
    * An event waiting for the writer, which encodes it (JSON, scrubbing): off the event loop. {@code
    * awaited}: somebody waits for its durability (it wakes the writer).
    */
-  private record Pending(AuditEvent event, CompletableFuture<Void> durable, boolean awaited) {}
+  private record Pending(
+      AuditEvent event, CompletableFuture<Void> durable, boolean awaited, long queuedNanos) {}
 
   private final AuditStore store;
   private final AuditLog also;
@@ -62,6 +68,13 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
   private final int checkpointRecords;
   private final long checkpointIntervalMillis;
   private volatile boolean running = true;
+
+  /**
+   * Whether the writer is in its long idle park, which an event nobody waits for ends too (read
+   * after the event is queued, set before the writer's last look at the queue: never missed).
+   */
+  private volatile boolean sleeping;
+
   private volatile boolean healthy = true;
   private long sinceCheckpoint;
   private long lastCheckpointMillis;
@@ -104,6 +117,20 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
       Duration checkpointInterval,
       AuditLog also,
       AuditJournal journal) {
+    this(store, keys, clock, checkpointRecords, checkpointInterval, also, journal, IDLE_PARK);
+  }
+
+  /** As above; {@code idlePark}: how long the writer sleeps with nothing to do (tests). */
+  StoreAuditLog(
+      AuditStore store,
+      AuditKeys keys,
+      Clock clock,
+      int checkpointRecords,
+      Duration checkpointInterval,
+      AuditLog also,
+      AuditJournal journal,
+      Duration idlePark) {
+    this.idleParkNanos = idlePark.toNanos();
     this.journal = journal;
     this.also = also;
     this.store = store;
@@ -146,8 +173,8 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
               "the audit store " + store.description() + " is not keeping up (queue full)", null));
       return durable;
     }
-    queue.offer(new Pending(event, durable, awaited));
-    if (awaited) {
+    queue.offer(new Pending(event, durable, awaited, System.nanoTime()));
+    if (awaited || sleeping) {
       // A permit if the writer is not parked yet: its next park returns at once, never lost.
       LockSupport.unpark(writer);
     }
@@ -184,7 +211,7 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
         for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
           queued.decrementAndGet();
           if (batch.isEmpty()) {
-            lazySince = System.nanoTime();
+            lazySince = p.queuedNanos();
           }
           batch.add(p);
           awaited |= p.awaited();
@@ -221,7 +248,11 @@ public final class StoreAuditLog implements AuditLog, AutoCloseable {
         if (!batch.isEmpty()) {
           LockSupport.parkNanos(this, lazyLeft);
         } else if (journaled.isEmpty()) {
-          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(200));
+          sleeping = true;
+          if (queue.isEmpty()) {
+            LockSupport.parkNanos(this, idleParkNanos);
+          }
+          sleeping = false;
           if (queue.isEmpty()) {
             maybeCheckpoint(false);
           }

@@ -220,6 +220,31 @@ class AuditJournalTest {
   }
 
   @Test
+  void aRecordNobodyWaitsForWakesAnIdleWriterAllTheSame() throws Exception {
+    AuditStore store = AuditStore.sqlite(db);
+    // An idle writer that would otherwise sleep a minute: the record must not wait for it.
+    try (StoreAuditLog log =
+        new StoreAuditLog(
+            store,
+            keys,
+            Clock.systemUTC(),
+            1000,
+            Duration.ofSeconds(10),
+            null,
+            AuditJournal.open(journalFile, true),
+            Duration.ofMinutes(1))) {
+      Thread.sleep(300);
+      log.append(new AuditEvent.AuthenticationFailed(Instant.now(), "127.0.0.1", "late", "r"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (store.head().seq() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(store.head().seq()).isEqualTo(1);
+    }
+    store.close();
+  }
+
+  @Test
   void anOlderRoundPastTheCurrentOnesEndIsNotReplayed() throws Exception {
     try (AuditStore store = AuditStore.sqlite(db)) {
       try (AuditJournal journal = AuditJournal.open(journalFile, true)) {
