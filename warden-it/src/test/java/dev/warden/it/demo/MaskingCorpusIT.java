@@ -348,18 +348,33 @@ class MaskingCorpusIT {
     Process process = pb.start();
     String psql = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    // psql -c twice opens one session; find it by its application name.
-    String[] list = api("sessions", "list", "--identity", "agent", "--limit", "200");
-    assertThat(list[0]).as(list[2]).isEqualTo("0");
-    String id =
-        list[1]
-            .lines()
-            .filter(l -> l.contains("replay-it") || l.contains("/127.0.0.1"))
-            .map(l -> l.split("\\s+")[0])
-            .filter(candidate -> api("sessions", "show", candidate)[1].contains("(replay-it)"))
-            .findFirst()
-            .orElseThrow();
+    // psql -c twice opens one session; find it by its application name. The store shows a
+    // session's records a few milliseconds after they are durable (its last ones are written
+    // after the fact), so it is looked for until it is there.
+    String id = null;
+    for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        id == null && System.nanoTime() < until; ) {
+      String[] list = api("sessions", "list", "--identity", "agent", "--limit", "200");
+      assertThat(list[0]).as(list[2]).isEqualTo("0");
+      id =
+          list[1]
+              .lines()
+              .filter(l -> l.contains("replay-it") || l.contains("/127.0.0.1"))
+              .map(l -> l.split("\\s+")[0])
+              .filter(candidate -> api("sessions", "show", candidate)[1].contains("(replay-it)"))
+              .findFirst()
+              .orElse(null);
+      if (id == null) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(id).as("the replay-it session in the store").isNotNull();
     String[] replay = api("sessions", "replay", id, "--speed", "0");
+    for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        !replay[1].contains("masked-oracle") && System.nanoTime() < until; ) {
+      Thread.sleep(50); // the refusal, the session's last record, may follow by milliseconds
+      replay = api("sessions", "replay", id, "--speed", "0");
+    }
     assertThat(replay[0]).as(replay[2]).isEqualTo("0");
     assertThat(replay[1])
         .contains(
