@@ -196,19 +196,25 @@ public class DemoIT {
     String[] admin = {
       "--admin-url", env.get("WARDEN_DEMO_ADMIN_URL"), "--token", env.get("WARDEN_DEMO_DBA_TOKEN")
     };
-    String[] list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
     String replayed = null;
-    for (String line : list[1].lines().toList()) {
-      String id = line.split("\\s+")[0];
-      if (id.isBlank() || id.equals("session")) {
-        continue;
-      }
-      String[] show = MaskingCorpusIT.warden(concat(new String[] {"sessions", "show", id}, admin));
-      if (show[1].contains("(mcp: warden-it-node 1.0.0)")) {
-        replayed =
-            MaskingCorpusIT.warden(
-                concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin))[1];
-        break;
+    // A session's records reach the store milliseconds after the fact: looked for until there.
+    for (long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        (replayed == null || !replayed.contains("full_name")) && System.nanoTime() < until;
+        Thread.sleep(50)) {
+      String[] list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
+      for (String line : list[1].lines().toList()) {
+        String id = line.split("\\s+")[0];
+        if (id.isBlank() || id.equals("session")) {
+          continue;
+        }
+        String[] show =
+            MaskingCorpusIT.warden(concat(new String[] {"sessions", "show", id}, admin));
+        if (show[1].contains("(mcp: warden-it-node 1.0.0)")) {
+          replayed =
+              MaskingCorpusIT.warden(
+                  concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin))[1];
+          break;
+        }
       }
     }
     assertThat(replayed).as("an MCP session in the trail").isNotNull();
@@ -269,18 +275,24 @@ public class DemoIT {
     String[] admin = {
       "--admin-url", env.get("WARDEN_DEMO_ADMIN_URL"), "--token", env.get("WARDEN_DEMO_DBA_TOKEN")
     };
-    String[] list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
+    String[] list = {"", ""};
     String replayed = null;
-    for (String line : list[1].lines().toList()) {
-      String id = line.split("\\s+")[0];
-      if (!line.contains("shop_mysql") || id.isBlank()) {
-        continue;
-      }
-      String[] replay =
-          MaskingCorpusIT.warden(
-              concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin));
-      if (replay[1].contains(sql)) {
-        replayed = replay[1];
+    // A session's records reach the store milliseconds after the fact: looked for until there.
+    for (long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        (replayed == null || !replayed.contains("rows in set")) && System.nanoTime() < until;
+        Thread.sleep(50)) {
+      list = MaskingCorpusIT.warden(concat(new String[] {"sessions", "list"}, admin));
+      for (String line : list[1].lines().toList()) {
+        String id = line.split("\\s+")[0];
+        if (!line.contains("shop_mysql") || id.isBlank()) {
+          continue;
+        }
+        String[] replay =
+            MaskingCorpusIT.warden(
+                concat(new String[] {"sessions", "replay", id, "--speed", "0"}, admin));
+        if (replay[1].contains(sql)) {
+          replayed = replay[1];
+        }
       }
     }
     assertThat(replayed).as(list[1]).isNotNull();
