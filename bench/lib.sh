@@ -63,3 +63,22 @@ YAML
   echo "Warden did not become healthy; see $work/warden.log" >&2
   return 1
 }
+
+# write_pgbench_policy FILE MASKS: a policy allowing pgbench's statements on $DB to role bench
+# (the demo policy's shape: reads and writes on public.*, transactions, internal.* denied); with
+# MASKS=1 also a mask rule (pgbench_accounts.filler, keep-last) and the card-number classifier on
+# every cell.
+write_pgbench_policy() {
+  local masks=""
+  if [ "$2" = 1 ]; then
+    masks=',
+  "masks": [{"id": "bench.mask-filler", "columns": ["pgbench_accounts.filler"], "strategy": "keep-last", "keep": 4}],
+  "classifiers": ["CARD_NUMBER"]'
+  fi
+  cat >"$1" <<JSON
+{"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
+  "allow": [{"id": "bench.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
+            {"id": "bench.transactions", "classes": ["TRANSACTION"]}],
+  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}]$masks}]}
+JSON
+}

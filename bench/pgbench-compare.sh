@@ -90,19 +90,8 @@ fi
 new_bench_key
 policy_yaml=""
 roles_yaml=""
-masks=""
-if [ "${MASKS:-0}" = 1 ]; then
-  masks=',
-  "masks": [{"id": "bench.mask-filler", "columns": ["pgbench_accounts.filler"], "strategy": "keep-last", "keep": 4}],
-  "classifiers": ["CARD_NUMBER"]'
-fi
 if [ "${POLICY:-0}" = 1 ]; then
-  cat >"$work/policy.json" <<JSON
-{"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
-  "allow": [{"id": "bench.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
-            {"id": "bench.transactions", "classes": ["TRANSACTION"]}],
-  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}]$masks}]}
-JSON
+  write_pgbench_policy "$work/policy.json" "${MASKS:-0}"
   policy_yaml="policy: {file: $work/policy.json}"
   roles_yaml="  roles: [{role: bench, match: {subject: bench}}]"
 fi

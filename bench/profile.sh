@@ -39,14 +39,7 @@ psql -X -q -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$DB" -tc "SELECT 1 FROM pg
 }
 . "$root/bench/lib.sh"
 new_bench_key
-cat >"$work/policy.json" <<JSON
-{"version": 1, "grants": [{"id": "bench", "roles": ["bench"], "connections": ["$DB"],
-  "allow": [{"id": "bench.read-write", "classes": ["READ", "WRITE"], "verbs": ["SELECT", "INSERT", "UPDATE"], "objects": ["public.*"]},
-            {"id": "bench.transactions", "classes": ["TRANSACTION"]}],
-  "deny": [{"id": "bench.no-internal", "objects": ["internal.*"]}],
-  "masks": [{"id": "bench.mask-filler", "columns": ["pgbench_accounts.filler"], "strategy": "keep-last", "keep": 4}],
-  "classifiers": ["CARD_NUMBER"]}]}
-JSON
+write_pgbench_policy "$work/policy.json" 1
 warmup=10
 export WARDEN_JAVA_OPTS="-XX:StartFlightRecording=filename=$work/profile.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms,jdk.FileForce#threshold=0ms,delay=$((warmup + 2))s,duration=${DURATION}s"
 start_warden "policy: {file: $work/policy.json}" "  roles: [{role: bench, match: {subject: bench}}]"

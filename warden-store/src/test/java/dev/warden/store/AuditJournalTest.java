@@ -47,6 +47,15 @@ class AuditJournalTest {
     return drafts;
   }
 
+  /**
+   * The gateway's audit log on {@code store} through {@code journal} (a checkpoint every 1,000
+   * records or 10 s); {@code idlePark}: how long its writer sleeps with nothing to do.
+   */
+  StoreAuditLog logThrough(AuditStore store, AuditJournal journal, Duration idlePark) {
+    return new StoreAuditLog(
+        store, keys, Clock.systemUTC(), 1000, Duration.ofSeconds(10), null, journal, idlePark);
+  }
+
   /** Appends records linked after the store's head to the journal, as a gateway would. */
   List<AuditRecord> journalAfterHead(AuditStore store, int from, int to) throws Exception {
     List<AuditRecord> linked = AuditStore.link(store.chainHead(), drafts(from, to));
@@ -159,14 +168,7 @@ class AuditJournalTest {
     AuditStore store = AuditStore.sqlite(db);
     List<CompletableFuture<Void>> durable = new ArrayList<>();
     try (StoreAuditLog log =
-        new StoreAuditLog(
-            store,
-            keys,
-            Clock.systemUTC(),
-            1000,
-            Duration.ofSeconds(10),
-            null,
-            AuditJournal.open(journalFile, true))) {
+        logThrough(store, AuditJournal.open(journalFile, true), Duration.ofMillis(200))) {
       for (int i = 0; i < 300; i++) {
         durable.add(
             log.appendDurably(
@@ -192,9 +194,7 @@ class AuditJournalTest {
     AuditStore store = AuditStore.sqlite(db);
     AuditJournal journal = AuditJournal.open(journalFile, true);
     int statements = 100;
-    try (StoreAuditLog log =
-        new StoreAuditLog(
-            store, keys, Clock.systemUTC(), 1000, Duration.ofSeconds(10), null, journal)) {
+    try (StoreAuditLog log = logThrough(store, journal, Duration.ofMillis(200))) {
       for (int i = 0; i < statements; i++) {
         // A statement's record is awaited; its outcome, written after the fact, is not; then the
         // client's round trip before its next statement.
@@ -224,15 +224,7 @@ class AuditJournalTest {
     AuditStore store = AuditStore.sqlite(db);
     // An idle writer that would otherwise sleep a minute: the record must not wait for it.
     try (StoreAuditLog log =
-        new StoreAuditLog(
-            store,
-            keys,
-            Clock.systemUTC(),
-            1000,
-            Duration.ofSeconds(10),
-            null,
-            AuditJournal.open(journalFile, true),
-            Duration.ofMinutes(1))) {
+        logThrough(store, AuditJournal.open(journalFile, true), Duration.ofMinutes(1))) {
       Thread.sleep(300);
       log.append(new AuditEvent.AuthenticationFailed(Instant.now(), "127.0.0.1", "late", "r"));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
