@@ -86,10 +86,49 @@ public final class MysqlFixture implements AutoCloseable {
     String agent = ServiceKey.generate(random);
     String approver = ServiceKey.generate(random);
     Path dataDir = Files.createTempDirectory("warden-it-mysql");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
+    // A free port picked here can be taken by another process before the gateway binds it: then
+    // another one is picked.
+    for (int attempt = 1; ; attempt++) {
+      int port;
+      try (ServerSocket socket = new ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      try {
+        return start(
+            connection,
+            database,
+            policy,
+            audit,
+            extraYaml,
+            backendPort,
+            backendExtra,
+            random,
+            agent,
+            approver,
+            dataDir,
+            port);
+      } catch (dev.warden.gateway.PortInUseException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
     }
+  }
+
+  private static MysqlFixture start(
+      String connection,
+      String database,
+      Path policy,
+      AuditLog audit,
+      String extraYaml,
+      int backendPort,
+      String backendExtra,
+      SecureRandom random,
+      String agent,
+      String approver,
+      Path dataDir,
+      int port)
+      throws IOException {
     String yaml =
         """
         dataDir: %s
