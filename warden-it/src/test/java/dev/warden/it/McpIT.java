@@ -555,6 +555,103 @@ class McpIT {
         .isTrue();
   }
 
+  /**
+   * An MCP session is its opener's: another identity's token cannot use or end it (the SDK alone
+   * would serve anyone who knows the id). When the owner ends it (DELETE, as the SDK's client does
+   * on close), its wire sessions end at once, recorded in the trail, rather than ten minutes later.
+   */
+  @Test
+  void anMcpSessionIsItsOpenersAndEndsWithItsWireSessions() throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(trustDevCa).build();
+    String ann = agentToken();
+    String bob = idp.token("bob", List.of("code-assistant"));
+    HttpResponse<String> init =
+        http.send(
+            mcpPost(
+                    ann,
+                    null,
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+                        + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                        + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"0\"}}}")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(init.statusCode()).isEqualTo(200);
+    String id = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+    assertThat(
+            http.send(
+                    mcpPost(
+                            ann,
+                            id,
+                            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(202);
+    String count =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":"
+            + "\"query\",\"arguments\":{\"connection\":\"test\",\"sql\":"
+            + "\"SELECT count(*) FROM mcp_customers\"}}}";
+    HttpResponse<String> hijack =
+        http.send(mcpPost(bob, id, count).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(hijack.statusCode()).isEqualTo(403);
+    assertThat(hijack.body()).contains("belongs to another identity");
+    int before = audit.events.size();
+    HttpResponse<String> counted =
+        http.send(mcpPost(ann, id, count).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(counted.statusCode()).isEqualTo(200);
+    assertThat(counted.body()).contains("\"rows\"");
+    AuditEvent.SessionStarted wire =
+        audit.events.stream()
+            .skip(before)
+            .filter(e -> e instanceof AuditEvent.SessionStarted s && "mcp".equals(s.protocol()))
+            .map(e -> (AuditEvent.SessionStarted) e)
+            .findFirst()
+            .orElseThrow();
+    assertThat(wire.session().identity().subject()).isEqualTo("agent-ann");
+    assertThat(http.send(mcpDelete(bob, id), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(403);
+    assertThat(ended(wire)).as("the session lives on after another identity's DELETE").isFalse();
+    assertThat(http.send(mcpDelete(ann, id), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(200);
+    BadInputIT.waitFor(() -> ended(wire));
+    assertThat(ended(wire)).as("the wire session ended with the MCP session").isTrue();
+    assertThat(
+            http.send(mcpPost(ann, id, count).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .as("an ended MCP session serves nothing more")
+        .isNotEqualTo(200);
+  }
+
+  private static boolean ended(AuditEvent.SessionStarted wire) {
+    return audit.events.stream()
+        .anyMatch(
+            e ->
+                e instanceof AuditEvent.SessionEnded s
+                    && s.session().sessionId().equals(wire.session().sessionId()));
+  }
+
+  private static HttpRequest.Builder mcpPost(String token, String session, String body) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base() + "/mcp"))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (session != null) {
+      request.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-11-25");
+    }
+    return request;
+  }
+
+  private static HttpRequest mcpDelete(String token, String session) {
+    return HttpRequest.newBuilder(URI.create(base() + "/mcp"))
+        .header("Authorization", "Bearer " + token)
+        .header("Mcp-Session-Id", session)
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .DELETE()
+        .build();
+  }
+
   /** {@code warden approvals approve|deny ID} as the dba: the CLI's exit code. */
   private static int decide(String id, String verdict) {
     return Integer.parseInt(

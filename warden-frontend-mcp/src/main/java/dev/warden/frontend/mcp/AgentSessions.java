@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * it (a request with another identity's token is refused); for each database connection it uses, it
  * holds two sessions of Warden's own wire door, opened over loopback with the agent's token and a
  * handoff ticket: a read-only one for {@code query} and {@code explain}, one for {@code execute}.
- * Both ask for approvals instead of waiting. Sessions idle for {@link #IDLE} are closed.
+ * Both ask for approvals instead of waiting. An MCP session is bound to the identity that opened it
+ * (initialize): a request naming it with another identity's token is refused before the SDK sees
+ * it. Its wire sessions end when the client ends the MCP session (HTTP DELETE), or once idle for
+ * {@link #IDLE}.
  */
 final class AgentSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentSessions.class);
@@ -39,6 +42,19 @@ final class AgentSessions implements AutoCloseable {
   private final IntSupplier mysqlPort;
   private final Map<String, AgentSession> sessions = new ConcurrentHashMap<>();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
+
+  /** Who opened each MCP session, by the id the SDK gave it. */
+  private final Map<String, Owner> owners = new ConcurrentHashMap<>();
+
+  private static final class Owner {
+    final Caller caller;
+    volatile long lastSeen = System.nanoTime();
+
+    Owner(Caller caller) {
+      this.caller = caller;
+    }
+  }
+
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("warden-mcp-sessions").daemon().unstarted(r));
@@ -64,6 +80,33 @@ final class AgentSessions implements AutoCloseable {
           "open a new MCP session with your own token");
     }
     return session;
+  }
+
+  /** The MCP session {@code id} was opened (initialize) by {@code caller}: only they may use it. */
+  void opened(String id, Caller caller) {
+    owners.putIfAbsent(id, new Owner(caller));
+  }
+
+  /** Whether the MCP session {@code id} was opened by an identity other than {@code caller}'s. */
+  boolean belongsToAnother(String id, Caller caller) {
+    Owner owner = owners.get(id);
+    if (owner == null) {
+      return false;
+    }
+    owner.lastSeen = System.nanoTime();
+    return !owner.caller.sameIdentity(caller);
+  }
+
+  /**
+   * The client ended the MCP session {@code id}: its wire sessions end now (the trail records their
+   * ends), not when the idle sweep finds them.
+   */
+  void ended(String id) {
+    owners.remove(id);
+    AgentSession session = sessions.remove(id);
+    if (session != null) {
+      session.close();
+    }
   }
 
   /** The application name Warden records for an MCP client: its name and version, sanitised. */
@@ -105,6 +148,7 @@ final class AgentSessions implements AutoCloseable {
               }
               return false;
             });
+    owners.values().removeIf(o -> now - o.lastSeen > IDLE.toNanos());
   }
 
   @Override
@@ -112,6 +156,7 @@ final class AgentSessions implements AutoCloseable {
     sweeper.shutdownNow();
     sessions.values().forEach(AgentSession::close);
     sessions.clear();
+    owners.clear();
   }
 
   /** One MCP session: its owner and its wire sessions, by connection and mode. */

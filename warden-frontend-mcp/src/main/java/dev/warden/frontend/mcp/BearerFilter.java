@@ -25,11 +25,17 @@ import java.util.Set;
  * key), or it is answered 401 with a {@code WWW-Authenticate} header that points to the resource's
  * metadata (RFC 9728), where standard MCP clients find the issuer. A request from a browser origin
  * not configured is refused (403), as is one naming a protocol version Warden does not speak (400).
+ * An MCP session belongs to the identity that opened it: a request that names it with another
+ * identity's token is refused (403), and a session its owner ends (DELETE) closes its wire sessions
+ * at once ({@link AgentSessions}).
  */
 final class BearerFilter implements Filter {
   /** The MCP protocol versions the SDK and Warden speak. */
   static final Set<String> PROTOCOL_VERSIONS =
       Set.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
+
+  /** The header that names the MCP session of a request (Streamable HTTP). */
+  static final String SESSION = "Mcp-Session-Id";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,12 +43,15 @@ final class BearerFilter implements Filter {
   private final AdmissionControl admissions;
   private final List<String> allowedOrigins;
   private final java.util.function.Function<HttpServletRequest, String> metadataUrl;
+  private final AgentSessions sessions;
 
   BearerFilter(
       Authenticator authenticator,
       AdmissionControl admissions,
       List<String> allowedOrigins,
-      java.util.function.Function<HttpServletRequest, String> metadataUrl) {
+      java.util.function.Function<HttpServletRequest, String> metadataUrl,
+      AgentSessions sessions) {
+    this.sessions = sessions;
     this.authenticator = authenticator;
     this.admissions = admissions;
     this.allowedOrigins = List.copyOf(allowedOrigins);
@@ -100,8 +109,27 @@ final class BearerFilter implements Filter {
           refused.getMessage());
       return;
     }
-    request.setAttribute(Caller.ATTRIBUTE, new Caller(authenticated, token, address));
+    Caller caller = new Caller(authenticated, token, address);
+    String session = request.getHeader(SESSION);
+    if (session != null && sessions.belongsToAnother(session, caller)) {
+      refuse(
+          response,
+          403,
+          null,
+          "forbidden",
+          "this MCP session belongs to another identity; open a new MCP session with your own token");
+      return;
+    }
+    request.setAttribute(Caller.ATTRIBUTE, caller);
     chain.doFilter(request, response);
+    if (session == null) {
+      String opened = response.getHeader(SESSION);
+      if (opened != null) {
+        sessions.opened(opened, caller);
+      }
+    } else if ("DELETE".equals(request.getMethod()) && response.getStatus() < 300) {
+      sessions.ended(session);
+    }
   }
 
   private static void refuse(

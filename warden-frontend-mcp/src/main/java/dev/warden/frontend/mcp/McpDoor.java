@@ -136,7 +136,8 @@ public final class McpDoor implements AutoCloseable {
                 server.authenticator(),
                 server.admissions(),
                 settings.allowedOrigins(),
-                ResourceMetadata::url));
+                ResourceMetadata::url,
+                sessions));
     bearer.setAsyncSupported(true);
     context.addFilter(bearer, ENDPOINT, EnumSet.of(DispatcherType.REQUEST));
     jetty.setHandler(context);
