@@ -84,6 +84,14 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Timeout to reach the gateway or a database (default: ${DEFAULT-VALUE}).")
   Duration connectTimeout;
 
+  @Option(
+      names = "--keepalive",
+      defaultValue = "PT15S",
+      description =
+          "After this long with nothing from the gateway, send it a PING; after three such"
+              + " intervals, drop the link and dial again (default: ${DEFAULT-VALUE}).")
+  Duration keepalive;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -112,7 +120,8 @@ public final class AgentCommand implements Callable<Integer> {
                     name,
                     key,
                     new LinkedHashSet<>(allow),
-                    connectTimeout),
+                    connectTimeout,
+                    keepalive),
                 context,
                 Transport.best())
             .start();

@@ -148,7 +148,7 @@ class AgentTunnelIT {
             // Fifty clients on one address start at once: above the per-address default of 32,
             // and, TLS and the tunnel's login on two cores under the full suite, slower than 10 s
             // for the last of them (seen twice).
-            "limits:\n  startupTimeout: 30s\n  maxStartingPerAddress: 256\n"
+            "limits:\n  startupTimeout: 30s\n  maxStartingPerAddress: 256\n  agentKeepalive: 2s\n"
                 + "agents:\n  - {name: dc1, keyHash: \""
                 + ServiceKey.hash(agentKey, random)
                 + "\"}\n");
@@ -211,7 +211,9 @@ class AgentTunnelIT {
             "--name",
             name,
             "--allow",
-            allow));
+            allow,
+            "--keepalive",
+            "PT2S"));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -351,6 +353,42 @@ class AgentTunnelIT {
     }
     assertThat(refusal).contains("agent 'dc1'").contains("not connected");
     startAgent();
+    awaitFar();
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+  }
+
+  /**
+   * The link goes silent (the namespace's end of the cable is pulled: no FIN, no RST, packets just
+   * vanish, as when a NAT or firewall forgets the connection). Both ends find out from the
+   * keepalive within seconds: the gateway stops routing sessions into the dead link and says the
+   * agent is not connected (without it, TCP would keep it for many minutes and every session would
+   * wait out the tunnel timeout), and once the cable is back the agent dials again.
+   */
+  @Test
+  @Order(6)
+  void aLinkThatGoesSilentIsFoundDeadAndDialedAgain() throws Exception {
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+    String cable = "w" + NS.substring(NS.length() - 4) + "n";
+    inNs("ip", "link", "set", cable, "down");
+    String refusal = "";
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      while (System.nanoTime() < deadline && !refusal.contains("not connected")) {
+        try (Connection c = gateway.connect("far", new Properties())) {
+          refusal = "a session got through a dead link";
+          break;
+        } catch (SQLException e) {
+          refusal = e.getMessage();
+        }
+      }
+    } finally {
+      inNs("ip", "link", "set", cable, "up");
+    }
+    assertThat(refusal).contains("agent 'dc1'").contains("not connected");
     awaitFar();
     try (Connection c = gateway.connect("far", new Properties())) {
       assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");

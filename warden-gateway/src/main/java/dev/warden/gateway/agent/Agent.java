@@ -51,7 +51,8 @@ public final class Agent implements AutoCloseable {
 
   /**
    * What the agent needs: where the gateway is and the name its certificate is checked against, the
-   * agent's name and key, and the {@code host:port} addresses it may connect to.
+   * agent's name and key, the {@code host:port} addresses it may connect to, and how often a quiet
+   * link is checked ({@link Keepalive}).
    */
   public record Settings(
       String gatewayHost,
@@ -60,7 +61,8 @@ public final class Agent implements AutoCloseable {
       String name,
       String key,
       Set<String> allowed,
-      Duration connectTimeout) {
+      Duration connectTimeout,
+      Duration keepalive) {
     public Settings {
       allowed = Set.copyOf(allowed);
     }
@@ -108,6 +110,7 @@ public final class Agent implements AutoCloseable {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 ssl.engine().setSSLParameters(parameters);
                 ch.pipeline().addLast("tls", ssl);
+                Keepalive.install(ch.pipeline(), "tls", settings.keepalive(), "gateway");
                 ch.pipeline()
                     .addLast(
                         "http2",

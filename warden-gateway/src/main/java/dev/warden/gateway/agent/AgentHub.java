@@ -74,12 +74,14 @@ public final class AgentHub implements AutoCloseable {
   private final Transport transport;
   private final SslContext tls;
   private final Duration openTimeout;
+  private final Duration keepalive;
   private final Path socketDir;
 
   public AgentHub(WardenConfig config, Transport transport, SslContext tls) {
     this.transport = transport;
     this.tls = tls;
     this.openTimeout = config.limits().backendConnectTimeout();
+    this.keepalive = config.limits().agentKeepalive();
     config.agents().keys().forEach(k -> keys.put(k.name(), ServiceKey.parse(k.keyHash())));
     try {
       socketDir =
@@ -121,6 +123,7 @@ public final class AgentHub implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+            Keepalive.install(ch.pipeline(), "tls", keepalive, "agent");
             ch.pipeline()
                 .addLast(
                     "http2",

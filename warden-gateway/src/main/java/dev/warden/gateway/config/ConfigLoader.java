@@ -178,7 +178,8 @@ public final class ConfigLoader {
                     "startupTimeout",
                     "idleTimeout",
                     "backendConnectTimeout",
-                    "drainTimeout"));
+                    "drainTimeout",
+                    "agentKeepalive"));
     Limits limits =
         new Limits(
             limitsNode
@@ -197,7 +198,8 @@ public final class ConfigLoader {
             positive(limitsNode.child("startupTimeout"), DEFAULT_STARTUP_TIMEOUT),
             limitsNode.child("idleTimeout").duration(DEFAULT_IDLE_TIMEOUT),
             positive(limitsNode.child("backendConnectTimeout"), DEFAULT_BACKEND_CONNECT_TIMEOUT),
-            limitsNode.child("drainTimeout").duration(Duration.ofSeconds(30)));
+            limitsNode.child("drainTimeout").duration(Duration.ofSeconds(30)),
+            positive(limitsNode.child("agentKeepalive"), Duration.ofSeconds(15)));
 
     Map<String, Connection> connections = new LinkedHashMap<>();
     root.child("connections")

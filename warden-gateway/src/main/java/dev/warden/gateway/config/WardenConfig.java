@@ -151,6 +151,8 @@ public record WardenConfig(
    * @param firstByteTimeout how long a new connection may stay silent before it is dropped
    * @param drainTimeout on SIGTERM, how long running statements may take to finish while new
    *     sessions are refused, before the gateway stops
+   * @param agentKeepalive after this long with nothing from an agent, the gateway PINGs it; after
+   *     three such intervals it drops the link
    */
   public record Limits(
       int maxMessageBytes,
@@ -161,7 +163,8 @@ public record WardenConfig(
       Duration startupTimeout,
       Duration idleTimeout,
       Duration backendConnectTimeout,
-      Duration drainTimeout) {}
+      Duration drainTimeout,
+      Duration agentKeepalive) {}
 
   /**
    * A registered database; clients select it by name as their database. {@code protocol}: {@code

@@ -44,7 +44,8 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(10),
                 Duration.ofHours(1),
                 Duration.ofSeconds(10),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(15)));
     assertThat(config.connections()).isEmpty();
     assertThat(config.serviceKeys()).isEmpty();
     assertThat(config.policy()).isEqualTo(WardenConfig.PolicySource.NONE);
