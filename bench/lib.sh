@@ -33,6 +33,10 @@ start_warden() {
   if [ -n "${WARDEN_MYSQL_PORT:-}" ]; then
     mysql_listen="  mysql: {host: 127.0.0.1, port: $WARDEN_MYSQL_PORT}"
   fi
+  if [ -n "${WARDEN_WORKERS:-}" ]; then
+    mysql_listen="$mysql_listen
+  workerThreads: $WARDEN_WORKERS"
+  fi
   if [ -n "${WARDEN_AGENTS_PORT:-}" ]; then
     mysql_listen="$mysql_listen
   agents: {host: 127.0.0.1, port: $WARDEN_AGENTS_PORT}"
