@@ -372,6 +372,9 @@ class AgentTunnelIT {
     try (Connection c = gateway.connect("far", new Properties())) {
       assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
     }
+    assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isEqualTo(1);
+    assertThat(metric("warden_agent_tunnels_total{agent=\"dc1\",outcome=\"opened\"}")).isPositive();
+    double disconnects = metric("warden_agent_disconnects_total{agent=\"dc1\"}");
     String cable = "w" + NS.substring(NS.length() - 4) + "n";
     inNs("ip", "link", "set", cable, "down");
     String refusal = "";
@@ -385,14 +388,36 @@ class AgentTunnelIT {
           refusal = e.getMessage();
         }
       }
+      assertThat(refusal).contains("agent 'dc1'").contains("not connected");
+      // What an operator's alert sees (before the cable is back and the agent redials).
+      assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isZero();
+      assertThat(metric("warden_agent_disconnects_total{agent=\"dc1\"}"))
+          .isGreaterThan(disconnects);
     } finally {
       inNs("ip", "link", "set", cable, "up");
     }
-    assertThat(refusal).contains("agent 'dc1'").contains("not connected");
     awaitFar();
     try (Connection c = gateway.connect("far", new Properties())) {
       assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
     }
+    assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isEqualTo(1);
+  }
+
+  /** A sample of the gateway's /metrics (Prometheus text) by its name and labels; 0 when absent. */
+  static double metric(String series) throws Exception {
+    String text =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .findFirst()
+        .orElse(0);
   }
 
   /**

@@ -417,7 +417,9 @@ public final class Gateway implements AutoCloseable {
     SslContext clientTls = TlsContexts.forClients(config, random);
     // Agents beside databases the gateway cannot reach dial in on listen.agents.
     AgentHub agents =
-        config.agents().listen() == null ? null : new AgentHub(config, transport, clientTls);
+        config.agents().listen() == null
+            ? null
+            : new AgentHub(config, transport, clientTls, registry);
     ServerContext context =
         new ServerContext(
             config,

@@ -6,6 +6,9 @@ import dev.warden.gateway.FrontDoor;
 import dev.warden.gateway.Transport;
 import dev.warden.gateway.config.WardenConfig;
 import dev.warden.gateway.config.WardenConfig.Connection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -77,12 +80,28 @@ public final class AgentHub implements AutoCloseable {
   private final Duration keepalive;
   private final Path socketDir;
 
-  public AgentHub(WardenConfig config, Transport transport, SslContext tls) {
+  private final MeterRegistry metrics;
+
+  /**
+   * The hub of {@code config}'s agents; on {@code metrics}: {@code warden.agent.connected} per
+   * configured agent (1 while its link is up), {@code warden.agent.tunnels} per agent and outcome
+   * ({@code opened}, {@code refused}: the agent could not reach the database or would not, {@code
+   * timeout}: no answer within {@code limits.backendConnectTimeout}) and {@code
+   * warden.agent.disconnects} per agent (a link that closed, was replaced, or went silent).
+   */
+  public AgentHub(WardenConfig config, Transport transport, SslContext tls, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.transport = transport;
     this.tls = tls;
     this.openTimeout = config.limits().backendConnectTimeout();
     this.keepalive = config.limits().agentKeepalive();
     config.agents().keys().forEach(k -> keys.put(k.name(), ServiceKey.parse(k.keyHash())));
+    for (String name : keys.keySet()) {
+      Gauge.builder("warden.agent.connected", links, l -> connected(l, name))
+          .description("1 while the agent's link to this gateway is up")
+          .tag("agent", name)
+          .register(metrics);
+    }
     try {
       socketDir =
           Files.createTempDirectory(
@@ -107,6 +126,19 @@ public final class AgentHub implements AutoCloseable {
   public Path socket(Connection connection) {
     Link link = links.get(connection.agent());
     return link == null || !link.parent.isActive() ? null : sockets.get(connection.name());
+  }
+
+  private static double connected(Map<String, Link> links, String name) {
+    Link link = links.get(name);
+    return link != null && link.parent.isActive() ? 1 : 0;
+  }
+
+  private void count(String name, String what, String outcome) {
+    Counter.Builder counter = Counter.builder(what).tag("agent", name);
+    if (outcome != null) {
+      counter.tag("outcome", outcome);
+    }
+    counter.register(metrics).increment();
   }
 
   /** The door agents dial into ({@code listen.agents}): TLS, then HTTP/2. */
@@ -326,6 +358,7 @@ public final class AgentHub implements AutoCloseable {
 
     void down() {
       links.remove(name, this);
+      count(name, "warden.agent.disconnects", null);
       listeners.forEach(Channel::close);
       pending.values().forEach(Channel::close);
       pending.clear();
@@ -361,6 +394,7 @@ public final class AgentHub implements AutoCloseable {
           .schedule(
               () -> {
                 if (pending.remove(id, session)) {
+                  count(name, "warden.agent.tunnels", "timeout");
                   LOG.warn(
                       "agent {} opened no tunnel to connection {} within {}",
                       name,
@@ -382,11 +416,13 @@ public final class AgentHub implements AutoCloseable {
       }
       CharSequence error = headers.get(ERROR_HEADER);
       if (error != null) {
+        count(name, "warden.agent.tunnels", "refused");
         LOG.warn("agent {} could not open a tunnel: {}", name, error);
         session.close();
         stream.close();
         return;
       }
+      count(name, "warden.agent.tunnels", "opened");
       respond(stream, "200", false);
       Tunnel.join(stream, session);
     }
