@@ -403,6 +403,46 @@ class AgentTunnelIT {
     assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isEqualTo(1);
   }
 
+  /**
+   * A second agent of the same name (a replica, as a Deployment with two pods runs it) does not
+   * displace the first while that one answers — the two would otherwise take the link from each
+   * other at every redial, cutting every session each time. It stands by, and takes over when the
+   * first dies.
+   */
+  @Test
+  @Order(7)
+  void aSecondAgentOfTheSameNameStandsByAndTakesOver() throws Exception {
+    awaitFar();
+    double disconnects = metric("warden_agent_disconnects_total{agent=\"dc1\"}");
+    Process first = agent;
+    try (Connection open = gateway.connect("far", new Properties())) {
+      assertThat(one(open, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+      agent = null;
+      Process standby =
+          agent(
+              List.of("ip", "netns", "exec", NS),
+              HOST_IP + ":" + gateway.agentsPort(),
+              gateway.caCertificate(),
+              "dc1",
+              agentKey,
+              "127.0.0.1:5432");
+      agent = standby; // stopped by stop() from now on
+      // Its first dials (backoff from 200 ms) each meet the first agent answering.
+      Thread.sleep(5000);
+      assertThat(standby.isAlive()).isTrue();
+      assertThat(one(open, "SELECT here FROM marker"))
+          .as("the session on the first agent's link goes on")
+          .isEqualTo("inside the namespace");
+      assertThat(metric("warden_agent_disconnects_total{agent=\"dc1\"}")).isEqualTo(disconnects);
+    } finally {
+      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    awaitFar();
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+  }
+
   /** A sample of the gateway's /metrics (Prometheus text) by its name and labels; 0 when absent. */
   static double metric(String series) throws Exception {
     String text =

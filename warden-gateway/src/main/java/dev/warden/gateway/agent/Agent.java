@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * with its key on the control stream, and for each tunnel the gateway asks for connects to the
  * database — only to an address it was told to allow — and carries the session's bytes on a stream
  * of its own. Reconnects with capped exponential backoff and jitter when the connection is lost;
- * sessions that were on it end (their databases see the close), new ones work once it is back.
+ * sessions that were on it end (their databases see the close), new ones work once it is back. A
+ * second agent of the same name (a replica) stands by while the first answers, and takes over when
+ * its link ends.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -248,6 +250,12 @@ public final class Agent implements AutoCloseable {
                 settings.name(),
                 settings.gatewayHost(),
                 settings.gatewayPort());
+          } else if (!connected && status.equals(AgentHub.STANDBY)) {
+            LOG.info(
+                "agent {} stands by: an agent of the same name is connected to the gateway and"
+                    + " answers; this one dials again and takes over when that link ends",
+                settings.name());
+            parent.close();
           } else if (!connected) {
             LOG.error(
                 "the gateway refused agent {} (HTTP {}): check its name and key",

@@ -64,6 +64,15 @@ public final class AgentHub implements AutoCloseable {
   static final String TUNNEL_HEADER = "warden-tunnel";
   static final String ERROR_HEADER = "warden-tunnel-error";
 
+  /**
+   * The answer to an agent whose name is already connected and answering: it stands by, dialing
+   * again with its backoff, and takes over when that link ends.
+   */
+  static final String STANDBY = "409";
+
+  /** How long the link in place has to answer a PING before a newcomer of its name takes over. */
+  static final Duration PROBE = Duration.ofSeconds(1);
+
   /** Stream window: what one stalled session may hold in flight before its stream waits. */
   static final int STREAM_WINDOW = 256 * 1024;
 
@@ -265,6 +274,43 @@ public final class AgentHub implements AutoCloseable {
         respond(stream, "401", true).addListener(f -> parent.close());
         return;
       }
+      Link previous = links.get(name);
+      if (previous == null || !previous.parent.isActive()) {
+        accept(ctx, stream, parent, name);
+        return;
+      }
+      // The same agent again (a second replica, or a restart whose old link is not yet found
+      // dead): the link in place keeps its sessions while it answers a PING; else the newcomer
+      // takes over.
+      long asked = System.nanoTime();
+      Keepalive.ping(previous.parent);
+      parent
+          .eventLoop()
+          .schedule(
+              () -> {
+                if (!parent.isActive()) {
+                  return;
+                }
+                if (links.get(name) == previous
+                    && previous.parent.isActive()
+                    && Keepalive.heardSince(previous.parent, asked)) {
+                  LOG.info(
+                      "agent {} from {} stands by: the same agent is connected from {} and"
+                          + " answers; this one takes over when that link ends",
+                      name,
+                      parent.remoteAddress(),
+                      previous.parent.remoteAddress());
+                  respond(stream, STANDBY, true).addListener(f -> parent.close());
+                } else {
+                  accept(ctx, stream, parent, name);
+                }
+              },
+              PROBE.toMillis(),
+              TimeUnit.MILLISECONDS);
+    }
+
+    /** The agent is who it says: its link is up (the one before it, if any, ends). */
+    private void accept(ChannelHandlerContext ctx, Channel stream, Channel parent, String name) {
       Link link = new Link(name, parent, stream);
       Link previous = links.put(name, link);
       if (previous != null) {

@@ -1,5 +1,6 @@
 package dev.warden.gateway.agent;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -28,6 +29,7 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
 
   private final String side;
   private int quiet;
+  private volatile long lastRead = System.nanoTime();
 
   private Keepalive(String side) {
     this.side = side;
@@ -41,6 +43,23 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
     pipeline.addAfter(
         after, "idle", new IdleStateHandler(interval.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
     pipeline.addAfter("idle", "keepalive", new Keepalive(side));
+  }
+
+  /** Sends a PING on the link now (any thread): a live peer answers within a round trip. */
+  static void ping(Channel link) {
+    link.writeAndFlush(new DefaultHttp2PingFrame(System.nanoTime()));
+  }
+
+  /** Whether anything arrived on the link after {@code since} ({@link System#nanoTime}). */
+  static boolean heardSince(Channel link, long since) {
+    Keepalive keepalive = link.pipeline().get(Keepalive.class);
+    return keepalive != null && keepalive.lastRead - since > 0;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastRead = System.nanoTime();
+    ctx.fireChannelRead(msg);
   }
 
   @Override
@@ -60,7 +79,6 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    // From the pipeline's tail, so that the HTTP/2 codec encodes it.
-    ctx.channel().writeAndFlush(new DefaultHttp2PingFrame(System.nanoTime()));
+    ping(ctx.channel()); // from the pipeline's tail, so that the HTTP/2 codec encodes it
   }
 }
