@@ -1,5 +1,6 @@
 package dev.warden.gateway;
 
+import dev.warden.core.error.WardenException;
 import dev.warden.gateway.agent.AgentHub;
 import dev.warden.gateway.config.WardenConfig.Connection;
 import io.netty.bootstrap.Bootstrap;
@@ -58,5 +59,29 @@ public final class BackendDialer {
     return bootstrap
         .channel(transport.domainChannelClass())
         .connect(transport.domainAddress(socket));
+  }
+
+  /**
+   * A door's failure to start a session on {@code connection}, said better when the connection's
+   * agent just failed to open its tunnel (the door itself only saw the socket close): which agent,
+   * and why, instead of "the database closed the connection".
+   */
+  public WardenException explain(Connection connection, WardenException failure) {
+    if (!connection.viaAgent() || agents == null) {
+      return failure;
+    }
+    return agents
+        .recentFailure(connection, connectTimeout.multipliedBy(2))
+        .map(
+            reason ->
+                new WardenException(
+                    failure.code(),
+                    "cannot reach the database of connection '"
+                        + connection.name()
+                        + "': "
+                        + reason,
+                    failure.hint(),
+                    failure))
+        .orElse(failure);
   }
 }

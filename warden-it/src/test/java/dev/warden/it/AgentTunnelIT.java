@@ -144,7 +144,10 @@ class AgentTunnelIT {
         GatewayFixture.start(
             Map.of(
                 "far",
-                "{host: 127.0.0.1, port: 5432, database: postgres, user: postgres, agent: dc1}"),
+                "{host: 127.0.0.1, port: 5432, database: postgres, user: postgres, agent: dc1}",
+                // Through the same agent, to an address it was not told to allow.
+                "beyond",
+                "{host: 127.0.0.1, port: 5433, database: postgres, user: postgres, agent: dc1}"),
             // Fifty clients on one address start at once: above the per-address default of 32,
             // and, TLS and the tunnel's login on two cores under the full suite, slower than 10 s
             // for the last of them (seen twice).
@@ -438,6 +441,30 @@ class AgentTunnelIT {
       first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     awaitFar();
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
+  }
+
+  /**
+   * The agent refuses a tunnel to an address it was not told to allow: the client hears which agent
+   * refused and why, in words it can act on — not "the database closed the connection", as the door
+   * alone would say — and not the database's address (that stays in the logs).
+   */
+  @Test
+  @Order(8)
+  void aTunnelTheAgentRefusesIsExplainedToTheClient() throws Exception {
+    awaitFar();
+    double refused = metric("warden_agent_tunnels_total{agent=\"dc1\",outcome=\"refused\"}");
+    assertThatThrownBy(() -> gateway.connect("beyond", new Properties()).close())
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining("agent 'dc1' could not open a tunnel")
+        .hasMessageContaining("--allow")
+        .message()
+        .doesNotContain("5433")
+        .doesNotContain("closed the connection");
+    assertThat(metric("warden_agent_tunnels_total{agent=\"dc1\",outcome=\"refused\"}"))
+        .isGreaterThan(refused);
     try (Connection c = gateway.connect("far", new Properties())) {
       assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
     }

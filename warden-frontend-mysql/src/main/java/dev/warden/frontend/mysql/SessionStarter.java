@@ -66,14 +66,18 @@ final class SessionStarter {
                         () -> {
                           if (failure != null) {
                             WardenException e =
-                                failure instanceof WardenException w
-                                    ? w
-                                    : failure.getCause() instanceof WardenException w2
-                                        ? w2
-                                        : new WardenException(
-                                            ErrorCode.BACKEND_UNAVAILABLE,
-                                            "the database is unavailable",
-                                            null);
+                                door.server
+                                    .dialer()
+                                    .explain(
+                                        connection,
+                                        failure instanceof WardenException w
+                                            ? w
+                                            : failure.getCause() instanceof WardenException w2
+                                                ? w2
+                                                : new WardenException(
+                                                    ErrorCode.BACKEND_UNAVAILABLE,
+                                                    "the database is unavailable",
+                                                    null));
                             LOG.warn(
                                 "session for {} on connection {} could not reach the database: {}",
                                 context.identity().subject(),

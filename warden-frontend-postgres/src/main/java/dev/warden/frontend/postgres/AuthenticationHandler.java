@@ -161,13 +161,18 @@ final class AuthenticationHandler extends ClientPhaseHandler {
             start(ctx, session, authenticated, connection, pending.getNow());
           } else {
             WardenException e =
-                f.cause() instanceof WardenException w
-                    ? w
-                    : new WardenException(
-                        ErrorCode.BACKEND_UNAVAILABLE,
-                        "the database is unavailable",
-                        null,
-                        f.cause());
+                context
+                    .server()
+                    .dialer()
+                    .explain(
+                        connection,
+                        f.cause() instanceof WardenException w
+                            ? w
+                            : new WardenException(
+                                ErrorCode.BACKEND_UNAVAILABLE,
+                                "the database is unavailable",
+                                null,
+                                f.cause()));
             LOG.warn(
                 "session for {} on connection {} could not reach the database: {}",
                 session.identity().subject(),

@@ -83,6 +83,12 @@ public final class AgentHub implements AutoCloseable {
   private final Map<String, List<Connection>> routes = new HashMap<>();
   private final Map<String, Path> sockets = new LinkedHashMap<>();
   private final Map<String, Link> links = new ConcurrentHashMap<>();
+
+  /** The last tunnel that failed, per connection: what a door tells its client, and when. */
+  private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+
+  private record Failure(String reason, long atNanos) {}
+
   private final Transport transport;
   private final SslContext tls;
   private final Duration openTimeout;
@@ -135,6 +141,23 @@ public final class AgentHub implements AutoCloseable {
   public Path socket(Connection connection) {
     Link link = links.get(connection.agent());
     return link == null || !link.parent.isActive() ? null : sockets.get(connection.name());
+  }
+
+  /**
+   * Why a tunnel to {@code connection} failed within the last {@code within}, in words for the
+   * session's client: which agent, and what to look at (the details, with the database's address,
+   * stay in the gateway's log).
+   */
+  public java.util.Optional<String> recentFailure(Connection connection, Duration within) {
+    Failure failure = failures.get(connection.name());
+    if (failure == null || System.nanoTime() - failure.atNanos() > within.toNanos()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(failure.reason());
+  }
+
+  private void failed(Connection connection, String reason) {
+    failures.put(connection.name(), new Failure(reason, System.nanoTime()));
   }
 
   private static double connected(Map<String, Link> links, String name) {
@@ -354,6 +377,9 @@ public final class AgentHub implements AutoCloseable {
         new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(status), end));
   }
 
+  /** A door's session waiting for its tunnel, and the connection it is for. */
+  private record Asked(Channel session, Connection connection) {}
+
   /**
    * One connected agent: its connection, its control stream, a Unix socket per connection routed
    * through it, and the tunnels asked for and not yet opened. All on the connection's event loop.
@@ -363,7 +389,7 @@ public final class AgentHub implements AutoCloseable {
     private final Channel parent;
     private final Channel control;
     private final List<Channel> listeners = new java.util.ArrayList<>();
-    private final Map<String, Channel> pending = new HashMap<>();
+    private final Map<String, Asked> pending = new HashMap<>();
     private long nextTunnel;
 
     Link(String name, Channel parent, Channel control) {
@@ -406,7 +432,7 @@ public final class AgentHub implements AutoCloseable {
       links.remove(name, this);
       count(name, "warden.agent.disconnects", null);
       listeners.forEach(Channel::close);
-      pending.values().forEach(Channel::close);
+      pending.values().forEach(a -> a.session().close());
       pending.clear();
       for (Connection c : routes.getOrDefault(name, List.of())) {
         try {
@@ -421,8 +447,9 @@ public final class AgentHub implements AutoCloseable {
     /** A door dialed the connection's socket: ask the agent for a tunnel to its database. */
     void ask(Channel session, Connection c) {
       String id = Long.toString(++nextTunnel);
-      pending.put(id, session);
-      session.closeFuture().addListener(f -> pending.remove(id, session));
+      Asked asked = new Asked(session, c);
+      pending.put(id, asked);
+      session.closeFuture().addListener(f -> pending.remove(id, asked));
       Map<String, Object> request = new LinkedHashMap<>();
       request.put("tunnel", id);
       request.put("connection", c.name());
@@ -439,8 +466,16 @@ public final class AgentHub implements AutoCloseable {
           .eventLoop()
           .schedule(
               () -> {
-                if (pending.remove(id, session)) {
+                if (pending.remove(id, asked)) {
                   count(name, "warden.agent.tunnels", "timeout");
+                  failed(
+                      c,
+                      "agent '"
+                          + name
+                          + "' opened no tunnel to it within "
+                          + openTimeout.toSeconds()
+                          + " s (is the agent overloaded, or its network to the database slow?"
+                          + " see the agent's log)");
                   LOG.warn(
                       "agent {} opened no tunnel to connection {} within {}",
                       name,
@@ -455,7 +490,8 @@ public final class AgentHub implements AutoCloseable {
 
     /** The agent opened the stream of a tunnel asked for (or says why it could not). */
     void opened(Channel stream, Http2Headers headers) {
-      Channel session = pending.remove(String.valueOf(headers.get(TUNNEL_HEADER)));
+      Asked asked = pending.remove(String.valueOf(headers.get(TUNNEL_HEADER)));
+      Channel session = asked == null ? null : asked.session();
       if (session == null || !session.isActive()) {
         stream.close();
         return;
@@ -463,12 +499,23 @@ public final class AgentHub implements AutoCloseable {
       CharSequence error = headers.get(ERROR_HEADER);
       if (error != null) {
         count(name, "warden.agent.tunnels", "refused");
+        failed(
+            asked.connection(),
+            "agent '"
+                + name
+                + "' could not open a tunnel to it: "
+                + (String.valueOf(error).contains("--allow")
+                    ? "the database's address is not among the agent's --allow addresses"
+                    : "the agent cannot reach the database")
+                + " (the gateway's and the agent's logs say more)");
         LOG.warn("agent {} could not open a tunnel: {}", name, error);
         session.close();
         stream.close();
         return;
       }
       count(name, "warden.agent.tunnels", "opened");
+      // An earlier failure no longer explains this connection's (a later one is the database's).
+      failures.remove(asked.connection().name());
       respond(stream, "200", false);
       Tunnel.join(stream, session);
     }
