@@ -554,6 +554,34 @@ class AgentTunnelIT {
             "agents:\n  - {name: dc2, keyHash: \"" + ServiceKey.hash(key, random) + "\"}\n",
             MysqlFixture.PORT,
             ", agent: dc2")) {
+      // First an agent that may not reach this database: the MySQL client hears why.
+      Process wrong =
+          agent(
+              List.of(),
+              "127.0.0.1:" + mysql.gateway.agentsPort(),
+              mysql.dataDir.resolve("tls/ca.crt"),
+              "dc2",
+              key,
+              "127.0.0.1:1");
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String refused = "";
+        while (!refused.contains("could not open a tunnel") && System.nanoTime() < deadline) {
+          try (Connection c = mysql.connect(mysql.agentKey, new Properties())) {
+            refused = "a session got through an agent that may not reach the database";
+            break;
+          } catch (SQLException e) {
+            refused = String.valueOf(e.getMessage());
+            Thread.sleep(200);
+          }
+        }
+        assertThat(refused)
+            .contains("agent 'dc2' could not open a tunnel")
+            .contains("--allow")
+            .doesNotContain(String.valueOf(MysqlFixture.PORT));
+      } finally {
+        wrong.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
       Process dc2 =
           agent(
               List.of(),
