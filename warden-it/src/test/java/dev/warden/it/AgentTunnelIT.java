@@ -472,6 +472,11 @@ class AgentTunnelIT {
 
   /** A sample of the gateway's /metrics (Prometheus text) by its name and labels; 0 when absent. */
   static double metric(String series) throws Exception {
+    return metric(gateway.adminPort(), series);
+  }
+
+  /** The same, of the gateway whose admin port is {@code adminPort}. */
+  static double metric(int adminPort, String series) throws Exception {
     String text =
         java.net.http.HttpClient.newHttpClient()
             .send(
@@ -554,6 +559,28 @@ class AgentTunnelIT {
             "agents:\n  - {name: dc2, keyHash: \"" + ServiceKey.hash(key, random) + "\"}\n",
             MysqlFixture.PORT,
             ", agent: dc2")) {
+      // A connection to the agents' port that never authenticates is closed after the startup
+      // timeout: it must not keep one of the gateway's starting places (shared with every door).
+      try (javax.net.ssl.SSLSocket idle =
+          (javax.net.ssl.SSLSocket)
+              McpIT.trusting(mysql.dataDir.resolve("tls/ca.crt"))
+                  .getSocketFactory()
+                  .createSocket("127.0.0.1", mysql.gateway.agentsPort())) {
+        idle.setEnabledProtocols(new String[] {"TLSv1.3"});
+        idle.startHandshake();
+        idle.setSoTimeout(30_000); // under the keepalive's 3 x 15 s, which would close it too
+        byte[] buffer = new byte[4096];
+        boolean closed = false;
+        while (!closed) {
+          try {
+            closed = idle.getInputStream().read(buffer) < 0; // the server's HTTP/2 preface first
+          } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("an unauthenticated agents' connection was kept", e);
+          } catch (java.io.IOException e) {
+            closed = true; // reset or TLS close: closed all the same
+          }
+        }
+      }
       // First an agent that may not reach this database: the MySQL client hears why.
       Process wrong =
           agent(
@@ -601,6 +628,9 @@ class AgentTunnelIT {
           }
         }
         assertThat(seen).isEqualTo("through the agent");
+        // The agent's link, up and idle, holds no starting place.
+        assertThat(metric(mysql.gateway.adminPort(), "warden_client_connections_starting"))
+            .isZero();
       } finally {
         dc2.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }

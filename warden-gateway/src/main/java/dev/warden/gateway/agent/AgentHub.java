@@ -2,6 +2,7 @@ package dev.warden.gateway.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.core.identity.ServiceKey;
+import dev.warden.gateway.ConnectionGate;
 import dev.warden.gateway.FrontDoor;
 import dev.warden.gateway.Transport;
 import dev.warden.gateway.config.WardenConfig;
@@ -93,6 +94,7 @@ public final class AgentHub implements AutoCloseable {
   private final SslContext tls;
   private final Duration openTimeout;
   private final Duration keepalive;
+  private final Duration startupTimeout;
   private final Path socketDir;
 
   private final MeterRegistry metrics;
@@ -110,6 +112,7 @@ public final class AgentHub implements AutoCloseable {
     this.tls = tls;
     this.openTimeout = config.limits().backendConnectTimeout();
     this.keepalive = config.limits().agentKeepalive();
+    this.startupTimeout = config.limits().startupTimeout();
     config.agents().keys().forEach(k -> keys.put(k.name(), ServiceKey.parse(k.keyHash())));
     for (String name : keys.keySet()) {
       Gauge.builder("warden.agent.connected", links, l -> connected(l, name))
@@ -186,6 +189,23 @@ public final class AgentHub implements AutoCloseable {
         return new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
+            // Until its control stream authenticates, a connection holds one of the gateway's
+            // starting places (ConnectionGate): it gets limits.startupTimeout to do so.
+            var unauthenticated =
+                ch.eventLoop()
+                    .schedule(
+                        () -> {
+                          if (ch.attr(LINK).get() == null) {
+                            LOG.info(
+                                "agent connection from {} did not authenticate within {}: closed",
+                                ch.remoteAddress(),
+                                startupTimeout);
+                            ch.close();
+                          }
+                        },
+                        startupTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(f -> unauthenticated.cancel(false));
             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
             Keepalive.install(ch.pipeline(), "tls", keepalive, "agent");
             ch.pipeline()
@@ -346,6 +366,7 @@ public final class AgentHub implements AutoCloseable {
         previous.parent.close();
       }
       parent.attr(LINK).set(link);
+      ConnectionGate.established(parent); // a link now, no longer a starting connection
       ctx.pipeline().replace(this, "control", new ControlStream(link));
       respond(stream, "200", false);
       link.up();
