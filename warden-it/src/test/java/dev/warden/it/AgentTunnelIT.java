@@ -181,14 +181,18 @@ class AgentTunnelIT {
 
   /** {@code warden agent} in the namespace, its own process, as an operator runs it. */
   static void startAgent() throws Exception {
-    agent =
-        agent(
-            List.of("ip", "netns", "exec", NS),
-            HOST_IP + ":" + gateway.agentsPort(),
-            gateway.caCertificate(),
-            "dc1",
-            agentKey,
-            "127.0.0.1:5432");
+    agent = dc1();
+  }
+
+  /** A {@code warden agent} named dc1 in the namespace (one more, if one runs already). */
+  static Process dc1() throws Exception {
+    return agent(
+        List.of("ip", "netns", "exec", NS),
+        HOST_IP + ":" + gateway.agentsPort(),
+        gateway.caCertificate(),
+        "dc1",
+        agentKey,
+        "127.0.0.1:5432");
   }
 
   /** {@code warden agent} (after {@code prefix}, e.g. into a namespace), logging to agent.log. */
@@ -243,6 +247,13 @@ class AgentTunnelIT {
             + "\n"
             + Files.readString(pgDir.resolve("agent.log")),
         last);
+  }
+
+  /** A new session on connection far reads the namespace's marker through the agent. */
+  static void assertFarAnswers() throws Exception {
+    try (Connection c = gateway.connect("far", new Properties())) {
+      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
+    }
   }
 
   static String one(Connection c, String sql) throws SQLException {
@@ -357,9 +368,7 @@ class AgentTunnelIT {
     assertThat(refusal).contains("agent 'dc1'").contains("not connected");
     startAgent();
     awaitFar();
-    try (Connection c = gateway.connect("far", new Properties())) {
-      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
-    }
+    assertFarAnswers();
   }
 
   /**
@@ -372,9 +381,7 @@ class AgentTunnelIT {
   @Test
   @Order(6)
   void aLinkThatGoesSilentIsFoundDeadAndDialedAgain() throws Exception {
-    try (Connection c = gateway.connect("far", new Properties())) {
-      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
-    }
+    assertFarAnswers();
     assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isEqualTo(1);
     assertThat(metric("warden_agent_tunnels_total{agent=\"dc1\",outcome=\"opened\"}")).isPositive();
     double disconnects = metric("warden_agent_disconnects_total{agent=\"dc1\"}");
@@ -400,9 +407,7 @@ class AgentTunnelIT {
       inNs("ip", "link", "set", cable, "up");
     }
     awaitFar();
-    try (Connection c = gateway.connect("far", new Properties())) {
-      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
-    }
+    assertFarAnswers();
     assertThat(metric("warden_agent_connected{agent=\"dc1\"}")).isEqualTo(1);
   }
 
@@ -421,14 +426,7 @@ class AgentTunnelIT {
     try (Connection open = gateway.connect("far", new Properties())) {
       assertThat(one(open, "SELECT here FROM marker")).isEqualTo("inside the namespace");
       agent = null;
-      Process standby =
-          agent(
-              List.of("ip", "netns", "exec", NS),
-              HOST_IP + ":" + gateway.agentsPort(),
-              gateway.caCertificate(),
-              "dc1",
-              agentKey,
-              "127.0.0.1:5432");
+      Process standby = dc1();
       agent = standby; // stopped by stop() from now on
       // Its first dials (backoff from 200 ms) each meet the first agent answering.
       Thread.sleep(5000);
@@ -441,9 +439,7 @@ class AgentTunnelIT {
       first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     awaitFar();
-    try (Connection c = gateway.connect("far", new Properties())) {
-      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
-    }
+    assertFarAnswers();
   }
 
   /**
@@ -465,9 +461,7 @@ class AgentTunnelIT {
         .doesNotContain("closed the connection");
     assertThat(metric("warden_agent_tunnels_total{agent=\"dc1\",outcome=\"refused\"}"))
         .isGreaterThan(refused);
-    try (Connection c = gateway.connect("far", new Properties())) {
-      assertThat(one(c, "SELECT here FROM marker")).isEqualTo("inside the namespace");
-    }
+    assertFarAnswers();
   }
 
   /** A sample of the gateway's /metrics (Prometheus text) by its name and labels; 0 when absent. */
@@ -582,14 +576,7 @@ class AgentTunnelIT {
         }
       }
       // First an agent that may not reach this database: the MySQL client hears why.
-      Process wrong =
-          agent(
-              List.of(),
-              "127.0.0.1:" + mysql.gateway.agentsPort(),
-              mysql.dataDir.resolve("tls/ca.crt"),
-              "dc2",
-              key,
-              "127.0.0.1:1");
+      Process wrong = dc2(mysql, key, "127.0.0.1:1");
       try {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String refused = "";
@@ -609,14 +596,7 @@ class AgentTunnelIT {
       } finally {
         wrong.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
-      Process dc2 =
-          agent(
-              List.of(),
-              "127.0.0.1:" + mysql.gateway.agentsPort(),
-              mysql.dataDir.resolve("tls/ca.crt"),
-              "dc2",
-              key,
-              "127.0.0.1:" + MysqlFixture.PORT);
+      Process dc2 = dc2(mysql, key, "127.0.0.1:" + MysqlFixture.PORT);
       try {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String seen = null;
@@ -645,6 +625,19 @@ class AgentTunnelIT {
       }
       assertThat(refusal).contains("agent 'dc2'").contains("not connected");
     }
+  }
+
+  /**
+   * A {@code warden agent} named dc2 beside the machine's MariaDB, allowed to reach {@code allow}.
+   */
+  static Process dc2(MysqlFixture mysql, String key, String allow) throws Exception {
+    return agent(
+        List.of(),
+        "127.0.0.1:" + mysql.gateway.agentsPort(),
+        mysql.dataDir.resolve("tls/ca.crt"),
+        "dc2",
+        key,
+        allow);
   }
 
   static void inNs(String... command) throws Exception {
