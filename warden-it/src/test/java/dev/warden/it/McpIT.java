@@ -221,15 +221,10 @@ class McpIT {
             IdentityProvider.claims(idp.issuer(), "agent-ann").build(),
             Map.of()));
     for (Map.Entry<String, String> t : tokens.entrySet()) {
-      HttpRequest.Builder request =
-          HttpRequest.newBuilder(URI.create(base() + "/mcp"))
-              .header("Content-Type", "application/json")
-              .header("Accept", "application/json, text/event-stream")
-              .POST(HttpRequest.BodyPublishers.ofString(initialize));
-      if (t.getValue() != null) {
-        request.header("Authorization", "Bearer " + t.getValue());
-      }
-      HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              mcpPost(t.getValue(), null, initialize).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(t.getKey()).isEqualTo(401);
       assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
           .as(t.getKey())
@@ -630,13 +625,16 @@ class McpIT {
                     && s.session().sessionId().equals(wire.session().sessionId()));
   }
 
+  /** A JSON-RPC POST to /mcp; {@code token} and {@code session} may be null (left out). */
   private static HttpRequest.Builder mcpPost(String token, String session, String body) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base() + "/mcp"))
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/event-stream")
-            .header("Authorization", "Bearer " + token)
             .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     if (session != null) {
       request.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-11-25");
     }

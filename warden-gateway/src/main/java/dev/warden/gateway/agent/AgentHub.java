@@ -42,6 +42,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -151,12 +152,12 @@ public final class AgentHub implements AutoCloseable {
    * session's client: which agent, and what to look at (the details, with the database's address,
    * stay in the gateway's log).
    */
-  public java.util.Optional<String> recentFailure(Connection connection, Duration within) {
+  public Optional<String> recentFailure(Connection connection, Duration within) {
     Failure failure = failures.get(connection.name());
     if (failure == null || System.nanoTime() - failure.atNanos() > within.toNanos()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(failure.reason());
+    return Optional.of(failure.reason());
   }
 
   private void failed(Connection connection, String reason) {
